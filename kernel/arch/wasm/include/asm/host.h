@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _ASM_WASM_HOST_H
+#define _ASM_WASM_HOST_H
+
+/*
+ * The functions the host runtime provides to the kernel.  Every task's
+ * vmlinux instance imports them from module "host"; the host implements
+ * them per worker, so "the current user memory" below is the memory of
+ * the process whose task runs on the calling worker.  The same list is
+ * kept, with types, in src/core/abi.ts.
+ */
+
+#ifndef __ASSEMBLY__
+
+#include <linux/types.h>
+
+#define __wasm_host(name) \
+	__attribute__((import_module("host"), import_name(#name)))
+
+struct task_struct;
+
+/* Console: bytes to the host's output. */
+void wasm_host_console_write(const char *buf, unsigned long len)
+	__wasm_host(console_write);
+
+/* Monotonic nanoseconds since the host started the machine. */
+double wasm_host_clock_ns(void) __wasm_host(clock_ns);
+
+/* Seconds since the epoch, for the initial wall clock. */
+double wasm_host_wallclock_s(void) __wasm_host(wallclock_s);
+
+/* Start a worker that calls wasm_task_entry(task) on a new instance. */
+void wasm_host_spawn_task(struct task_struct *task, unsigned long stack_top,
+			  unsigned long tls_block)
+	__wasm_host(spawn_task);
+
+/* The calling task is dead: unwind and release its worker. */
+void wasm_host_task_exit(void) __attribute__((noreturn))
+	__wasm_host(task_exit);
+
+/* Print the calling worker's wasm call stack (names from the image). */
+void wasm_host_dump_stack(void) __wasm_host(dump_stack);
+
+/* Stop the machine: status 0 for power-off, non-zero after a panic. */
+void wasm_host_halt(int status) __attribute__((noreturn))
+	__wasm_host(halt);
+
+/* Copy between kernel memory and the current user memory. */
+unsigned long wasm_host_copy_from_user(void *to, const void __user *from,
+				       unsigned long n)
+	__wasm_host(copy_from_user);
+unsigned long wasm_host_copy_to_user(void __user *to, const void *from,
+				     unsigned long n)
+	__wasm_host(copy_to_user);
+unsigned long wasm_host_clear_user(void __user *to, unsigned long n)
+	__wasm_host(clear_user);
+long wasm_host_strnlen_user(const char __user *s, long n)
+	__wasm_host(strnlen_user);
+long wasm_host_strncpy_from_user(char *dst, const char __user *src, long n)
+	__wasm_host(strncpy_from_user);
+
+/*
+ * execve: compile and check a module (0 or -ENOEXEC), then, past the
+ * point of no return, give the task a fresh user memory built from it
+ * (returns the memory size in bytes, or -errno).
+ */
+long wasm_host_exec_prepare(const void *image, unsigned long len)
+	__wasm_host(exec_prepare);
+long wasm_host_exec_commit(void) __wasm_host(exec_commit);
+
+/* Leave the current user program and start the committed one at sp. */
+void wasm_host_exec_restart(unsigned long sp) __attribute__((noreturn))
+	__wasm_host(exec_restart);
+
+#endif /* !__ASSEMBLY__ */
+#endif /* _ASM_WASM_HOST_H */

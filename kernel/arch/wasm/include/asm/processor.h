@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _ASM_WASM_PROCESSOR_H
+#define _ASM_WASM_PROCESSOR_H
+
+#include <asm/ptrace.h>
+
+/*
+ * User memory is a separate wasm memory per process, addressed from 0;
+ * the last page stays out of reach so that end-of-range sums cannot wrap.
+ */
+#define TASK_SIZE		0xfffff000UL
+#define TASK_UNMAPPED_BASE	0
+#define STACK_TOP		TASK_SIZE
+#define STACK_TOP_MAX		STACK_TOP
+
+#ifndef __ASSEMBLY__
+
+#include <linux/types.h>
+
+struct task_struct;
+
+/*
+ * What the host needs to run a task: the token its worker waits on while
+ * another task runs, whether that worker exists yet, the wasm TLS block of
+ * its vmlinux instance, and for a new kernel thread what to call.
+ */
+struct thread_struct {
+	unsigned long tls_block[4] __aligned(16);
+	u32 run;
+	u32 started;
+	int (*fn)(void *);
+	void *fn_arg;
+};
+
+#define INIT_THREAD  { }
+
+#define task_pt_regs(p) \
+	((struct pt_regs *)(task_stack_page(p) + THREAD_SIZE) - 1)
+
+#define KSTK_EIP(tsk)	(0)
+#define KSTK_ESP(tsk)	(task_pt_regs(tsk)->sp)
+
+static inline void cpu_relax(void)
+{
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+static inline unsigned long __get_wchan(struct task_struct *p)
+{
+	return 0;
+}
+
+void start_thread(struct pt_regs *regs, unsigned long pc, unsigned long sp);
+
+#endif /* !__ASSEMBLY__ */
+#endif /* _ASM_WASM_PROCESSOR_H */

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Executables are WebAssembly modules.
+ *
+ * The host compiles and checks the module before the point of no return,
+ * so a bad file fails execve() with ENOEXEC.  Past it the host gives the
+ * process a fresh memory; the arguments go to its top, below them the
+ * argc/argv/envp/auxv tables, and the new program's _start(sp) gets a
+ * pointer to argc, as on a classic stack.
+ */
+
+#include <linux/binfmts.h>
+#include <linux/fs.h>
+#include <linux/init.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/sched.h>
+#include <linux/sched/task_stack.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <asm/host.h>
+
+#define WASM_MAX_IMAGE	(256UL << 20)
+
+static const u8 wasm_magic[8] = { 0, 'a', 's', 'm', 1, 0, 0, 0 };
+
+static int wasm_read_image(struct linux_binprm *bprm)
+{
+	loff_t size = i_size_read(file_inode(bprm->file));
+	loff_t pos = 0;
+	void *image;
+	ssize_t got;
+	long ret;
+
+	if (size < (loff_t)sizeof(wasm_magic) || size > WASM_MAX_IMAGE)
+		return -ENOEXEC;
+
+	image = kvmalloc(size, GFP_KERNEL);
+	if (!image)
+		return -ENOMEM;
+
+	got = kernel_read(bprm->file, image, size, &pos);
+	if (got != size)
+		ret = got < 0 ? got : -EIO;
+	else
+		ret = wasm_host_exec_prepare(image, size);
+	kvfree(image);
+	return ret;
+}
+
+/* Lay out argc, argv[], envp[] and auxv below the strings at sp. */
+static int wasm_create_tables(struct linux_binprm *bprm, unsigned long *spp)
+{
+	unsigned long strings = *spp;
+	unsigned long p = strings;
+	unsigned long __user *sp;
+	unsigned long words;
+	int i;
+
+	/* argc, argv + NULL, envp + NULL, two auxv pairs. */
+	words = 1 + bprm->argc + 1 + bprm->envc + 1 + 4;
+	sp = (unsigned long __user *)((strings - words * sizeof(long)) & ~15UL);
+	*spp = (unsigned long)sp;
+
+	if (put_user(bprm->argc, sp++))
+		return -EFAULT;
+
+	current->mm->arg_start = p;
+	for (i = 0; i < bprm->argc; i++) {
+		long len = strnlen_user((const char __user *)p, MAX_ARG_STRLEN);
+
+		if (!len || len > MAX_ARG_STRLEN)
+			return -EINVAL;
+		if (put_user(p, sp++))
+			return -EFAULT;
+		p += len;
+	}
+	if (put_user(0, sp++))
+		return -EFAULT;
+	current->mm->arg_end = p;
+
+	current->mm->env_start = p;
+	for (i = 0; i < bprm->envc; i++) {
+		long len = strnlen_user((const char __user *)p, MAX_ARG_STRLEN);
+
+		if (!len || len > MAX_ARG_STRLEN)
+			return -EINVAL;
+		if (put_user(p, sp++))
+			return -EFAULT;
+		p += len;
+	}
+	if (put_user(0, sp++))
+		return -EFAULT;
+	current->mm->env_end = p;
+
+	if (put_user(AT_PAGESZ, sp++) || put_user(PAGE_SIZE, sp++) ||
+	    put_user(AT_NULL, sp++) || put_user(0, sp++))
+		return -EFAULT;
+	return 0;
+}
+
+static int load_wasm_binary(struct linux_binprm *bprm)
+{
+	unsigned long sp;
+	long mem;
+	int ret;
+
+	if (memcmp(bprm->buf, wasm_magic, sizeof(wasm_magic)))
+		return -ENOEXEC;
+
+	ret = wasm_read_image(bprm);
+	if (ret)
+		return ret;
+
+	ret = begin_new_exec(bprm);
+	if (ret)
+		return ret;
+
+	mem = wasm_host_exec_commit();
+	if (mem < 0)
+		return mem;
+
+	setup_new_exec(bprm);
+
+	sp = mem & PAGE_MASK;
+	current->mm->start_stack = sp;
+	ret = transfer_args_to_stack(bprm, &sp);
+	if (ret)
+		return ret;
+	ret = wasm_create_tables(bprm, &sp);
+	if (ret)
+		return ret;
+
+	current->mm->start_code = 0;
+	current->mm->end_code = 0;
+	current->mm->start_data = 0;
+	current->mm->end_data = 0;
+	current->mm->start_brk = 0;
+	current->mm->brk = 0;
+
+	finalize_exec(bprm);
+	start_thread(current_pt_regs(), 0, sp);
+	return 0;
+}
+
+static struct linux_binfmt wasm_format = {
+	.module		= THIS_MODULE,
+	.load_binary	= load_wasm_binary,
+};
+
+static int __init init_wasm_binfmt(void)
+{
+	register_binfmt(&wasm_format);
+	return 0;
+}
+core_initcall(init_wasm_binfmt);

@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The host console: a console for printk and a one-line tty (ttyW0) that
+ * /dev/console resolves to.  Output goes straight to the host.  Input
+ * arrives in wasm_console_in, a ring the host fills before raising
+ * WASM_IRQ_CONSOLE.
+ */
+
+#include <linux/console.h>
+#include <linux/init.h>
+#include <linux/interrupt.h>
+#include <linux/tty.h>
+#include <linux/tty_driver.h>
+#include <linux/tty_flip.h>
+#include <asm/host.h>
+#include <asm/wasm.h>
+
+#define WASM_CONSOLE_IN_SIZE	4096
+
+/* head and tail count bytes; the host only moves head, we only tail. */
+struct wasm_console_ring {
+	u32 head;
+	u32 tail;
+	u8 buf[WASM_CONSOLE_IN_SIZE];
+};
+
+struct wasm_console_ring wasm_console_in __aligned(8);
+
+static struct tty_driver *wasm_tty_driver;
+static struct tty_port wasm_tty_port;
+
+static void wasm_console_write(struct console *con, const char *s,
+			       unsigned int n)
+{
+	wasm_host_console_write(s, n);
+}
+
+static struct tty_driver *wasm_console_device(struct console *con,
+					      int *index)
+{
+	*index = 0;
+	return wasm_tty_driver;
+}
+
+static struct console wasm_console = {
+	.name	= "ttyW",
+	.write	= wasm_console_write,
+	.device	= wasm_console_device,
+	.flags	= CON_PRINTBUFFER | CON_ANYTIME,
+	.index	= -1,
+};
+
+static int __init wasm_console_init(void)
+{
+	register_console(&wasm_console);
+	return 0;
+}
+console_initcall(wasm_console_init);
+
+static int wasm_tty_open(struct tty_struct *tty, struct file *filp)
+{
+	return tty_port_open(&wasm_tty_port, tty, filp);
+}
+
+static void wasm_tty_close(struct tty_struct *tty, struct file *filp)
+{
+	tty_port_close(&wasm_tty_port, tty, filp);
+}
+
+static ssize_t wasm_tty_write(struct tty_struct *tty, const u8 *buf,
+			      size_t count)
+{
+	wasm_host_console_write(buf, count);
+	return count;
+}
+
+static unsigned int wasm_tty_write_room(struct tty_struct *tty)
+{
+	return 65536;
+}
+
+static const struct tty_operations wasm_tty_ops = {
+	.open		= wasm_tty_open,
+	.close		= wasm_tty_close,
+	.write		= wasm_tty_write,
+	.write_room	= wasm_tty_write_room,
+};
+
+static irqreturn_t wasm_console_interrupt(int irq, void *dev_id)
+{
+	struct wasm_console_ring *ring = &wasm_console_in;
+	u32 head = __atomic_load_n(&ring->head, __ATOMIC_ACQUIRE);
+	u32 tail = ring->tail;
+
+	while (tail != head) {
+		u32 off = tail % WASM_CONSOLE_IN_SIZE;
+		u32 len = min(head - tail, WASM_CONSOLE_IN_SIZE - off);
+
+		tty_insert_flip_string(&wasm_tty_port, ring->buf + off, len);
+		tail += len;
+	}
+	__atomic_store_n(&ring->tail, tail, __ATOMIC_RELEASE);
+	tty_flip_buffer_push(&wasm_tty_port);
+	return IRQ_HANDLED;
+}
+
+static int __init wasm_tty_init(void)
+{
+	struct tty_driver *driver;
+	int ret;
+
+	driver = tty_alloc_driver(1, TTY_DRIVER_REAL_RAW |
+				  TTY_DRIVER_RESET_TERMIOS);
+	if (IS_ERR(driver))
+		return PTR_ERR(driver);
+
+	tty_port_init(&wasm_tty_port);
+	driver->driver_name = "wasm-console";
+	driver->name = "ttyW";
+	driver->major = 0;
+	driver->minor_start = 0;
+	driver->type = TTY_DRIVER_TYPE_SYSTEM;
+	driver->subtype = SYSTEM_TYPE_CONSOLE;
+	driver->init_termios = tty_std_termios;
+	tty_set_operations(driver, &wasm_tty_ops);
+	tty_port_link_device(&wasm_tty_port, driver, 0);
+
+	ret = tty_register_driver(driver);
+	if (ret) {
+		tty_driver_kref_put(driver);
+		tty_port_destroy(&wasm_tty_port);
+		return ret;
+	}
+	wasm_tty_driver = driver;
+
+	ret = request_irq(WASM_IRQ_CONSOLE, wasm_console_interrupt, 0,
+			  "console", NULL);
+	if (ret)
+		pr_err("wasm: no console input: %d\n", ret);
+	return 0;
+}
+device_initcall(wasm_tty_init);

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tasks and context switches.
+ *
+ * wasm cannot switch stacks, so every task runs on its own host thread
+ * (a worker) with its own vmlinux instance on the shared kernel memory.
+ * A switch wakes the next task's worker and parks the current one on an
+ * atomic wait until some later switch hands the CPU back.
+ */
+
+#include <linux/export.h>
+#include <linux/sched.h>
+#include <linux/sched/task.h>
+#include <linux/sched/task_stack.h>
+#include <linux/sched/debug.h>
+#include <linux/printk.h>
+#include <linux/reboot.h>
+#include <linux/pm.h>
+#include <asm/host.h>
+#include <asm/wasm.h>
+
+/* The boot task's stack; the host points the boot instance at its top. */
+unsigned long init_stack[THREAD_SIZE / sizeof(unsigned long)]
+	__aligned(THREAD_SIZE);
+
+/* wasm TLS is per instance, and an instance serves one task for life. */
+__thread struct task_struct *wasm_current_task = &init_task;
+
+/* The task that handed the CPU over; read by the task that received it. */
+static struct task_struct *wasm_last_task;
+
+void (*pm_power_off)(void);
+EXPORT_SYMBOL(pm_power_off);
+
+static void wasm_wait_run(struct task_struct *t)
+{
+	u32 *run = &t->thread.run;
+
+	while (!__atomic_exchange_n(run, 0, __ATOMIC_ACQ_REL))
+		__builtin_wasm_memory_atomic_wait32((int *)run, 0, -1);
+}
+
+static void wasm_give_run(struct task_struct *t)
+{
+	__atomic_store_n(&t->thread.run, 1, __ATOMIC_RELEASE);
+	__builtin_wasm_memory_atomic_notify((int *)&t->thread.run, 1);
+}
+
+struct task_struct *__switch_to(struct task_struct *prev,
+				struct task_struct *next)
+{
+	/* prev may be freed once next runs: decide before waking it. */
+	bool dead = READ_ONCE(prev->__state) == TASK_DEAD;
+
+	wasm_last_task = prev;
+	if (!next->thread.started) {
+		next->thread.started = 1;
+		wasm_host_spawn_task(next, (unsigned long)task_pt_regs(next),
+				     (unsigned long)next->thread.tls_block);
+	}
+	wasm_give_run(next);
+
+	if (dead)
+		wasm_host_task_exit();
+
+	wasm_wait_run(prev);
+	return wasm_last_task;
+}
+
+/*
+ * First code a new task's instance runs, once the host has set its stack
+ * pointer and TLS block.  Returns only to enter user mode, with the user
+ * stack pointer of the program execve() set up.
+ */
+__attribute__((export_name("wasm_task_entry")))
+unsigned long wasm_task_entry(struct task_struct *task)
+{
+	wasm_current_task = task;
+	wasm_wait_run(task);
+	schedule_tail(wasm_last_task);
+
+	if (task->thread.fn) {
+		/* A kernel thread returns only after a successful execve. */
+		task->thread.fn(task->thread.fn_arg);
+	}
+	return wasm_enter_user(task_pt_regs(task));
+}
+
+int copy_thread(struct task_struct *p, const struct kernel_clone_args *args)
+{
+	struct pt_regs *childregs = task_pt_regs(p);
+
+	memset(&p->thread, 0, sizeof(p->thread));
+	memset(childregs, 0, sizeof(*childregs));
+	childregs->syscall_nr = -1;
+
+	if (unlikely(args->fn)) {
+		p->thread.fn = args->fn;
+		p->thread.fn_arg = args->fn_arg;
+		return 0;
+	}
+
+	/* User processes are created by exec only, for now. */
+	return -EINVAL;
+}
+
+void start_thread(struct pt_regs *regs, unsigned long pc, unsigned long sp)
+{
+	regs->pc = pc;
+	regs->sp = sp;
+	regs->flags = 0;
+	set_thread_flag(TIF_WASM_EXEC);
+}
+
+void flush_thread(void)
+{
+}
+
+void arch_cpu_idle(void)
+{
+	if (!READ_ONCE(wasm_irq_pending))
+		__builtin_wasm_memory_atomic_wait32((int *)&wasm_irq_pending,
+						    0, -1);
+	raw_local_irq_enable();
+}
+
+void show_regs(struct pt_regs *regs)
+{
+	show_regs_print_info(KERN_DEFAULT);
+	pr_info("syscall %ld args %llx %llx %llx ret %ld sp %lx\n",
+		regs->syscall_nr, regs->args[0], regs->args[1], regs->args[2],
+		regs->ret, regs->sp);
+}
+
+void machine_power_off(void)
+{
+	if (pm_power_off)
+		pm_power_off();
+	wasm_host_halt(WASM_HALT_POWER_OFF);
+}
+
+void machine_halt(void)
+{
+	wasm_host_halt(WASM_HALT_POWER_OFF);
+}
+
+void machine_restart(char *cmd)
+{
+	wasm_host_halt(WASM_HALT_RESTART);
+}

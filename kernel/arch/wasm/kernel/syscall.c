@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The system call path.
+ *
+ * A user program imports "linux" "syscall"; the host binds that import
+ * straight to this instance's wasm_syscall export, so a system call is a
+ * plain wasm call from the user instance into the kernel instance of the
+ * same worker, with no JavaScript in between.
+ */
+
+#include <linux/errno.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/syscalls.h>
+#include <linux/resume_user_mode.h>
+#include <asm/host.h>
+#include <asm/syscall.h>
+#include <asm/wasm.h>
+
+long __wasm_sys_ni_syscall(const struct pt_regs *regs)
+{
+	return -ENOSYS;
+}
+
+/*
+ * Work due before user code runs again: rescheduling, signals, and the
+ * switch to a new program after execve().  Returns the user stack pointer
+ * when a new program must start there, 0 to go back to the caller.
+ */
+static unsigned long wasm_exit_to_user(struct pt_regs *regs)
+{
+	unsigned long flags;
+
+	for (;;) {
+		local_irq_disable();
+		flags = READ_ONCE(current_thread_info()->flags);
+		if (!(flags & _TIF_WORK_MASK))
+			break;
+		local_irq_enable();
+		if (flags & _TIF_NEED_RESCHED)
+			schedule();
+		else
+			wasm_do_notify_resume(regs, flags);
+	}
+	local_irq_enable();
+
+	if (test_and_clear_thread_flag(TIF_WASM_EXEC))
+		return regs->sp;
+	return 0;
+}
+
+unsigned long wasm_enter_user(struct pt_regs *regs)
+{
+	unsigned long sp = wasm_exit_to_user(regs);
+
+	/* Only a task that just ran execve() can be entering user mode. */
+	return sp ? sp : regs->sp;
+}
+
+__attribute__((export_name("wasm_syscall")))
+long wasm_syscall(long nr, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
+{
+	struct pt_regs *regs = current_pt_regs();
+	unsigned long new_sp;
+
+	regs->syscall_nr = nr;
+	regs->args[0] = a0;
+	regs->args[1] = a1;
+	regs->args[2] = a2;
+	regs->args[3] = a3;
+	regs->args[4] = a4;
+	regs->args[5] = a5;
+	regs->orig_ret = -ENOSYS;
+
+	if (likely((unsigned long)nr < __NR_syscalls))
+		regs->ret = sys_call_table[nr](regs);
+	else
+		regs->ret = -ENOSYS;
+
+	new_sp = wasm_exit_to_user(regs);
+	regs->syscall_nr = -1;
+	if (new_sp)
+		wasm_host_exec_restart(new_sp);
+	return regs->ret;
+}
