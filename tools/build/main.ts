@@ -2,7 +2,7 @@
 //
 //   main.ts build            system packages → kernel tree → kernel → userland
 //   main.ts test [paths|--node-test-flags]   build, then the node:test suites
-//   main.ts start [-- cli args]              build, then src/node/cli.ts
+//   main.ts start [-- cli args]              build, then the CLI (dist/node/cli.js)
 //
 // Every step is cached (see cache.ts), so a second run does almost nothing.
 // Environment: WASMLINUX_SKIP_BUILD=1 skips the build in `test` mode (quick
@@ -17,6 +17,7 @@ import { ensureKernelTree } from './kernel-source.js';
 import { buildKernel } from './kernel.js';
 import { repoRoot } from './paths.js';
 import { BuildError, formatDuration, info, step, warn, withStep } from './progress.js';
+import { buildRuntime } from './runtime.js';
 import { buildUserland } from './userland.js';
 
 type Mode = 'build' | 'start' | 'test';
@@ -26,42 +27,15 @@ function isMode(s: string | undefined): s is Mode {
   return MODES.includes(s as Mode);
 }
 
-/** Print the string-valued fields of a step's result (artifact paths) under the step. */
-function reportArtifacts(result: unknown): void {
-  if (typeof result !== 'object' || result === null) return;
-  for (const [k, v] of Object.entries(result)) if (typeof v === 'string') info(`${k}: ${v}`);
-}
-
-/**
- * Run a step whose implementation may still be a placeholder. Placeholders
- * throw "not implemented yet"; that must not block the rest of the pipeline
- * (or the tests) while the parts are written in parallel.
- */
-async function optionalStep<T>(title: string, fn: () => Promise<T>): Promise<T | undefined> {
-  const s = step(title);
-  try {
-    const result = await fn();
-    s.done();
-    reportArtifacts(result);
-    return result;
-  } catch (err) {
-    if (err instanceof Error && err.message.includes('not implemented yet')) {
-      warn(`${title}: ${err.message}; skipping this step`);
-      s.done('skipped (not implemented yet)');
-      return undefined;
-    }
-    s.fail(err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err));
-    throw err;
-  }
-}
 
 async function build(): Promise<void> {
   const start = performance.now();
   const asDetail = (s: string): string => s;
   await withStep('system packages', ensureSystemPackages, asDetail);
   const tree = await withStep('kernel source tree', ensureKernelTree, asDetail);
-  await optionalStep('kernel', () => buildKernel(tree));
-  await optionalStep('userland', () => buildUserland());
+  const kernel = await withStep('kernel', () => buildKernel(tree), (k) => k.vmlinux);
+  await withStep('userland', () => buildUserland(kernel), (u) => u.initramfs);
+  await withStep('runtime', buildRuntime, (r) => r.cli);
   info(`build finished in ${formatDuration(performance.now() - start)}`);
 }
 
@@ -152,13 +126,9 @@ async function runTests(args: readonly string[]): Promise<number> {
 
 async function runCli(args: readonly string[]): Promise<number> {
   const root = repoRoot();
-  const cli = join(root, 'src', 'node', 'cli.ts');
-  if (!existsSync(cli)) {
-    info('src/node/cli.ts does not exist yet: nothing to start (the build above is done)');
-    return 0;
-  }
+  const cli = join(root, 'dist', 'node', 'cli.js');
   const cliArgs = args[0] === '--' ? args.slice(1) : args;
-  return spawnInherit(process.execPath, ['--import', 'tsx', cli, ...cliArgs], root);
+  return spawnInherit(process.execPath, [cli, ...cliArgs], root);
 }
 
 async function main(argv: readonly string[]): Promise<number> {

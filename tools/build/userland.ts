@@ -1,8 +1,78 @@
-// Placeholder: builds the first user program and the initramfs; written separately.
+// Builds the user programs and the initramfs that carries them.
+//
+// For now that is one freestanding C program, /init, compiled with stock
+// clang-19 against the kernel's own UAPI headers and linked as a module
+// that imports its memory and the "linux" "syscall" entry.
+
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeCpio } from '../initramfs/cpio.js';
+import { entriesFromSpec } from '../initramfs/from-spec.js';
+import { cachedDir, hashInputs } from './cache.js';
+import type { KernelArtifacts } from './kernel.js';
+import { buildDir, repoRoot } from './paths.js';
+import { run } from './progress.js';
+
 export interface UserlandArtifacts {
   initramfs: string;
 }
 
-export async function buildUserland(): Promise<UserlandArtifacts> {
-  throw new Error('buildUserland: not implemented yet');
+const TARGET = '--target=wasm32-unknown-unknown';
+
+/** Compile a freestanding program from C and wasm assembly sources. */
+async function buildProgram(
+  out: string,
+  sources: string[],
+  headers: string,
+  tmp: string,
+): Promise<void> {
+  const objects: string[] = [];
+  for (const src of sources) {
+    const obj = join(tmp, `${objects.length}.o`);
+    const flags = src.endsWith('.S')
+      ? [TARGET, '-c']
+      : [TARGET, '-O2', '-nostdlib', '-ffreestanding', `-I${headers}`, '-Wall', '-Werror', '-c'];
+    await run('clang-19', [...flags, src, '-o', obj], { label: 'userland-cc' });
+    objects.push(obj);
+  }
+  await run(
+    'wasm-ld-19',
+    [
+      ...objects,
+      '-o',
+      out,
+      '--no-entry',
+      '--export=_start',
+      '--import-memory',
+      '--initial-memory=1048576',
+      '--max-memory=16777216',
+    ],
+    { label: 'userland-ld' },
+  );
+}
+
+export async function buildUserland(kernel: KernelArtifacts): Promise<UserlandArtifacts> {
+  const root = repoRoot();
+  const key = hashInputs([
+    { dir: join(root, 'userland') },
+    { dir: kernel.headers },
+    { dir: join(root, 'tools/initramfs') },
+    { file: join(root, 'tools/build/userland.ts') },
+  ]);
+  const dir = await cachedDir('userland', key, async (tmp) => {
+    const init = join(tmp, 'init');
+    const src = join(root, 'userland/init');
+    await buildProgram(init, [join(src, 'crt.S'), join(src, 'init.c')], kernel.headers, tmp);
+    const entries = entriesFromSpec([
+      { path: '/dev', type: 'dir', mode: 0o755 },
+      { path: '/dev/console', type: 'char', mode: 0o600, major: 5, minor: 1 },
+      { path: '/root', type: 'dir', mode: 0o700 },
+      { path: '/init', type: 'file', mode: 0o755, source: init },
+    ]);
+    writeFileSync(join(tmp, 'initramfs.cpio'), writeCpio(entries));
+  });
+  const dest = buildDir();
+  mkdirSync(dest, { recursive: true });
+  copyFileSync(join(dir, 'initramfs.cpio'), join(dest, 'initramfs.cpio'));
+  return { initramfs: join(dest, 'initramfs.cpio') };
 }

@@ -29,6 +29,9 @@ struct wasm_console_ring wasm_console_in __aligned(8);
 static struct tty_driver *wasm_tty_driver;
 static struct tty_port wasm_tty_port;
 
+/* The host console is always connected: no carrier to wait for. */
+static const struct tty_port_operations wasm_tty_port_ops;
+
 static void wasm_console_write(struct console *con, const char *s,
 			       unsigned int n)
 {
@@ -50,12 +53,11 @@ static struct console wasm_console = {
 	.index	= -1,
 };
 
-static int __init wasm_console_init(void)
+/* Called from setup_arch(): the host console works from the first instruction. */
+void __init wasm_console_init(void)
 {
 	register_console(&wasm_console);
-	return 0;
 }
-console_initcall(wasm_console_init);
 
 static int wasm_tty_open(struct tty_struct *tty, struct file *filp)
 {
@@ -115,6 +117,7 @@ static int __init wasm_tty_init(void)
 		return PTR_ERR(driver);
 
 	tty_port_init(&wasm_tty_port);
+	wasm_tty_port.ops = &wasm_tty_port_ops;
 	driver->driver_name = "wasm-console";
 	driver->name = "ttyW";
 	driver->major = 0;

@@ -8,7 +8,7 @@
  * atomic wait until some later switch hands the CPU back.
  */
 
-#include <linux/export.h>
+#include <linux/init.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
 #include <linux/sched/task_stack.h>
@@ -23,14 +23,15 @@
 unsigned long init_stack[THREAD_SIZE / sizeof(unsigned long)]
 	__aligned(THREAD_SIZE);
 
+/* Where the host starts the boot instance's stack: below init's pt_regs. */
+unsigned long wasm_boot_sp = (unsigned long)init_stack + THREAD_SIZE -
+			     sizeof(struct pt_regs);
+
 /* wasm TLS is per instance, and an instance serves one task for life. */
 __thread struct task_struct *wasm_current_task = &init_task;
 
 /* The task that handed the CPU over; read by the task that received it. */
 static struct task_struct *wasm_last_task;
-
-void (*pm_power_off)(void);
-EXPORT_SYMBOL(pm_power_off);
 
 static void wasm_wait_run(struct task_struct *t)
 {
@@ -134,17 +135,28 @@ void show_regs(struct pt_regs *regs)
 
 void machine_power_off(void)
 {
-	if (pm_power_off)
-		pm_power_off();
-	wasm_host_halt(WASM_HALT_POWER_OFF);
+	do_kernel_power_off();
+	wasm_host_halt(WASM_HALT_POWER_OFF, NULL);
 }
+
+static void wasm_power_off(void)
+{
+	wasm_host_halt(WASM_HALT_POWER_OFF, NULL);
+}
+
+/* The host can always switch the machine off. */
+static int __init wasm_power_off_init(void)
+{
+	return register_platform_power_off(wasm_power_off);
+}
+arch_initcall(wasm_power_off_init);
 
 void machine_halt(void)
 {
-	wasm_host_halt(WASM_HALT_POWER_OFF);
+	wasm_host_halt(WASM_HALT_POWER_OFF, NULL);
 }
 
 void machine_restart(char *cmd)
 {
-	wasm_host_halt(WASM_HALT_RESTART);
+	wasm_host_halt(WASM_HALT_RESTART, NULL);
 }

@@ -101,7 +101,7 @@ const struct seq_operations cpuinfo_op = {
 static int wasm_panic_event(struct notifier_block *nb, unsigned long event,
 			    void *msg)
 {
-	wasm_host_halt(WASM_HALT_PANIC);
+	wasm_host_halt(WASM_HALT_PANIC, msg);
 }
 
 static struct notifier_block wasm_panic_block = {
@@ -113,10 +113,12 @@ void __init setup_arch(char **cmdline_p)
 {
 	strscpy(boot_command_line, wasm_boot_cmdline, COMMAND_LINE_SIZE);
 	*cmdline_p = boot_command_line;
+	wasm_console_init();
 
 	wasm_setup_memory();
 	wasm_setup_initrd();
 	parse_early_param();
+	paging_init();
 
 	atomic_notifier_chain_register(&panic_notifier_list,
 				       &wasm_panic_block);

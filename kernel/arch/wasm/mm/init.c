@@ -9,6 +9,7 @@
 #include <linux/mm.h>
 #include <asm/page.h>
 #include <asm/sections.h>
+#include <asm/wasm.h>
 
 void *empty_zero_page;
 EXPORT_SYMBOL(empty_zero_page);

@@ -41,8 +41,11 @@ void wasm_host_task_exit(void) __attribute__((noreturn))
 /* Print the calling worker's wasm call stack (names from the image). */
 void wasm_host_dump_stack(void) __wasm_host(dump_stack);
 
-/* Stop the machine: status 0 for power-off, non-zero after a panic. */
-void wasm_host_halt(int status) __attribute__((noreturn))
+/*
+ * Stop the machine with a WASM_HALT_* status; msg (may be NULL) says why,
+ * so the host can report a panic even when the kernel log is hidden.
+ */
+void wasm_host_halt(int status, const char *msg) __attribute__((noreturn))
 	__wasm_host(halt);
 
 /* Copy between kernel memory and the current user memory. */

@@ -6,10 +6,11 @@
 
 /*
  * A task's kernel stack is the shadow stack of its own vmlinux instance:
- * only address-taken locals live there, so 8 KiB is plenty, and the
+ * only address-taken locals live there; there is no guard page, so be
+ * generous: 16 KiB, with the
  * pt_regs block sits at its top.
  */
-#define THREAD_SIZE_ORDER	1
+#define THREAD_SIZE_ORDER	2
 #define THREAD_SIZE		(PAGE_SIZE << THREAD_SIZE_ORDER)
 
 #ifndef __ASSEMBLY__

@@ -15,6 +15,8 @@
 
 struct pt_regs;
 
+void wasm_console_init(void);
+void paging_init(void);
 unsigned long wasm_enter_user(struct pt_regs *regs);
 void wasm_do_notify_resume(struct pt_regs *regs, unsigned long flags);
 

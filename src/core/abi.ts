@@ -1,0 +1,109 @@
+// The one list of what crosses between the wasm modules and the host.
+//
+// Kernel side: vmlinux.wasm imports the functions of KernelHostImports from
+// module "host" (declared in kernel/arch/wasm/include/asm/host.h) and the
+// shared memory as "env" "memory"; it exports KernelExports. User side: a
+// program imports its memory as "env" "memory" and the system call entry as
+// "linux" "syscall", and exports _start. Keep this file and host.h in step.
+
+/** Module name of the kernel's host imports. */
+export const HOST_MODULE = 'host';
+
+/** Functions the host provides to every vmlinux instance. Pointers are kernel addresses. */
+export interface KernelHostImports {
+  console_write(buf: number, len: number): void;
+  clock_ns(): number;
+  wallclock_s(): number;
+  spawn_task(task: number, stackTop: number, tlsBlock: number): void;
+  task_exit(): never;
+  dump_stack(): void;
+  halt(status: number, msg: number): never;
+  copy_from_user(to: number, from: number, n: number): number;
+  copy_to_user(to: number, from: number, n: number): number;
+  clear_user(to: number, n: number): number;
+  strnlen_user(s: number, n: number): number;
+  strncpy_from_user(dst: number, src: number, n: number): number;
+  exec_prepare(image: number, len: number): number;
+  exec_commit(): number;
+  exec_restart(sp: number): never;
+}
+
+/** What vmlinux.wasm exports to the host. */
+export interface KernelExports {
+  __stack_pointer: WebAssembly.Global;
+  __wasm_init_tls(block: number): void;
+  wasm_start_kernel(): void;
+  /** Runs a new task; returns the user stack pointer when it enters user mode. */
+  wasm_task_entry(task: number): number;
+  wasm_syscall(
+    nr: number,
+    a0: bigint,
+    a1: bigint,
+    a2: bigint,
+    a3: bigint,
+    a4: bigint,
+    a5: bigint,
+  ): number;
+  /** Reports a trap in user code; returns a user stack pointer if a new program must start. */
+  wasm_user_fault(sig: number): number;
+}
+
+export const KERNEL_EXPORT_FUNCTIONS = [
+  '__wasm_init_tls',
+  'wasm_start_kernel',
+  'wasm_task_entry',
+  'wasm_syscall',
+  'wasm_user_fault',
+] as const;
+
+/** Data symbols whose addresses the host needs (exported as globals, recorded by the post-link step). */
+export const KERNEL_SYMBOLS = [
+  'init_stack',
+  'wasm_boot_sp',
+  'wasm_boot_cmdline',
+  'wasm_initrd_start',
+  'wasm_initrd_size',
+  'wasm_irq_pending',
+  'wasm_timer_deadline',
+  'wasm_timer_seq',
+  'wasm_console_in',
+  '__heap_base',
+] as const;
+export type KernelSymbol = (typeof KERNEL_SYMBOLS)[number];
+export type KernelSymbols = Record<KernelSymbol, number>;
+
+/** Statuses of host.halt(). */
+export const HALT_POWER_OFF = 0;
+export const HALT_PANIC = 1;
+export const HALT_RESTART = 2;
+
+/** Interrupt lines: bits of wasm_irq_pending. */
+export const IRQ_TIMER = 0;
+export const IRQ_CONSOLE = 1;
+
+/** Size of the kernel's console input ring (struct wasm_console_ring). */
+export const CONSOLE_RING_SIZE = 4096;
+
+/** Size of the kernel's command line buffer (COMMAND_LINE_SIZE). */
+export const COMMAND_LINE_SIZE = 512;
+
+/** Offset of pt_regs.syscall_nr at a task's stack top: -1 while the task runs user code. */
+export const PT_REGS_SYSCALL_NR = 0;
+
+/** Names of the user program's imports and exports. */
+export const USER_MEMORY = { module: 'env', name: 'memory' } as const;
+export const USER_SYSCALL = { module: 'linux', name: 'syscall' } as const;
+export const USER_ENTRY = '_start';
+
+/** Linux errno values the host returns. */
+export const ENOEXEC = 8;
+export const ENOMEM = 12;
+export const EFAULT = 14;
+
+/** Signals the host reports for user traps. */
+export const SIGILL = 4;
+export const SIGFPE = 8;
+export const SIGSEGV = 11;
+
+/** exit_group in the generic syscall table. */
+export const NR_EXIT_GROUP = 94;

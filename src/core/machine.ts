@@ -1,0 +1,177 @@
+// The machine: one shared kernel memory, a worker per task, the timer, the
+// console. Platform-neutral: the platform supplies workers and I/O.
+
+import { CONSOLE_RING_SIZE, HALT_PANIC, HALT_POWER_OFF, HALT_RESTART, IRQ_CONSOLE } from './abi.js';
+import type { KernelImage } from './kernel-image.js';
+import type { WorkerInit, WorkerMessage } from './messages.js';
+
+export interface WorkerHandle {
+  terminate(): void;
+}
+
+export interface Platform {
+  /** Start a worker running runWorker(init); report its messages and failures. */
+  startWorker(
+    init: WorkerInit,
+    onMessage: (msg: WorkerMessage) => void,
+    onError: (err: Error) => void,
+  ): WorkerHandle;
+}
+
+export interface MachineOptions {
+  kernel: KernelImage;
+  cmdline: string;
+  initrd: Uint8Array | null;
+  memoryBytes: number;
+}
+
+export type MachineExit =
+  | { kind: 'power-off' }
+  | { kind: 'restart' }
+  | { kind: 'panic'; message: string }
+  | { kind: 'crash'; message: string };
+
+export class MachineError extends Error {
+  override name = 'MachineError';
+}
+
+const PAGE = 65536;
+
+export class Machine {
+  private readonly memory: WebAssembly.Memory;
+  private readonly workers = new Set<WorkerHandle>();
+  private readonly clockOriginMs = performance.timeOrigin + performance.now();
+  private exitResolve: ((exit: MachineExit) => void) | null = null;
+  private stopped = false;
+  private inputQueue: Uint8Array[] = [];
+  private inputTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(
+    private readonly platform: Platform,
+    private readonly opts: MachineOptions,
+  ) {
+    const minBytes = opts.kernel.minMemoryBytes + (16 << 20);
+    if (opts.memoryBytes < minBytes) {
+      throw new MachineError(
+        `${opts.memoryBytes >> 20} MiB of memory is too little: this kernel needs at least ${Math.ceil(minBytes / (1 << 20))} MiB`,
+      );
+    }
+    const pages = Math.ceil(opts.memoryBytes / PAGE);
+    try {
+      this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    } catch (err) {
+      throw new MachineError(
+        `cannot allocate ${opts.memoryBytes >> 20} MiB of shared memory: ${(err as Error).message}`,
+      );
+    }
+  }
+
+  /** Boot; resolves when the machine stops, for whatever reason. */
+  run(): Promise<MachineExit> {
+    return new Promise((resolve) => {
+      this.exitResolve = resolve;
+      const base = {
+        module: this.opts.kernel.module,
+        memory: this.memory,
+        symbols: this.opts.kernel.symbols,
+        clockOriginMs: this.clockOriginMs,
+      };
+      this.start({ ...base, role: 'timer' });
+      this.start({ ...base, role: 'boot', cmdline: this.opts.cmdline, initrd: this.opts.initrd });
+    });
+  }
+
+  /** Queue console input; it reaches the kernel through its input ring. */
+  input(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    this.inputQueue.push(bytes);
+    this.pumpInput();
+  }
+
+  stop(exit: MachineExit): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.inputTimer) clearTimeout(this.inputTimer);
+    for (const w of this.workers) w.terminate();
+    this.workers.clear();
+    this.exitResolve?.(exit);
+  }
+
+  private start(init: WorkerInit): void {
+    if (this.stopped) return;
+    const handle = this.platform.startWorker(
+      init,
+      (msg) => this.onMessage(handle, msg),
+      (err) => this.stop({ kind: 'crash', message: `worker failed: ${err.message}` }),
+    );
+    this.workers.add(handle);
+  }
+
+  private onMessage(from: WorkerHandle, msg: WorkerMessage): void {
+    switch (msg.type) {
+      case 'spawn':
+        this.start({
+          role: 'task',
+          module: this.opts.kernel.module,
+          memory: this.memory,
+          symbols: this.opts.kernel.symbols,
+          clockOriginMs: this.clockOriginMs,
+          task: msg.task,
+          stackTop: msg.stackTop,
+          tlsBlock: msg.tlsBlock,
+        });
+        break;
+      case 'exited':
+        from.terminate();
+        this.workers.delete(from);
+        break;
+      case 'halt':
+        if (msg.status === HALT_POWER_OFF) this.stop({ kind: 'power-off' });
+        else if (msg.status === HALT_RESTART) this.stop({ kind: 'restart' });
+        else if (msg.status === HALT_PANIC)
+          this.stop({ kind: 'panic', message: msg.message ?? 'unknown reason' });
+        else this.stop({ kind: 'crash', message: `unknown halt status ${msg.status}` });
+        break;
+      case 'crash':
+        this.stop({ kind: 'crash', message: msg.message });
+        break;
+    }
+  }
+
+  /** Move queued input into the kernel's ring and raise the console interrupt. */
+  private pumpInput(): void {
+    if (this.stopped) return;
+    const { wasm_console_in: ring, wasm_irq_pending: pending } = this.opts.kernel.symbols;
+    const i32 = new Int32Array(this.memory.buffer);
+    const u8 = new Uint8Array(this.memory.buffer);
+    const headIdx = ring >> 2;
+    const tailIdx = headIdx + 1;
+    const buf = ring + 8;
+    let head = Atomics.load(i32, headIdx) >>> 0;
+    const tail = Atomics.load(i32, tailIdx) >>> 0;
+    let moved = false;
+    while (this.inputQueue.length > 0) {
+      const chunk = this.inputQueue[0]!;
+      const room = CONSOLE_RING_SIZE - ((head - tail) >>> 0);
+      if (room === 0) break;
+      const n = Math.min(room, chunk.length);
+      for (let i = 0; i < n; i++) u8[buf + ((head + i) % CONSOLE_RING_SIZE)] = chunk[i]!;
+      head = (head + n) >>> 0;
+      moved = true;
+      if (n === chunk.length) this.inputQueue.shift();
+      else this.inputQueue[0] = chunk.subarray(n);
+    }
+    if (moved) {
+      Atomics.store(i32, headIdx, head | 0);
+      Atomics.or(i32, pending >> 2, 1 << IRQ_CONSOLE);
+      Atomics.notify(i32, pending >> 2);
+    }
+    if (this.inputQueue.length > 0 && !this.inputTimer) {
+      // The ring is full: try again once the kernel has had time to drain it.
+      this.inputTimer = setTimeout(() => {
+        this.inputTimer = null;
+        this.pumpInput();
+      }, 5);
+    }
+  }
+}

@@ -1,0 +1,41 @@
+// Messages between the machine (the host's main thread) and its workers.
+
+import type { KernelSymbols } from './abi.js';
+
+/** What every worker gets: the kernel, its memory and the clock's origin. */
+interface WorkerInitBase {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  symbols: KernelSymbols;
+  /** Absolute time (ms since the epoch, fractional) that kernel clock 0 stands for. */
+  clockOriginMs: number;
+}
+
+/** The boot CPU: sets up memory for start_kernel and runs it (then idles forever). */
+export interface BootInit extends WorkerInitBase {
+  role: 'boot';
+  cmdline: string;
+  initrd: Uint8Array | null;
+}
+
+/** A task: runs wasm_task_entry(task) and then, perhaps, user programs. */
+export interface TaskInit extends WorkerInitBase {
+  role: 'task';
+  task: number;
+  stackTop: number;
+  tlsBlock: number;
+}
+
+/** The timer: raises IRQ_TIMER when the kernel's deadline passes. */
+export interface TimerInit extends WorkerInitBase {
+  role: 'timer';
+}
+
+export type WorkerInit = BootInit | TaskInit | TimerInit;
+
+/** From a worker to the machine. */
+export type WorkerMessage =
+  | { type: 'spawn'; task: number; stackTop: number; tlsBlock: number }
+  | { type: 'halt'; status: number; message: string | null }
+  | { type: 'exited' }
+  | { type: 'crash'; message: string };

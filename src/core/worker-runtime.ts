@@ -1,0 +1,305 @@
+// What runs inside each worker: the boot CPU, a task, or the timer.
+//
+// A task's worker owns one vmlinux instance for the task's whole life, and
+// while the task runs a user program, that program's instance too. The
+// program's "linux" "syscall" import is the kernel instance's wasm_syscall
+// export itself, so system calls never pass through JavaScript.
+
+import {
+  COMMAND_LINE_SIZE,
+  EFAULT,
+  ENOEXEC,
+  ENOMEM,
+  HOST_MODULE,
+  IRQ_TIMER,
+  NR_EXIT_GROUP,
+  PT_REGS_SYSCALL_NR,
+  SIGFPE,
+  SIGILL,
+  SIGSEGV,
+  USER_ENTRY,
+  type KernelExports,
+  type KernelHostImports,
+} from './abi.js';
+import type { BootInit, TaskInit, TimerInit, WorkerInit, WorkerMessage } from './messages.js';
+import { checkUserImage, type UserImage } from './user-module.js';
+
+/** What the platform gives a worker. */
+export interface WorkerHost {
+  post(msg: WorkerMessage): void;
+  /** Synchronous console output: kernel log and /dev/console. */
+  writeConsole(bytes: Uint8Array): void;
+  /** Diagnostics that are not guest output. */
+  writeError(text: string): void;
+}
+
+/** Thrown through the wasm frames of a task that has died. */
+class TaskExit extends Error {}
+/** Thrown through the old program's frames after a successful execve(). */
+class ExecRestart extends Error {
+  constructor(readonly sp: number) {
+    super('execve');
+  }
+}
+
+function clockNs(origin: number): number {
+  return (performance.timeOrigin + performance.now() - origin) * 1e6;
+}
+
+function cString(mem: Uint8Array, addr: number, max = 4096): string {
+  let end = addr;
+  while (end < mem.length && end < addr + max && mem[end] !== 0) end++;
+  return new TextDecoder().decode(mem.subarray(addr, end));
+}
+
+/** Block this thread for good: used after asking the machine to stop. */
+function parkForever(): never {
+  const word = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) Atomics.wait(word, 0, 0);
+}
+
+/** Map a trap in user code to the signal a CPU would have raised. */
+function signalForTrap(err: unknown): number | null {
+  if (err instanceof RangeError) return SIGSEGV; // call stack exhausted
+  if (!(err instanceof WebAssembly.RuntimeError)) return null;
+  const m = err.message;
+  if (/unreachable/.test(m)) return SIGILL;
+  if (/divide|division|remainder|integer overflow/.test(m)) return SIGFPE;
+  return SIGSEGV;
+}
+
+class KernelInstance {
+  readonly exports: KernelExports;
+  readonly kmem: Uint8Array;
+  readonly kview: DataView;
+  userImage: UserImage | null = null;
+  userMemory: WebAssembly.Memory | null = null;
+  private pending: UserImage | null = null;
+
+  constructor(
+    private readonly init: WorkerInit,
+    private readonly host: WorkerHost,
+  ) {
+    this.kmem = new Uint8Array(init.memory.buffer);
+    this.kview = new DataView(init.memory.buffer);
+    const imports: KernelHostImports = this.hostImports();
+    const instance = new WebAssembly.Instance(init.module, {
+      env: { memory: init.memory },
+      [HOST_MODULE]: imports as unknown as WebAssembly.ModuleImports,
+    });
+    this.exports = instance.exports as unknown as KernelExports;
+  }
+
+  private user(): Uint8Array {
+    // A user memory may have grown since the last access: take a fresh view.
+    return this.userMemory ? new Uint8Array(this.userMemory.buffer) : new Uint8Array(0);
+  }
+
+  private hostImports(): KernelHostImports {
+    const origin = this.init.clockOriginMs;
+    const host = this.host;
+    return {
+      console_write: (buf, len) => {
+        host.writeConsole(this.kmem.slice(buf >>> 0, (buf >>> 0) + (len >>> 0)));
+      },
+      clock_ns: () => clockNs(origin),
+      wallclock_s: () => Date.now() / 1000,
+      spawn_task: (task, stackTop, tlsBlock) => {
+        host.post({ type: 'spawn', task: task >>> 0, stackTop: stackTop >>> 0, tlsBlock: tlsBlock >>> 0 });
+      },
+      task_exit: () => {
+        throw new TaskExit('task exited');
+      },
+      dump_stack: () => {
+        const limit = Error.stackTraceLimit;
+        Error.stackTraceLimit = 64;
+        const lines = (new Error().stack ?? '').split('\n').slice(2);
+        Error.stackTraceLimit = limit;
+        host.writeConsole(new TextEncoder().encode(lines.map((l) => ` ${l.trim()}\n`).join('')));
+      },
+      halt: (status, msg) => {
+        const message = msg ? cString(this.kmem, msg >>> 0) : null;
+        host.post({ type: 'halt', status, message });
+        parkForever();
+      },
+      copy_from_user: (to, from, n) => {
+        const u = this.user();
+        const f = from >>> 0;
+        const len = n >>> 0;
+        const ok = Math.max(0, Math.min(len, u.length - f));
+        if (ok > 0) this.kmem.set(u.subarray(f, f + ok), to >>> 0);
+        return len - ok;
+      },
+      copy_to_user: (to, from, n) => {
+        const u = this.user();
+        const t = to >>> 0;
+        const len = n >>> 0;
+        const ok = Math.max(0, Math.min(len, u.length - t));
+        if (ok > 0) u.set(this.kmem.subarray(from >>> 0, (from >>> 0) + ok), t);
+        return len - ok;
+      },
+      clear_user: (to, n) => {
+        const u = this.user();
+        const t = to >>> 0;
+        const len = n >>> 0;
+        const ok = Math.max(0, Math.min(len, u.length - t));
+        if (ok > 0) u.fill(0, t, t + ok);
+        return len - ok;
+      },
+      strnlen_user: (s, n) => {
+        const u = this.user();
+        const start = s >>> 0;
+        const limit = Math.min(start + n, u.length);
+        for (let i = start; i < limit; i++) if (u[i] === 0) return i - start + 1;
+        return start + n <= u.length ? n + 1 : 0;
+      },
+      strncpy_from_user: (dst, src, n) => {
+        const u = this.user();
+        const start = src >>> 0;
+        if (start >= u.length) return -EFAULT;
+        const end = Math.min(start + n, u.length);
+        let i = start;
+        while (i < end && u[i] !== 0) i++;
+        if (i === end && end < start + n) return -EFAULT;
+        const copied = i - start;
+        this.kmem.set(u.subarray(start, Math.min(i + 1, end)), dst >>> 0);
+        return copied;
+      },
+      exec_prepare: (image, len) => {
+        const bytes = new Uint8Array(len >>> 0);
+        bytes.set(this.kmem.subarray(image >>> 0, (image >>> 0) + (len >>> 0)));
+        const checked = checkUserImage(bytes);
+        if (typeof checked === 'string') return -ENOEXEC;
+        this.pending = checked;
+        return 0;
+      },
+      exec_commit: () => {
+        const image = this.pending;
+        this.pending = null;
+        if (!image) return -ENOEXEC;
+        const { initial, maximum, shared } = image.memory;
+        try {
+          const desc: WebAssembly.MemoryDescriptor = { initial, shared };
+          if (maximum !== undefined) desc.maximum = maximum;
+          else if (shared) desc.maximum = initial;
+          this.userMemory = new WebAssembly.Memory(desc);
+        } catch {
+          return -ENOMEM;
+        }
+        this.userImage = image;
+        return Math.min(this.userMemory.buffer.byteLength, 0x7fff0000);
+      },
+      exec_restart: (sp) => {
+        throw new ExecRestart(sp >>> 0);
+      },
+    };
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}\n${err.stack ?? ''}`;
+  return String(err);
+}
+
+/** Run user programs until the task dies. sp is where the first one starts. */
+function runUser(k: KernelInstance, stackTop: number, firstSp: number): void {
+  let sp = firstSp;
+  for (;;) {
+    const image = k.userImage;
+    const memory = k.userMemory;
+    if (!image || !memory) throw new Error('entering user mode with no program');
+    try {
+      const instance = new WebAssembly.Instance(image.module, {
+        env: { memory },
+        linux: { syscall: k.exports.wasm_syscall },
+      });
+      const start = instance.exports[USER_ENTRY] as (sp: number) => void;
+      start(sp);
+      // _start must not return; treat it as exit(0).
+      k.exports.wasm_syscall(NR_EXIT_GROUP, 0n, 0n, 0n, 0n, 0n, 0n);
+      throw new Error('exit_group returned');
+    } catch (err) {
+      if (err instanceof ExecRestart) {
+        sp = err.sp;
+        continue;
+      }
+      if (err instanceof TaskExit) throw err;
+      const sig = signalForTrap(err);
+      const inKernel = k.kview.getInt32(stackTop + PT_REGS_SYSCALL_NR, true) !== -1;
+      if (sig === null || inKernel) throw err;
+      const next = k.exports.wasm_user_fault(sig);
+      if (next) sp = next;
+    }
+  }
+}
+
+function runBoot(init: BootInit, host: WorkerHost): void {
+  const k = new KernelInstance(init, host);
+  const { symbols } = init;
+  const cmd = new TextEncoder().encode(init.cmdline).subarray(0, COMMAND_LINE_SIZE - 1);
+  k.kmem.set(cmd, symbols.wasm_boot_cmdline);
+  k.kmem[symbols.wasm_boot_cmdline + cmd.length] = 0;
+  if (init.initrd && init.initrd.length > 0) {
+    const top = k.kmem.length;
+    const start = (top - init.initrd.length) & ~4095;
+    if (start <= symbols.__heap_base + (1 << 20)) {
+      throw new Error(`the initramfs (${init.initrd.length} bytes) does not fit in memory`);
+    }
+    k.kmem.set(init.initrd, start);
+    k.kview.setUint32(symbols.wasm_initrd_start, start, true);
+    k.kview.setUint32(symbols.wasm_initrd_size, init.initrd.length, true);
+  }
+  k.exports.__stack_pointer.value = k.kview.getUint32(symbols.wasm_boot_sp, true);
+  k.exports.wasm_start_kernel();
+  throw new Error('start_kernel returned');
+}
+
+function runTask(init: TaskInit, host: WorkerHost): void {
+  const k = new KernelInstance(init, host);
+  k.exports.__stack_pointer.value = init.stackTop;
+  k.exports.__wasm_init_tls(init.tlsBlock);
+  const sp = k.exports.wasm_task_entry(init.task);
+  runUser(k, init.stackTop, sp >>> 0);
+}
+
+/** Sleep until the kernel's deadline passes, raise the timer interrupt, repeat. */
+function runTimer(init: TimerInit): never {
+  const buf = init.memory.buffer as unknown as SharedArrayBuffer;
+  const i32 = new Int32Array(buf);
+  const i64 = new BigInt64Array(buf);
+  const seqIdx = init.symbols.wasm_timer_seq >> 2;
+  const deadlineIdx = init.symbols.wasm_timer_deadline >> 3;
+  const pendingIdx = init.symbols.wasm_irq_pending >> 2;
+  for (;;) {
+    const seq = Atomics.load(i32, seqIdx);
+    const deadline = Atomics.load(i64, deadlineIdx);
+    let timeout = Infinity;
+    if (deadline >= 0n) {
+      const now = BigInt(Math.floor(clockNs(init.clockOriginMs)));
+      if (now >= deadline) {
+        if (Atomics.compareExchange(i64, deadlineIdx, deadline, -1n) === deadline) {
+          Atomics.or(i32, pendingIdx, 1 << IRQ_TIMER);
+          Atomics.notify(i32, pendingIdx);
+        }
+        continue;
+      }
+      timeout = Number(deadline - now) / 1e6;
+    }
+    Atomics.wait(i32, seqIdx, seq, timeout);
+  }
+}
+
+/** Entry point of every worker, whatever the platform. */
+export function runWorker(init: WorkerInit, host: WorkerHost): void {
+  try {
+    if (init.role === 'timer') runTimer(init);
+    else if (init.role === 'boot') runBoot(init, host);
+    else runTask(init, host);
+  } catch (err) {
+    if (err instanceof TaskExit) {
+      host.post({ type: 'exited' });
+      return;
+    }
+    host.post({ type: 'crash', message: describe(err) });
+  }
+}

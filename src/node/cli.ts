@@ -1,0 +1,115 @@
+// `wasmlinux`: boot the kernel in this terminal.
+
+import { readFileSync, existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { KernelImageError, loadKernelImage } from '../core/kernel-image.js';
+import { Machine, MachineError, type MachineExit } from '../core/machine.js';
+import { nodePlatform } from './platform.js';
+
+const USAGE = `Usage: wasmlinux [options]
+
+Boots Linux, compiled to WebAssembly, in this terminal.
+
+Options:
+  --kernel FILE    kernel image (default: the built vmlinux.wasm)
+  --initrd FILE    initramfs, a cpio archive (default: the built one)
+  --cmdline TEXT   kernel command line
+  --mem SIZE       kernel memory, e.g. 128M or 1G (default: 128M)
+  --quiet          do not show the kernel log
+  -h, --help       show this help
+
+Exit status: 0 when the guest powers off, 1 after a kernel panic or crash,
+2 for bad options or files.`;
+
+class UsageError extends Error {}
+
+/** The build directory beside the package: dist/node/cli.js → ../../build. */
+function defaultArtifact(name: string): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return resolve(here, '..', '..', 'build', name);
+}
+
+function parseSize(text: string): number {
+  const m = /^(\d+)([KMG]?)(i?B)?$/i.exec(text.trim());
+  if (!m) throw new UsageError(`--mem: cannot read "${text}" as a size (try 128M or 1G)`);
+  const unit = { '': 1, K: 1 << 10, M: 1 << 20, G: 1 << 30 }[m[2]!.toUpperCase() as '' | 'K' | 'M' | 'G'];
+  const bytes = Number(m[1]) * unit;
+  if (bytes > 4 * 2 ** 30 - 65536) throw new UsageError('--mem: at most 4G minus 64K');
+  return bytes;
+}
+
+function readInput(path: string, what: string): Uint8Array<ArrayBuffer> {
+  if (!existsSync(path)) throw new UsageError(`${what} not found: ${path}`);
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (err) {
+    throw new UsageError(`cannot read ${what} ${path}: ${(err as Error).message}`);
+  }
+}
+
+function exitStatus(exit: MachineExit): number {
+  switch (exit.kind) {
+    case 'power-off':
+    case 'restart':
+      return 0;
+    case 'panic':
+      process.stderr.write(`wasmlinux: kernel panic: ${exit.message.trimEnd()}\n`);
+      return 1;
+    case 'crash':
+      process.stderr.write(`wasmlinux: the machine crashed: ${exit.message.trimEnd()}\n`);
+      return 1;
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      kernel: { type: 'string' },
+      initrd: { type: 'string' },
+      cmdline: { type: 'string', default: '' },
+      mem: { type: 'string', default: '128M' },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const kernelPath = values.kernel ?? defaultArtifact('vmlinux.wasm');
+  const initrdPath = values.initrd ?? defaultArtifact('initramfs.cpio');
+  const memoryBytes = parseSize(values.mem);
+  const kernel = await loadKernelImage(readInput(kernelPath, 'kernel image'), kernelPath);
+  const initrd = readInput(initrdPath, 'initramfs');
+  const cmdline = [values.cmdline, values.quiet ? 'loglevel=0' : ''].filter(Boolean).join(' ');
+
+  const machine = new Machine(nodePlatform(new URL('./worker.js', import.meta.url)), {
+    kernel,
+    cmdline,
+    initrd,
+    memoryBytes,
+  });
+  process.stdin.on('data', (chunk: Buffer) => machine.input(new Uint8Array(chunk)));
+  process.stdin.on('error', () => {});
+  const exit = await machine.run();
+  return exitStatus(exit);
+}
+
+main(process.argv.slice(2)).then(
+  (status) => process.exit(status),
+  (err: unknown) => {
+    if (err instanceof UsageError || err instanceof KernelImageError || err instanceof MachineError) {
+      process.stderr.write(`wasmlinux: ${err.message}\n`);
+    } else if (err instanceof Error && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`wasmlinux: ${err.message}\n${USAGE}\n`);
+    } else {
+      process.stderr.write(`wasmlinux: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    }
+    process.exit(2);
+  },
+);

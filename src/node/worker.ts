@@ -1,0 +1,34 @@
+// Entry point of every Node worker: hands the platform's I/O to the core.
+
+import { writeSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { WorkerInit, WorkerMessage } from '../core/messages.js';
+import { runWorker } from '../core/worker-runtime.js';
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Write all of bytes to fd synchronously, so guest output keeps its order
+ * across workers and nothing is lost when the machine stops. A non-blocking
+ * pipe may refuse with EAGAIN: wait a moment and retry.
+ */
+function writeAll(fd: number, bytes: Uint8Array): void {
+  let off = 0;
+  while (off < bytes.length) {
+    try {
+      off += writeSync(fd, bytes, off, bytes.length - off);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      Atomics.wait(pause, 0, 0, 1);
+    }
+  }
+}
+
+const port = parentPort;
+if (!port) throw new Error('worker.ts must run as a worker thread');
+
+runWorker(workerData as WorkerInit, {
+  post: (msg: WorkerMessage) => port.postMessage(msg),
+  writeConsole: (bytes) => writeAll(1, bytes),
+  writeError: (text) => writeAll(2, new TextEncoder().encode(text)),
+});

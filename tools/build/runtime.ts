@@ -1,0 +1,26 @@
+// Bundles the host runtime (src/) with esbuild: workers need plain
+// JavaScript files, and one bundle starts faster than many modules.
+
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { repoRoot } from './paths.js';
+
+export interface RuntimeArtifacts {
+  cli: string;
+}
+
+export async function buildRuntime(): Promise<RuntimeArtifacts> {
+  const root = repoRoot();
+  const outdir = join(root, 'dist/node');
+  await build({
+    entryPoints: [join(root, 'src/node/cli.ts'), join(root, 'src/node/worker.ts')],
+    outdir,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    sourcemap: true,
+    logLevel: 'warning',
+  });
+  return { cli: join(outdir, 'cli.js') };
+}
