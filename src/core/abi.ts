@@ -60,6 +60,7 @@ export const KERNEL_EXPORT_FUNCTIONS = [
 export const KERNEL_SYMBOLS = [
   'init_stack',
   'wasm_boot_sp',
+  'wasm_boot_tls',
   'wasm_boot_cmdline',
   'wasm_initrd_start',
   'wasm_initrd_size',

@@ -37,6 +37,14 @@ export class MachineError extends Error {
 
 const PAGE = 65536;
 
+/** Spare workers kept ready for new tasks (boot alone starts about ten). */
+const POOL_SIZE = 4;
+
+interface PooledWorker {
+  handle: WorkerHandle;
+  mailbox: Int32Array;
+}
+
 export class Machine {
   private readonly memory: WebAssembly.Memory;
   private readonly workers = new Set<WorkerHandle>();
@@ -45,6 +53,7 @@ export class Machine {
   private stopped = false;
   private inputQueue: Uint8Array[] = [];
   private inputTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly pool: PooledWorker[] = [];
 
   constructor(
     private readonly platform: Platform,
@@ -70,12 +79,7 @@ export class Machine {
   run(): Promise<MachineExit> {
     return new Promise((resolve) => {
       this.exitResolve = resolve;
-      const base = {
-        module: this.opts.kernel.module,
-        memory: this.memory,
-        symbols: this.opts.kernel.symbols,
-        clockOriginMs: this.clockOriginMs,
-      };
+      const base = this.base();
       this.start({ ...base, role: 'timer' });
       this.start({ ...base, role: 'boot', cmdline: this.opts.cmdline, initrd: this.opts.initrd });
     });
@@ -97,29 +101,60 @@ export class Machine {
     this.exitResolve?.(exit);
   }
 
-  private start(init: WorkerInit): void {
-    if (this.stopped) return;
+  private base(): Pick<WorkerInit, 'module' | 'memory' | 'symbols' | 'clockOriginMs'> {
+    return {
+      module: this.opts.kernel.module,
+      memory: this.memory,
+      symbols: this.opts.kernel.symbols,
+      clockOriginMs: this.clockOriginMs,
+    };
+  }
+
+  private fillPool(): void {
+    while (!this.stopped && this.pool.length < POOL_SIZE) {
+      const mailbox = new SharedArrayBuffer(16);
+      const handle = this.start({ ...this.base(), role: 'pool', mailbox });
+      if (!handle) return;
+      this.pool.push({ handle, mailbox: new Int32Array(mailbox) });
+    }
+  }
+
+  /** Give a new task to a spare worker, or start one for it. */
+  private spawnTask(task: number, stackTop: number, tlsBlock: number): void {
+    const spare = this.pool.shift();
+    if (spare) {
+      spare.mailbox[1] = task;
+      spare.mailbox[2] = stackTop;
+      spare.mailbox[3] = tlsBlock;
+      Atomics.store(spare.mailbox, 0, 1);
+      Atomics.notify(spare.mailbox, 0);
+      // Refill once this burst of spawns is over, off the critical path.
+      setTimeout(() => this.fillPool(), 0);
+      return;
+    }
+    this.start({ ...this.base(), role: 'task', task, stackTop, tlsBlock });
+  }
+
+  private start(init: WorkerInit): WorkerHandle | null {
+    if (this.stopped) return null;
     const handle = this.platform.startWorker(
       init,
       (msg) => this.onMessage(handle, msg),
       (err) => this.stop({ kind: 'crash', message: `worker failed: ${err.message}` }),
     );
     this.workers.add(handle);
+    return handle;
   }
 
   private onMessage(from: WorkerHandle, msg: WorkerMessage): void {
     switch (msg.type) {
+      case 'instantiated':
+        // Start the spares only now, so that they do not compete with the
+        // boot instance while it initialises memory.
+        this.fillPool();
+        break;
       case 'spawn':
-        this.start({
-          role: 'task',
-          module: this.opts.kernel.module,
-          memory: this.memory,
-          symbols: this.opts.kernel.symbols,
-          clockOriginMs: this.clockOriginMs,
-          task: msg.task,
-          stackTop: msg.stackTop,
-          tlsBlock: msg.tlsBlock,
-        });
+        this.spawnTask(msg.task, msg.stackTop, msg.tlsBlock);
         break;
       case 'exited':
         from.terminate();

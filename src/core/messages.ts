@@ -26,16 +26,27 @@ export interface TaskInit extends WorkerInitBase {
   tlsBlock: number;
 }
 
+/**
+ * A spare worker: instantiates the kernel ahead of time, then waits on its
+ * mailbox (Int32Array: [ready flag, task, stackTop, tlsBlock]) until the
+ * machine hands it a new task. Starting a task then costs no thread start.
+ */
+export interface PoolInit extends WorkerInitBase {
+  role: 'pool';
+  mailbox: SharedArrayBuffer;
+}
+
 /** The timer: raises IRQ_TIMER when the kernel's deadline passes. */
 export interface TimerInit extends WorkerInitBase {
   role: 'timer';
 }
 
-export type WorkerInit = BootInit | TaskInit | TimerInit;
+export type WorkerInit = BootInit | TaskInit | PoolInit | TimerInit;
 
 /** From a worker to the machine. */
 export type WorkerMessage =
   | { type: 'spawn'; task: number; stackTop: number; tlsBlock: number }
   | { type: 'halt'; status: number; message: string | null }
+  | { type: 'instantiated' }
   | { type: 'exited' }
   | { type: 'crash'; message: string };

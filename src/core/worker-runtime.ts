@@ -21,7 +21,14 @@ import {
   type KernelExports,
   type KernelHostImports,
 } from './abi.js';
-import type { BootInit, TaskInit, TimerInit, WorkerInit, WorkerMessage } from './messages.js';
+import type {
+  BootInit,
+  PoolInit,
+  TaskInit,
+  TimerInit,
+  WorkerInit,
+  WorkerMessage,
+} from './messages.js';
 import { checkUserImage, type UserImage } from './user-module.js';
 
 /** What the platform gives a worker. */
@@ -235,6 +242,7 @@ function runUser(k: KernelInstance, stackTop: number, firstSp: number): void {
 
 function runBoot(init: BootInit, host: WorkerHost): void {
   const k = new KernelInstance(init, host);
+  host.post({ type: 'instantiated' });
   const { symbols } = init;
   const cmd = new TextEncoder().encode(init.cmdline).subarray(0, COMMAND_LINE_SIZE - 1);
   k.kmem.set(cmd, symbols.wasm_boot_cmdline);
@@ -250,16 +258,27 @@ function runBoot(init: BootInit, host: WorkerHost): void {
     k.kview.setUint32(symbols.wasm_initrd_size, init.initrd.length, true);
   }
   k.exports.__stack_pointer.value = k.kview.getUint32(symbols.wasm_boot_sp, true);
+  k.exports.__wasm_init_tls(symbols.wasm_boot_tls);
   k.exports.wasm_start_kernel();
   throw new Error('start_kernel returned');
 }
 
+function startTask(k: KernelInstance, task: number, stackTop: number, tlsBlock: number): void {
+  k.exports.__stack_pointer.value = stackTop;
+  k.exports.__wasm_init_tls(tlsBlock);
+  const sp = k.exports.wasm_task_entry(task);
+  runUser(k, stackTop, sp >>> 0);
+}
+
 function runTask(init: TaskInit, host: WorkerHost): void {
+  startTask(new KernelInstance(init, host), init.task, init.stackTop, init.tlsBlock);
+}
+
+function runPool(init: PoolInit, host: WorkerHost): void {
   const k = new KernelInstance(init, host);
-  k.exports.__stack_pointer.value = init.stackTop;
-  k.exports.__wasm_init_tls(init.tlsBlock);
-  const sp = k.exports.wasm_task_entry(init.task);
-  runUser(k, init.stackTop, sp >>> 0);
+  const mailbox = new Int32Array(init.mailbox);
+  while (Atomics.load(mailbox, 0) === 0) Atomics.wait(mailbox, 0, 0);
+  startTask(k, mailbox[1]! >>> 0, mailbox[2]! >>> 0, mailbox[3]! >>> 0);
 }
 
 /** Sleep until the kernel's deadline passes, raise the timer interrupt, repeat. */
@@ -294,6 +313,7 @@ export function runWorker(init: WorkerInit, host: WorkerHost): void {
   try {
     if (init.role === 'timer') runTimer(init);
     else if (init.role === 'boot') runBoot(init, host);
+    else if (init.role === 'pool') runPool(init, host);
     else runTask(init, host);
   } catch (err) {
     if (err instanceof TaskExit) {

@@ -27,6 +27,13 @@ unsigned long init_stack[THREAD_SIZE / sizeof(unsigned long)]
 unsigned long wasm_boot_sp = (unsigned long)init_stack + THREAD_SIZE -
 			     sizeof(struct pt_regs);
 
+/*
+ * The boot instance's TLS block.  Whichever instance happens to start first
+ * initialises memory and gets wasm-ld's static TLS block, so the host gives
+ * the boot instance this one explicitly, like every other instance.
+ */
+unsigned long wasm_boot_tls[4] __aligned(16);
+
 /* wasm TLS is per instance, and an instance serves one task for life. */
 __thread struct task_struct *wasm_current_task = &init_task;
 
@@ -50,16 +57,22 @@ static void wasm_give_run(struct task_struct *t)
 struct task_struct *__switch_to(struct task_struct *prev,
 				struct task_struct *next)
 {
-	/* prev may be freed once next runs: decide before waking it. */
+	/* prev and next may be freed once next runs: look before waking it. */
 	bool dead = READ_ONCE(prev->__state) == TASK_DEAD;
+	bool new_task = !next->thread.started;
 
+	next->thread.started = 1;
 	wasm_last_task = prev;
-	if (!next->thread.started) {
-		next->thread.started = 1;
+	wasm_give_run(next);
+
+	/*
+	 * A new task gets its worker only once its token is set, so that worker
+	 * never starts by waiting.  (With the worker waiting first, wake-ups were
+	 * lost now and then under Node 20: the worker slept with the token set.)
+	 */
+	if (new_task)
 		wasm_host_spawn_task(next, (unsigned long)task_pt_regs(next),
 				     (unsigned long)next->thread.tls_block);
-	}
-	wasm_give_run(next);
 
 	if (dead)
 		wasm_host_task_exit();
