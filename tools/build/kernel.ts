@@ -6,7 +6,15 @@
 // post-linked image is cached by a hash of every input, so an unchanged
 // checkout does not even run make.
 
-import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { KERNEL_LAYOUT } from '../../kernel/layout.js';
@@ -109,5 +117,8 @@ export async function buildKernel(tree: string): Promise<KernelArtifacts> {
   const dest = buildDir();
   mkdirSync(dest, { recursive: true });
   copyFileSync(join(dir, 'vmlinux.wasm'), join(dest, 'vmlinux.wasm'));
-  return { vmlinux: join(dest, 'vmlinux.wasm'), headers: join(dir, 'include') };
+  // Tests compile guest programs against these.
+  rmSync(join(dest, 'include'), { recursive: true, force: true });
+  cpSync(join(dir, 'include'), join(dest, 'include'), { recursive: true });
+  return { vmlinux: join(dest, 'vmlinux.wasm'), headers: join(dest, 'include') };
 }

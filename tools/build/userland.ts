@@ -19,8 +19,8 @@ export interface UserlandArtifacts {
 
 const TARGET = '--target=wasm32-unknown-unknown';
 
-/** Compile a freestanding program from C and wasm assembly sources. */
-async function buildProgram(
+/** Compile a freestanding program from C and wasm assembly sources (also used by tests). */
+export async function buildProgram(
   out: string,
   sources: string[],
   headers: string,

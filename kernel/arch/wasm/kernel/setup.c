@@ -113,11 +113,12 @@ void __init setup_arch(char **cmdline_p)
 {
 	strscpy(boot_command_line, wasm_boot_cmdline, COMMAND_LINE_SIZE);
 	*cmdline_p = boot_command_line;
+	/* loglevel= and quiet must apply before the console replays the log. */
+	parse_early_param();
 	wasm_console_init();
 
 	wasm_setup_memory();
 	wasm_setup_initrd();
-	parse_early_param();
 	paging_init();
 
 	atomic_notifier_chain_register(&panic_notifier_list,
