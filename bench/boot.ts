@@ -37,7 +37,9 @@ function bootOnce(useNpx: boolean): Promise<BootTiming> {
       }
     });
     child.on('error', reject);
-    child.on('close', (status) => resolve({ firstLineMs, exitMs: performance.now() - start, status }));
+    child.on('close', (status) =>
+      resolve({ firstLineMs, exitMs: performance.now() - start, status }),
+    );
   });
 }
 

@@ -13,7 +13,9 @@ const built = ['dist/node/cli.js', 'build/vmlinux.wasm', 'build/initramfs.cpio']
 );
 
 if (!built) {
-  process.stderr.write('wasmlinux: first run in this checkout, building (this takes a few minutes)\n');
+  process.stderr.write(
+    'wasmlinux: first run in this checkout, building (this takes a few minutes)\n',
+  );
   const res = spawnSync(process.execPath, [join(root, 'scripts', 'bootstrap.mjs'), 'build'], {
     stdio: ['ignore', 'inherit', 'inherit'],
   });

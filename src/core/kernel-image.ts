@@ -1,12 +1,7 @@
 // Loading and checking vmlinux.wasm before anything runs, so that a bad file
 // ends in a clear message instead of a trap deep inside the boot.
 
-import {
-  HOST_MODULE,
-  KERNEL_EXPORT_FUNCTIONS,
-  KERNEL_SYMBOLS,
-  type KernelSymbols,
-} from './abi.js';
+import { HOST_MODULE, KERNEL_EXPORT_FUNCTIONS, KERNEL_SYMBOLS, type KernelSymbols } from './abi.js';
 
 export const LAYOUT_SECTION = 'wasmlinux.layout';
 

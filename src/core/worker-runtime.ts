@@ -112,7 +112,12 @@ class KernelInstance {
       clock_ns: () => clockNs(origin),
       wallclock_s: () => Date.now() / 1000,
       spawn_task: (task, stackTop, tlsBlock) => {
-        host.post({ type: 'spawn', task: task >>> 0, stackTop: stackTop >>> 0, tlsBlock: tlsBlock >>> 0 });
+        host.post({
+          type: 'spawn',
+          task: task >>> 0,
+          stackTop: stackTop >>> 0,
+          tlsBlock: tlsBlock >>> 0,
+        });
       },
       task_exit: () => {
         throw new TaskExit('task exited');

@@ -34,7 +34,9 @@ function defaultArtifact(name: string): string {
 function parseSize(text: string): number {
   const m = /^(\d+)([KMG]?)(i?B)?$/i.exec(text.trim());
   if (!m) throw new UsageError(`--mem: cannot read "${text}" as a size (try 128M or 1G)`);
-  const unit = { '': 1, K: 1 << 10, M: 1 << 20, G: 1 << 30 }[m[2]!.toUpperCase() as '' | 'K' | 'M' | 'G'];
+  const unit = { '': 1, K: 1 << 10, M: 1 << 20, G: 1 << 30 }[
+    m[2]!.toUpperCase() as '' | 'K' | 'M' | 'G'
+  ];
   const bytes = Number(m[1]) * unit;
   if (bytes > 4 * 2 ** 30 - 65536) throw new UsageError('--mem: at most 4G minus 64K');
   return bytes;
@@ -102,12 +104,22 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (status) => process.exit(status),
   (err: unknown) => {
-    if (err instanceof UsageError || err instanceof KernelImageError || err instanceof MachineError) {
+    if (
+      err instanceof UsageError ||
+      err instanceof KernelImageError ||
+      err instanceof MachineError
+    ) {
       process.stderr.write(`wasmlinux: ${err.message}\n`);
-    } else if (err instanceof Error && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {
+    } else if (
+      err instanceof Error &&
+      'code' in err &&
+      String(err.code).startsWith('ERR_PARSE_ARGS')
+    ) {
       process.stderr.write(`wasmlinux: ${err.message}\n${USAGE}\n`);
     } else {
-      process.stderr.write(`wasmlinux: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.stderr.write(
+        `wasmlinux: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      );
       process.exit(1);
     }
     process.exit(2);

@@ -19,7 +19,12 @@ async function initramfsWith(name: string, csource: string): Promise<string> {
   const src = join(dir, `${name}.c`);
   const prog = join(dir, name);
   writeFileSync(src, csource);
-  await buildProgram(prog, [join(ROOT, 'userland/init/crt.S'), src], join(ROOT, 'build/include'), dir);
+  await buildProgram(
+    prog,
+    [join(ROOT, 'userland/init/crt.S'), src],
+    join(ROOT, 'build/include'),
+    dir,
+  );
   const cpio = join(dir, `${name}.cpio`);
   const entries = entriesFromSpec([
     { path: '/dev', type: 'dir', mode: 0o755 },

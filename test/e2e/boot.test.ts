@@ -22,7 +22,11 @@ describe('boot', { timeout: 120_000 }, () => {
   it('boots Linux 6.12, runs /init and powers off with status 0', async () => {
     const r = await runCli([]);
     assert.equal(r.timedOut, false, `timed out; output:\n${r.stdout}\n${r.stderr}`);
-    assert.equal(r.status, 0, `exit status ${r.status}; stderr:\n${r.stderr}\nstdout:\n${r.stdout}`);
+    assert.equal(
+      r.status,
+      0,
+      `exit status ${r.status}; stderr:\n${r.stderr}\nstdout:\n${r.stdout}`,
+    );
     const release = kernelRelease();
     assert.match(r.stdout, new RegExp(`Linux version ${release.replace(/\./g, '\\.')} `));
     assert.match(r.stdout, /Run \/init as init process/);
@@ -36,7 +40,11 @@ describe('boot', { timeout: 120_000 }, () => {
     // init's lines come in order, after the kernel handed over.
     const order = ['Run /init', 'hello from userspace', 'uname:', 'pid:', 'file:', 'powering off'];
     const at = order.map((s) => r.stdout.indexOf(s));
-    assert.deepEqual([...at].sort((a, b) => a - b), at, `out of order: ${at.join(',')}`);
+    assert.deepEqual(
+      [...at].sort((a, b) => a - b),
+      at,
+      `out of order: ${at.join(',')}`,
+    );
   });
 
   it('--quiet hides the kernel log but not the program', async () => {

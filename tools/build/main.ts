@@ -27,14 +27,21 @@ function isMode(s: string | undefined): s is Mode {
   return MODES.includes(s as Mode);
 }
 
-
 async function build(): Promise<void> {
   const start = performance.now();
   const asDetail = (s: string): string => s;
   await withStep('system packages', ensureSystemPackages, asDetail);
   const tree = await withStep('kernel source tree', ensureKernelTree, asDetail);
-  const kernel = await withStep('kernel', () => buildKernel(tree), (k) => k.vmlinux);
-  await withStep('userland', () => buildUserland(kernel), (u) => u.initramfs);
+  const kernel = await withStep(
+    'kernel',
+    () => buildKernel(tree),
+    (k) => k.vmlinux,
+  );
+  await withStep(
+    'userland',
+    () => buildUserland(kernel),
+    (u) => u.initramfs,
+  );
   await withStep('runtime', buildRuntime, (r) => r.cli);
   info(`build finished in ${formatDuration(performance.now() - start)}`);
 }
