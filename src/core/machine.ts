@@ -54,6 +54,8 @@ export class Machine {
   private inputQueue: Uint8Array[] = [];
   private inputTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly pool: PooledWorker[] = [];
+  /** Kernel memory is initialised: the input ring may be written. */
+  private memoryReady = false;
 
   constructor(
     private readonly platform: Platform,
@@ -152,6 +154,8 @@ export class Machine {
         // Start the spares only now, so that they do not compete with the
         // boot instance while it initialises memory.
         this.fillPool();
+        this.memoryReady = true;
+        this.pumpInput();
         break;
       case 'spawn':
         this.spawnTask(msg.task, msg.stackTop, msg.tlsBlock);
@@ -175,7 +179,7 @@ export class Machine {
 
   /** Move queued input into the kernel's ring and raise the console interrupt. */
   private pumpInput(): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.memoryReady) return;
     const { wasm_console_in: ring, wasm_irq_pending: pending } = this.opts.kernel.symbols;
     const i32 = new Int32Array(this.memory.buffer);
     const u8 = new Uint8Array(this.memory.buffer);

@@ -87,7 +87,8 @@ async function main(argv: string[]): Promise<number> {
   const memoryBytes = parseSize(values.mem);
   const kernel = await loadKernelImage(readInput(kernelPath, 'kernel image'), kernelPath);
   const initrd = readInput(initrdPath, 'initramfs');
-  const cmdline = [values.cmdline, values.quiet ? 'loglevel=0' : ''].filter(Boolean).join(' ');
+  // Our options go first: everything after "--" in the user's part belongs to init.
+  const cmdline = [values.quiet ? 'loglevel=0' : '', values.cmdline].filter(Boolean).join(' ');
 
   const machine = new Machine(nodePlatform(new URL('./worker.js', import.meta.url)), {
     kernel,

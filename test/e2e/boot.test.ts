@@ -60,6 +60,14 @@ describe('boot', { timeout: 120_000 }, () => {
     assert.match(r.stdout, /Kernel command line: .*wasmlinux\.test=abc123/);
   });
 
+  it('passes standard input to the guest console', async () => {
+    const r = await runCli(['--quiet', '--cmdline=-- echo-stdin'], {
+      input: 'typed on the host\n',
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^stdin: typed on the host\r?$/m);
+  });
+
   it('honours --mem', async () => {
     const r = await runCli(['--mem', '64M']);
     assert.equal(r.status, 0, r.stderr);

@@ -85,10 +85,34 @@ static void file_round_trip(void)
 	sys3(__NR_write, STDOUT, (long)back, n);
 }
 
+static int streq(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
+/* With "echo-stdin" after "--" on the kernel command line: show one line of input. */
+static void echo_stdin(void)
+{
+	char line[128];
+	long n = sys3(__NR_read, 0, (long)line, sizeof(line) - 1);
+
+	if (n < 0)
+		return fail("read stdin", n);
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		n--;
+	line[n] = 0;
+	put("stdin: ");
+	put(line);
+	put("\n");
+}
+
 int main(int argc, char **argv)
 {
 	struct new_utsname u;
 	long ret;
+	int i;
 
 	put("hello from userspace\n");
 
@@ -114,6 +138,10 @@ int main(int argc, char **argv)
 	put("\n");
 
 	file_round_trip();
+
+	for (i = 1; i < argc; i++)
+		if (streq(argv[i], "echo-stdin"))
+			echo_stdin();
 
 	put("powering off\n");
 	ret = sys4(__NR_reboot, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2,

@@ -59,9 +59,15 @@ void __init wasm_console_init(void)
 	register_console(&wasm_console);
 }
 
+static void wasm_console_drain(void);
+
 static int wasm_tty_open(struct tty_struct *tty, struct file *filp)
 {
-	return tty_port_open(&wasm_tty_port, tty, filp);
+	int ret = tty_port_open(&wasm_tty_port, tty, filp);
+
+	if (!ret)
+		wasm_console_drain();
+	return ret;
 }
 
 static void wasm_tty_close(struct tty_struct *tty, struct file *filp)
@@ -88,12 +94,20 @@ static const struct tty_operations wasm_tty_ops = {
 	.write_room	= wasm_tty_write_room,
 };
 
-static irqreturn_t wasm_console_interrupt(int irq, void *dev_id)
+/*
+ * Move input from the host's ring to the tty.  Input that arrives before
+ * anyone has the console open stays in the ring until the first open.
+ */
+static void wasm_console_drain(void)
 {
 	struct wasm_console_ring *ring = &wasm_console_in;
-	u32 head = __atomic_load_n(&ring->head, __ATOMIC_ACQUIRE);
-	u32 tail = ring->tail;
+	struct tty_struct *tty = tty_port_tty_get(&wasm_tty_port);
+	u32 head, tail;
 
+	if (!tty)
+		return;
+	head = __atomic_load_n(&ring->head, __ATOMIC_ACQUIRE);
+	tail = ring->tail;
 	while (tail != head) {
 		u32 off = tail % WASM_CONSOLE_IN_SIZE;
 		u32 len = min(head - tail, WASM_CONSOLE_IN_SIZE - off);
@@ -103,6 +117,12 @@ static irqreturn_t wasm_console_interrupt(int irq, void *dev_id)
 	}
 	__atomic_store_n(&ring->tail, tail, __ATOMIC_RELEASE);
 	tty_flip_buffer_push(&wasm_tty_port);
+	tty_kref_put(tty);
+}
+
+static irqreturn_t wasm_console_interrupt(int irq, void *dev_id)
+{
+	wasm_console_drain();
 	return IRQ_HANDLED;
 }
 
