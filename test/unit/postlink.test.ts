@@ -29,14 +29,9 @@ import {
   type PostlinkSpec,
 } from '../../tools/wasm/postlink.js';
 import { WasmFormatError } from '../../tools/wasm/reader.js';
+import { CLANG, run, SKIP_WITHOUT_TOOLCHAIN, WASM_LD } from '../helpers/toolchain.js';
 
-const CLANG = 'clang-19';
-const WASM_LD = 'wasm-ld-19';
-const haveToolchain =
-  spawnSync(CLANG, ['--version']).status === 0 && spawnSync(WASM_LD, ['--version']).status === 0;
-const SKIP = haveToolchain
-  ? false
-  : `${CLANG}/${WASM_LD} not found: skipping tests that link real modules`;
+const SKIP = SKIP_WITHOUT_TOOLCHAIN;
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 const FIRST_C = `
@@ -99,11 +94,6 @@ const SPEC: PostlinkSpec = {
   requiredExports: ['_start', 'gapa'],
   requiredImports: ['env.memory'],
 };
-
-function run(cmd: string, args: readonly string[], cwd: string): void {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8' });
-  assert.equal(r.status, 0, `${cmd} ${args.join(' ')} failed:\n${r.stderr}`);
-}
 
 /** Returns the linked module and the address/size of each output segment from the -Map file. */
 function build(

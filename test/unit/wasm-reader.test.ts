@@ -3,7 +3,6 @@
 // linker's own -Map output is the oracle for segment addresses.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,14 +12,9 @@ import { decodeInitMemory, segmentPlacements } from '../../tools/wasm/init-memor
 import { LayoutError, readLayout } from '../../tools/wasm/layout.js';
 import { encodeUnsigned, readSignedBig, readUnsigned } from '../../tools/wasm/leb128.js';
 import { WasmFormatError, readModule } from '../../tools/wasm/reader.js';
+import { CLANG, run, SKIP_WITHOUT_TOOLCHAIN, WASM_LD } from '../helpers/toolchain.js';
 
-const CLANG = 'clang-19';
-const WASM_LD = 'wasm-ld-19';
-const haveToolchain =
-  spawnSync(CLANG, ['--version']).status === 0 && spawnSync(WASM_LD, ['--version']).status === 0;
-const SKIP = haveToolchain
-  ? false
-  : `${CLANG}/${WASM_LD} not found: skipping tests that link real modules`;
+const SKIP = SKIP_WITHOUT_TOOLCHAIN;
 
 // Marker symbols: zero-size, placed first (first.o links first) in each named segment.
 const FIRST_C = `
@@ -72,11 +66,6 @@ function parseMapSegments(map: string): MapSegment[] {
       out.push({ address: parseInt(m[1]!, 16), size: parseInt(m[2]!, 16), name: m[3]! });
   }
   return out;
-}
-
-function run(cmd: string, args: readonly string[], cwd: string): void {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8' });
-  assert.equal(r.status, 0, `${cmd} ${args.join(' ')} failed:\n${r.stderr}`);
 }
 
 interface Built {

@@ -49,49 +49,53 @@ static int wasm_read_image(struct linux_binprm *bprm)
 	return ret;
 }
 
+/*
+ * Store pointers to @count consecutive strings starting at *@p into the
+ * user array at *@sp, then a NULL; advance both.
+ */
+static int wasm_put_strings(unsigned long *p, unsigned long __user **sp,
+			    int count)
+{
+	int i;
+
+	for (i = 0; i < count; i++) {
+		long len = strnlen_user((const char __user *)*p, MAX_ARG_STRLEN);
+
+		if (!len || len > MAX_ARG_STRLEN)
+			return -EINVAL;
+		if (put_user(*p, (*sp)++))
+			return -EFAULT;
+		*p += len;
+	}
+	return put_user(0, (*sp)++) ? -EFAULT : 0;
+}
+
 /* Lay out argc, argv[], envp[] and auxv below the strings at sp. */
 static int wasm_create_tables(struct linux_binprm *bprm, unsigned long *spp)
 {
-	unsigned long strings = *spp;
-	unsigned long p = strings;
+	unsigned long p = *spp;
 	unsigned long __user *sp;
 	unsigned long words;
-	int i;
+	int ret;
 
 	/* argc, argv + NULL, envp + NULL, two auxv pairs. */
 	words = 1 + bprm->argc + 1 + bprm->envc + 1 + 4;
-	sp = (unsigned long __user *)((strings - words * sizeof(long)) & ~15UL);
+	sp = (unsigned long __user *)((p - words * sizeof(long)) & ~15UL);
 	*spp = (unsigned long)sp;
 
 	if (put_user(bprm->argc, sp++))
 		return -EFAULT;
 
 	current->mm->arg_start = p;
-	for (i = 0; i < bprm->argc; i++) {
-		long len = strnlen_user((const char __user *)p, MAX_ARG_STRLEN);
-
-		if (!len || len > MAX_ARG_STRLEN)
-			return -EINVAL;
-		if (put_user(p, sp++))
-			return -EFAULT;
-		p += len;
-	}
-	if (put_user(0, sp++))
-		return -EFAULT;
+	ret = wasm_put_strings(&p, &sp, bprm->argc);
+	if (ret)
+		return ret;
 	current->mm->arg_end = p;
 
 	current->mm->env_start = p;
-	for (i = 0; i < bprm->envc; i++) {
-		long len = strnlen_user((const char __user *)p, MAX_ARG_STRLEN);
-
-		if (!len || len > MAX_ARG_STRLEN)
-			return -EINVAL;
-		if (put_user(p, sp++))
-			return -EFAULT;
-		p += len;
-	}
-	if (put_user(0, sp++))
-		return -EFAULT;
+	ret = wasm_put_strings(&p, &sp, bprm->envc);
+	if (ret)
+		return ret;
 	current->mm->env_end = p;
 
 	if (put_user(AT_PAGESZ, sp++) || put_user(PAGE_SIZE, sp++) ||

@@ -16,8 +16,10 @@
 #include <linux/printk.h>
 #include <linux/reboot.h>
 #include <linux/pm.h>
+#include <linux/cpu.h>
 #include <asm/host.h>
 #include <asm/wasm.h>
+#include <asm/switch_to.h>
 
 /* The boot task's stack; the host points the boot instance at its top. */
 unsigned long init_stack[THREAD_SIZE / sizeof(unsigned long)]

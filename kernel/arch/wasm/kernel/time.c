@@ -15,6 +15,7 @@
 #include <linux/delay.h>
 #include <linux/sched_clock.h>
 #include <linux/timekeeping.h>
+#include <linux/sched/clock.h>
 #include <asm/host.h>
 #include <asm/wasm.h>
 

@@ -12,6 +12,7 @@
 #include <linux/signal.h>
 #include <linux/printk.h>
 #include <linux/sched/debug.h>
+#include <linux/cpu.h>
 #include <asm/host.h>
 #include <asm/wasm.h>
 

@@ -15,6 +15,8 @@ typedef long (*syscall_fn_t)(const struct pt_regs *regs);
 
 extern const syscall_fn_t sys_call_table[];
 
+long __wasm_sys_ni_syscall(const struct pt_regs *regs);
+
 static inline int syscall_get_nr(struct task_struct *task,
 				 struct pt_regs *regs)
 {

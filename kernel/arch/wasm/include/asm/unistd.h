@@ -7,6 +7,5 @@
 #define __ARCH_WANT_STAT64
 #define __ARCH_WANT_SET_GET_RLIMIT
 #define __ARCH_WANT_SYS_CLONE
-#define __ARCH_BROKEN_SYS_CLONE3
 
 #endif /* _ASM_WASM_UNISTD_H */
