@@ -14,7 +14,8 @@ export interface KernelHostImports {
   console_write(buf: number, len: number): void;
   clock_ns(): number;
   wallclock_s(): number;
-  spawn_task(task: number, stackTop: number, tlsBlock: number): void;
+  random(buf: number, len: number): void;
+  spawn_task(task: number, stackTop: number, tlsBlock: number, mm: number): void;
   task_exit(): never;
   dump_stack(): void;
   halt(status: number, msg: number): never;
@@ -24,7 +25,8 @@ export interface KernelHostImports {
   strnlen_user(s: number, n: number): number;
   strncpy_from_user(dst: number, src: number, n: number): number;
   exec_prepare(image: number, len: number): number;
-  exec_commit(): number;
+  exec_commit(mm: number): number;
+  mm_release(mm: number): void;
   exec_restart(sp: number): never;
 }
 
@@ -88,13 +90,25 @@ export const CONSOLE_RING_SIZE = 4096;
 /** Size of the kernel's command line buffer (COMMAND_LINE_SIZE). */
 export const COMMAND_LINE_SIZE = 512;
 
-/** Offset of pt_regs.syscall_nr at a task's stack top: -1 while the task runs user code. */
+/**
+ * Offsets in the pt_regs block at a task's stack top (asm/ptrace.h; the
+ * kernel build checks them). syscall_nr is -1 while the task runs user code.
+ */
 export const PT_REGS_SYSCALL_NR = 0;
+export const PT_REGS_SP = 60;
+export const PT_REGS_PC = 64;
+export const PT_REGS_TLS = 72;
+
+/** pt_regs.pc: how user code starts (WASM_ENTRY_* in asm/ptrace.h). */
+export const ENTRY_START = 0;
+export const ENTRY_CLONE = 1;
 
 /** Names of the user program's imports and exports. */
 export const USER_MEMORY = { module: 'env', name: 'memory' } as const;
 export const USER_SYSCALL = { module: 'linux', name: 'syscall' } as const;
 export const USER_ENTRY = '_start';
+/** Optional export: where a clone()d child starts, (sp, tls) -> never returns. */
+export const USER_CLONE_ENTRY = '__wasm_clone_entry';
 
 /** Linux errno values the host returns. */
 export const ENOEXEC = 8;

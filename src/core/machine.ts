@@ -3,9 +3,11 @@
 
 import { CONSOLE_RING_SIZE, HALT_PANIC, HALT_POWER_OFF, HALT_RESTART, IRQ_CONSOLE } from './abi.js';
 import type { KernelImage } from './kernel-image.js';
-import type { WorkerInit, WorkerMessage } from './messages.js';
+import type { ProcessImage, TaskAssignment, WorkerInit, WorkerMessage } from './messages.js';
 
 export interface WorkerHandle {
+  /** Send a spare worker its task. */
+  assign(a: TaskAssignment): void;
   terminate(): void;
 }
 
@@ -40,11 +42,6 @@ const PAGE = 65536;
 /** Spare workers kept ready for new tasks (boot alone starts about ten). */
 const POOL_SIZE = 4;
 
-interface PooledWorker {
-  handle: WorkerHandle;
-  mailbox: Int32Array;
-}
-
 export class Machine {
   private readonly memory: WebAssembly.Memory;
   private readonly workers = new Set<WorkerHandle>();
@@ -53,7 +50,9 @@ export class Machine {
   private stopped = false;
   private inputQueue: Uint8Array[] = [];
   private inputTimer: ReturnType<typeof setTimeout> | null = null;
-  private readonly pool: PooledWorker[] = [];
+  private readonly pool: WorkerHandle[] = [];
+  /** Program and memory of each process (kernel mm address), for cloned tasks. */
+  private readonly images = new Map<number, ProcessImage>();
   /** Kernel memory is initialised: the input ring may be written. */
   private memoryReady = false;
 
@@ -114,27 +113,22 @@ export class Machine {
 
   private fillPool(): void {
     while (!this.stopped && this.pool.length < POOL_SIZE) {
-      const mailbox = new SharedArrayBuffer(16);
-      const handle = this.start({ ...this.base(), role: 'pool', mailbox });
+      const handle = this.start({ ...this.base(), role: 'pool' });
       if (!handle) return;
-      this.pool.push({ handle, mailbox: new Int32Array(mailbox) });
+      this.pool.push(handle);
     }
   }
 
   /** Give a new task to a spare worker, or start one for it. */
-  private spawnTask(task: number, stackTop: number, tlsBlock: number): void {
+  private spawnTask(assignment: TaskAssignment): void {
     const spare = this.pool.shift();
     if (spare) {
-      spare.mailbox[1] = task;
-      spare.mailbox[2] = stackTop;
-      spare.mailbox[3] = tlsBlock;
-      Atomics.store(spare.mailbox, 0, 1);
-      Atomics.notify(spare.mailbox, 0);
+      spare.assign(assignment);
       // Refill once this burst of spawns is over, off the critical path.
       setTimeout(() => this.fillPool(), 0);
       return;
     }
-    this.start({ ...this.base(), role: 'task', task, stackTop, tlsBlock });
+    this.start({ ...this.base(), role: 'task', ...assignment });
   }
 
   private start(init: WorkerInit): WorkerHandle | null {
@@ -158,7 +152,18 @@ export class Machine {
         this.pumpInput();
         break;
       case 'spawn':
-        this.spawnTask(msg.task, msg.stackTop, msg.tlsBlock);
+        this.spawnTask({
+          task: msg.task,
+          stackTop: msg.stackTop,
+          tlsBlock: msg.tlsBlock,
+          image: msg.mm ? (this.images.get(msg.mm) ?? null) : null,
+        });
+        break;
+      case 'image':
+        this.images.set(msg.mm, msg.image);
+        break;
+      case 'mm-release':
+        this.images.delete(msg.mm);
         break;
       case 'exited':
         from.terminate();

@@ -11,6 +11,22 @@ interface WorkerInitBase {
   clockOriginMs: number;
 }
 
+/** A process's program and memory, for a task cloned into it (CLONE_VM). */
+export interface ProcessImage {
+  module: WebAssembly.Module;
+  /** Only a shared memory can be used from another worker. */
+  memory: WebAssembly.Memory | null;
+}
+
+/** Which task a worker is to run. */
+export interface TaskAssignment {
+  task: number;
+  stackTop: number;
+  tlsBlock: number;
+  /** The program and memory of the task's process, for a cloned user task. */
+  image: ProcessImage | null;
+}
+
 /** The boot CPU: sets up memory for start_kernel and runs it (then idles forever). */
 export interface BootInit extends WorkerInitBase {
   role: 'boot';
@@ -19,21 +35,16 @@ export interface BootInit extends WorkerInitBase {
 }
 
 /** A task: runs wasm_task_entry(task) and then, perhaps, user programs. */
-export interface TaskInit extends WorkerInitBase {
+export interface TaskInit extends WorkerInitBase, TaskAssignment {
   role: 'task';
-  task: number;
-  stackTop: number;
-  tlsBlock: number;
 }
 
 /**
- * A spare worker: instantiates the kernel ahead of time, then waits on its
- * mailbox (Int32Array: [ready flag, task, stackTop, tlsBlock]) until the
- * machine hands it a new task. Starting a task then costs no thread start.
+ * A spare worker: instantiates the kernel ahead of time, then waits for a
+ * TaskAssignment message. Starting a task then costs no thread start.
  */
 export interface PoolInit extends WorkerInitBase {
   role: 'pool';
-  mailbox: SharedArrayBuffer;
 }
 
 /** The timer: raises IRQ_TIMER when the kernel's deadline passes. */
@@ -45,7 +56,9 @@ export type WorkerInit = BootInit | TaskInit | PoolInit | TimerInit;
 
 /** From a worker to the machine. */
 export type WorkerMessage =
-  | { type: 'spawn'; task: number; stackTop: number; tlsBlock: number }
+  | { type: 'spawn'; task: number; stackTop: number; tlsBlock: number; mm: number }
+  | { type: 'image'; mm: number; image: ProcessImage }
+  | { type: 'mm-release'; mm: number }
   | { type: 'halt'; status: number; message: string | null }
   | { type: 'instantiated' }
   | { type: 'exited' }

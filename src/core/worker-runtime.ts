@@ -13,10 +13,14 @@ import {
   HOST_MODULE,
   IRQ_TIMER,
   NR_EXIT_GROUP,
+  ENTRY_CLONE,
+  PT_REGS_PC,
   PT_REGS_SYSCALL_NR,
+  PT_REGS_TLS,
   SIGFPE,
   SIGILL,
   SIGSEGV,
+  USER_CLONE_ENTRY,
   USER_ENTRY,
   type KernelExports,
   type KernelHostImports,
@@ -24,6 +28,7 @@ import {
 import type {
   BootInit,
   PoolInit,
+  TaskAssignment,
   TaskInit,
   TimerInit,
   WorkerInit,
@@ -34,6 +39,8 @@ import { checkUserImage, type UserImage } from './user-module.js';
 /** What the platform gives a worker. */
 export interface WorkerHost {
   post(msg: WorkerMessage): void;
+  /** Deliver the machine's next message (a spare worker's assignment) to handler. */
+  onAssignment(handler: (a: TaskAssignment) => void): void;
   /** Synchronous console output: kernel log and /dev/console. */
   writeConsole(bytes: Uint8Array): void;
   /** Diagnostics that are not guest output. */
@@ -79,7 +86,7 @@ class KernelInstance {
   readonly exports: KernelExports;
   readonly kmem: Uint8Array;
   readonly kview: DataView;
-  userImage: UserImage | null = null;
+  userModule: WebAssembly.Module | null = null;
   userMemory: WebAssembly.Memory | null = null;
   private pending: UserImage | null = null;
 
@@ -111,13 +118,26 @@ class KernelInstance {
       },
       clock_ns: () => clockNs(origin),
       wallclock_s: () => Date.now() / 1000,
-      spawn_task: (task, stackTop, tlsBlock) => {
+      random: (buf, len) => {
+        // getRandomValues refuses shared views and takes 64 KiB at a time.
+        const chunk = new Uint8Array(Math.min(len >>> 0, 65536));
+        for (let off = 0; off < len >>> 0; off += chunk.length) {
+          const n = Math.min(chunk.length, (len >>> 0) - off);
+          crypto.getRandomValues(chunk.subarray(0, n));
+          this.kmem.set(chunk.subarray(0, n), (buf >>> 0) + off);
+        }
+      },
+      spawn_task: (task, stackTop, tlsBlock, mm) => {
         host.post({
           type: 'spawn',
           task: task >>> 0,
           stackTop: stackTop >>> 0,
           tlsBlock: tlsBlock >>> 0,
+          mm: mm >>> 0,
         });
+      },
+      mm_release: (mm) => {
+        host.post({ type: 'mm-release', mm: mm >>> 0 });
       },
       task_exit: () => {
         throw new TaskExit('task exited');
@@ -185,7 +205,7 @@ class KernelInstance {
         this.pending = checked;
         return 0;
       },
-      exec_commit: () => {
+      exec_commit: (mm) => {
         const image = this.pending;
         this.pending = null;
         if (!image) return -ENOEXEC;
@@ -198,7 +218,14 @@ class KernelInstance {
         } catch {
           return -ENOMEM;
         }
-        this.userImage = image;
+        this.userModule = image.module;
+        // Tasks cloned into this process later run on other workers: the
+        // machine keeps the program, and the memory when it can be shared.
+        host.post({
+          type: 'image',
+          mm: mm >>> 0,
+          image: { module: image.module, memory: shared ? this.userMemory : null },
+        });
         return Math.min(this.userMemory.buffer.byteLength, 0x7fff0000);
       },
       exec_restart: (sp) => {
@@ -213,21 +240,40 @@ function describe(err: unknown): string {
   return String(err);
 }
 
-/** Run user programs until the task dies. sp is where the first one starts. */
+/** Start user code the way pt_regs says: a new program's _start, or a clone child's entry. */
+function enterUser(
+  k: KernelInstance,
+  instance: WebAssembly.Instance,
+  stackTop: number,
+  sp: number,
+): void {
+  const pc = k.kview.getUint32(stackTop + PT_REGS_PC, true);
+  if (pc === ENTRY_CLONE) {
+    const entry = instance.exports[USER_CLONE_ENTRY];
+    if (typeof entry !== 'function')
+      throw new WebAssembly.RuntimeError('unreachable: no clone entry');
+    const tls = k.kview.getUint32(stackTop + PT_REGS_TLS, true);
+    (entry as (sp: number, tls: number) => void)(sp, tls);
+  } else {
+    (instance.exports[USER_ENTRY] as (sp: number) => void)(sp);
+  }
+}
+
+/** Run user code until the task dies. sp is where it first starts. */
 function runUser(k: KernelInstance, stackTop: number, firstSp: number): void {
   let sp = firstSp;
   for (;;) {
-    const image = k.userImage;
-    const memory = k.userMemory;
-    if (!image || !memory) throw new Error('entering user mode with no program');
     try {
-      const instance = new WebAssembly.Instance(image.module, {
+      const module = k.userModule;
+      const memory = k.userMemory;
+      // A clone of a program whose memory cannot be shared has nothing to run.
+      if (!module || !memory) throw new WebAssembly.RuntimeError('memory access out of bounds');
+      const instance = new WebAssembly.Instance(module, {
         env: { memory },
         linux: { syscall: k.exports.wasm_syscall },
       });
-      const start = instance.exports[USER_ENTRY] as (sp: number) => void;
-      start(sp);
-      // _start must not return; treat it as exit(0).
+      enterUser(k, instance, stackTop, sp);
+      // User code must not return; treat it as exit(0).
       k.exports.wasm_syscall(NR_EXIT_GROUP, 0n, 0n, 0n, 0n, 0n, 0n);
       throw new Error('exit_group returned');
     } catch (err) {
@@ -268,22 +314,25 @@ function runBoot(init: BootInit, host: WorkerHost): void {
   throw new Error('start_kernel returned');
 }
 
-function startTask(k: KernelInstance, task: number, stackTop: number, tlsBlock: number): void {
-  k.exports.__stack_pointer.value = stackTop;
-  k.exports.__wasm_init_tls(tlsBlock);
-  const sp = k.exports.wasm_task_entry(task);
-  runUser(k, stackTop, sp >>> 0);
+function startTask(k: KernelInstance, a: TaskAssignment): void {
+  if (a.image) {
+    k.userModule = a.image.module;
+    k.userMemory = a.image.memory;
+  }
+  k.exports.__stack_pointer.value = a.stackTop;
+  k.exports.__wasm_init_tls(a.tlsBlock);
+  const sp = k.exports.wasm_task_entry(a.task);
+  runUser(k, a.stackTop, sp >>> 0);
 }
 
 function runTask(init: TaskInit, host: WorkerHost): void {
-  startTask(new KernelInstance(init, host), init.task, init.stackTop, init.tlsBlock);
+  startTask(new KernelInstance(init, host), init);
 }
 
+/** A spare: instantiate now, run whatever task the machine assigns later. */
 function runPool(init: PoolInit, host: WorkerHost): void {
   const k = new KernelInstance(init, host);
-  const mailbox = new Int32Array(init.mailbox);
-  while (Atomics.load(mailbox, 0) === 0) Atomics.wait(mailbox, 0, 0);
-  startTask(k, mailbox[1]! >>> 0, mailbox[2]! >>> 0, mailbox[3]! >>> 0);
+  host.onAssignment((a) => guard(host, () => startTask(k, a)));
 }
 
 /** Sleep until the kernel's deadline passes, raise the timer interrupt, repeat. */
@@ -313,13 +362,10 @@ function runTimer(init: TimerInit): never {
   }
 }
 
-/** Entry point of every worker, whatever the platform. */
-export function runWorker(init: WorkerInit, host: WorkerHost): void {
+/** Run fn, turning how a task ends into the message the machine expects. */
+function guard(host: WorkerHost, fn: () => void): void {
   try {
-    if (init.role === 'timer') runTimer(init);
-    else if (init.role === 'boot') runBoot(init, host);
-    else if (init.role === 'pool') runPool(init, host);
-    else runTask(init, host);
+    fn();
   } catch (err) {
     if (err instanceof TaskExit) {
       host.post({ type: 'exited' });
@@ -327,4 +373,14 @@ export function runWorker(init: WorkerInit, host: WorkerHost): void {
     }
     host.post({ type: 'crash', message: describe(err) });
   }
+}
+
+/** Entry point of every worker, whatever the platform. */
+export function runWorker(init: WorkerInit, host: WorkerHost): void {
+  guard(host, () => {
+    if (init.role === 'timer') runTimer(init);
+    else if (init.role === 'boot') runBoot(init, host);
+    else if (init.role === 'pool') runPool(init, host);
+    else runTask(init, host);
+  });
 }

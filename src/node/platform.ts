@@ -14,7 +14,10 @@ export function nodePlatform(workerUrl: URL): Platform {
       const worker = new Worker(workerUrl, { workerData: init });
       worker.on('message', (msg: WorkerMessage) => onMessage(msg));
       worker.on('error', onError);
-      return { terminate: () => void worker.terminate() };
+      return {
+        assign: (a) => worker.postMessage(a),
+        terminate: () => void worker.terminate(),
+      };
     },
   };
 }

@@ -2,7 +2,7 @@
 
 import { writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { WorkerInit, WorkerMessage } from '../core/messages.js';
+import type { TaskAssignment, WorkerInit, WorkerMessage } from '../core/messages.js';
 import { runWorker } from '../core/worker-runtime.js';
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
@@ -29,6 +29,7 @@ if (!port) throw new Error('worker.ts must run as a worker thread');
 
 runWorker(workerData as WorkerInit, {
   post: (msg: WorkerMessage) => port.postMessage(msg),
+  onAssignment: (handler) => port.once('message', (a: TaskAssignment) => handler(a)),
   writeConsole: (bytes) => writeAll(1, bytes),
   writeError: (text) => writeAll(2, new TextEncoder().encode(text)),
 });

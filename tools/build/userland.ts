@@ -19,19 +19,40 @@ export interface UserlandArtifacts {
 
 const TARGET = '--target=wasm32-unknown-unknown';
 
+export interface ProgramOptions {
+  /** More include directories, e.g. for userland/init/sys.h. */
+  includes?: string[];
+  /** More wasm-ld flags, e.g. --shared-memory for programs that clone. */
+  ldflags?: string[];
+}
+
 /** Compile a freestanding program from C and wasm assembly sources (also used by tests). */
 export async function buildProgram(
   out: string,
   sources: string[],
   headers: string,
   tmp: string,
+  opts: ProgramOptions = {},
 ): Promise<void> {
   const objects: string[] = [];
+  const includes = [headers, ...(opts.includes ?? [])].map((d) => `-I${d}`);
+  // Atomics and bulk memory: a program may share its memory with clone()d tasks.
+  const features = ['-matomics', '-mbulk-memory'];
   for (const src of sources) {
     const obj = join(tmp, `${objects.length}.o`);
     const flags = src.endsWith('.S')
-      ? [TARGET, '-c']
-      : [TARGET, '-O2', '-nostdlib', '-ffreestanding', `-I${headers}`, '-Wall', '-Werror', '-c'];
+      ? [TARGET, ...features, '-c']
+      : [
+          TARGET,
+          ...features,
+          '-O2',
+          '-nostdlib',
+          '-ffreestanding',
+          ...includes,
+          '-Wall',
+          '-Werror',
+          '-c',
+        ];
     await run('clang-19', [...flags, src, '-o', obj], { label: 'userland-cc' });
     objects.push(obj);
   }
@@ -46,6 +67,7 @@ export async function buildProgram(
       '--import-memory',
       '--initial-memory=1048576',
       '--max-memory=16777216',
+      ...(opts.ldflags ?? []),
     ],
     { label: 'userland-ld' },
   );

@@ -121,7 +121,7 @@ static int load_wasm_binary(struct linux_binprm *bprm)
 	if (ret)
 		return ret;
 
-	mem = wasm_host_exec_commit();
+	mem = wasm_host_exec_commit((unsigned long)current->mm);
 	if (mem < 0)
 		return mem;
 

@@ -74,7 +74,8 @@ struct task_struct *__switch_to(struct task_struct *prev,
 	 */
 	if (new_task)
 		wasm_host_spawn_task(next, (unsigned long)task_pt_regs(next),
-				     (unsigned long)next->thread.tls_block);
+				     (unsigned long)next->thread.tls_block,
+				     (unsigned long)next->mm);
 
 	if (dead)
 		wasm_host_task_exit();
@@ -95,10 +96,12 @@ unsigned long wasm_task_entry(struct task_struct *task)
 	wasm_wait_run(task);
 	schedule_tail(wasm_last_task);
 
-	if (task->thread.fn) {
-		/* A kernel thread returns only after a successful execve. */
+	/*
+	 * A kernel thread returns only after a successful execve; a cloned
+	 * user task goes straight to user mode.
+	 */
+	if (task->thread.fn)
 		task->thread.fn(task->thread.fn_arg);
-	}
 	return wasm_enter_user(task_pt_regs(task));
 }
 
@@ -116,13 +119,27 @@ int copy_thread(struct task_struct *p, const struct kernel_clone_args *args)
 		return 0;
 	}
 
-	/* User processes are created by exec only, for now. */
-	return -EINVAL;
+	/*
+	 * A user clone.  Without an MMU there is no copy of the parent's
+	 * memory to give a child, and a wasm call stack cannot be duplicated
+	 * to return twice: the child shares the parent's memory and starts in
+	 * a fresh instance of the same program, at its clone entry, on the
+	 * stack the caller provided.
+	 */
+	if (!(args->flags & CLONE_VM) || !args->stack)
+		return -EINVAL;
+	*childregs = *current_pt_regs();
+	childregs->syscall_nr = -1;
+	childregs->ret = 0;
+	childregs->sp = args->stack;
+	childregs->pc = WASM_ENTRY_CLONE;
+	childregs->tls = args->tls;
+	return 0;
 }
 
 void start_thread(struct pt_regs *regs, unsigned long pc, unsigned long sp)
 {
-	regs->pc = pc;
+	regs->pc = WASM_ENTRY_START;
 	regs->sp = sp;
 	regs->flags = 0;
 	set_thread_flag(TIF_WASM_EXEC);

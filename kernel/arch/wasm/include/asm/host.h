@@ -26,12 +26,19 @@ void wasm_host_console_write(const char *buf, unsigned long len)
 /* Monotonic nanoseconds since the host started the machine. */
 double wasm_host_clock_ns(void) __wasm_host(clock_ns);
 
+/* Fill buf with len bytes from the host's cryptographic RNG. */
+void wasm_host_random(void *buf, unsigned long len) __wasm_host(random);
+
 /* Seconds since the epoch, for the initial wall clock. */
 double wasm_host_wallclock_s(void) __wasm_host(wallclock_s);
 
-/* Start a worker that calls wasm_task_entry(task) on a new instance. */
+/*
+ * Start a worker that calls wasm_task_entry(task) on a new instance.  mm
+ * is the process the task belongs to (0 for a kernel thread): a task cloned
+ * with CLONE_VM runs the same program on the same memory as its parent.
+ */
 void wasm_host_spawn_task(struct task_struct *task, unsigned long stack_top,
-			  unsigned long tls_block)
+			  unsigned long tls_block, unsigned long mm)
 	__wasm_host(spawn_task);
 
 /* The calling task is dead: unwind and release its worker. */
@@ -69,7 +76,10 @@ long wasm_host_strncpy_from_user(char *dst, const char __user *src, long n)
  */
 long wasm_host_exec_prepare(const void *image, unsigned long len)
 	__wasm_host(exec_prepare);
-long wasm_host_exec_commit(void) __wasm_host(exec_commit);
+long wasm_host_exec_commit(unsigned long mm) __wasm_host(exec_commit);
+
+/* The process (mm) is gone: the host may forget its program and memory. */
+void wasm_host_mm_release(unsigned long mm) __wasm_host(mm_release);
 
 /* Leave the current user program and start the committed one at sp. */
 void wasm_host_exec_restart(unsigned long sp) __attribute__((noreturn))

@@ -17,10 +17,25 @@ struct pt_regs {
 	long orig_ret;
 	u64 args[6];
 	long ret;
-	unsigned long sp;	/* user stack pointer at program start */
-	unsigned long pc;	/* always 0: user entry is _start */
+	unsigned long sp;	/* user stack pointer to start at */
+	unsigned long pc;	/* how user code starts: WASM_ENTRY_* */
 	unsigned long flags;
+	unsigned long tls;	/* a clone child's TLS block */
 };
+
+/* The host reads these at a task's stack top (src/core/abi.ts). */
+#define PT_REGS_OFF_SYSCALL_NR	0
+#define PT_REGS_OFF_SP		60
+#define PT_REGS_OFF_PC		64
+#define PT_REGS_OFF_TLS		72
+
+/*
+ * Where user code starts when a task enters user mode other than by
+ * returning from a system call: a new program at _start(sp) after execve(),
+ * or a clone()d child at the program's __wasm_clone_entry(sp, tls).
+ */
+#define WASM_ENTRY_START	0
+#define WASM_ENTRY_CLONE	1
 
 /* The host-made pt_regs for interrupts taken in the kernel say so. */
 #define PT_WASM_KERNEL			1

@@ -1,0 +1,97 @@
+// Processes without fork: a clone()d child shares its parent's memory and
+// runs in a fresh instance of the same program; wait4 reaps it.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { buildProgram } from '../../tools/build/userland.js';
+import { writeCpio } from '../../tools/initramfs/cpio.js';
+import { entriesFromSpec } from '../../tools/initramfs/from-spec.js';
+import { haveBuild, ROOT, runCli } from '../helpers/guest.js';
+
+let dir = '';
+
+async function cloneInitramfs(shared: boolean): Promise<string> {
+  const prog = join(dir, shared ? 'clone-shared' : 'clone-private');
+  await buildProgram(
+    prog,
+    [
+      join(ROOT, 'userland/init/crt.S'),
+      join(ROOT, 'test/guest/clone-entry.S'),
+      join(ROOT, 'test/guest/clone.c'),
+    ],
+    join(ROOT, 'build/include'),
+    dir,
+    {
+      includes: [join(ROOT, 'userland/init')],
+      ldflags: shared ? ['--shared-memory', '--export=__wasm_clone_entry'] : [],
+    },
+  );
+  const cpio = `${prog}.cpio`;
+  const entries = entriesFromSpec([
+    { path: '/dev', type: 'dir', mode: 0o755 },
+    { path: '/dev/console', type: 'char', mode: 0o600, major: 5, minor: 1 },
+    { path: '/init', type: 'file', mode: 0o755, source: prog },
+  ]);
+  writeFileSync(cpio, writeCpio(entries));
+  return cpio;
+}
+
+function field(out: string, re: RegExp): number {
+  const m = re.exec(out);
+  assert.ok(m, `no match for ${re} in:\n${out}`);
+  return Number(m[1]);
+}
+
+describe('processes', { timeout: 120_000 }, () => {
+  before(() => {
+    assert.ok(haveBuild(), 'build artifacts missing: run npm run build');
+    dir = mkdtempSync(join(tmpdir(), 'wasmlinux-proc-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('clone(CLONE_VM|CLONE_VFORK) runs children on the shared memory; exec and wait4 work', async () => {
+    const r = await runCli(['--quiet', '--initrd', await cloneInitramfs(true)]);
+    assert.equal(r.status, 0, `${r.stderr}\n${r.stdout}`);
+    const out = r.stdout;
+    assert.equal(field(out, /^parent: pid (\d+)/m), 1);
+
+    const rounds = [
+      ...out.matchAll(/^parent: clone returned (\d+), child saw pid (\d+), shared word (\d+)/gm),
+    ];
+    const waits = [...out.matchAll(/^parent: wait4 returned (\d+) status (\d+)/gm)];
+    assert.equal(rounds.length, 2, out);
+    assert.equal(waits.length, 2, out);
+    const [a, b] = rounds.map((m) => Number(m[1]));
+    assert.ok(a! > 1 && b! > a!, `pids ${a} ${b}`);
+    for (const m of rounds) {
+      // The parent sees the pid its child got, and what the child wrote.
+      assert.equal(Number(m[2]), Number(m[1]));
+      assert.equal(Number(m[3]), 0x5eed);
+    }
+    // First child: exit(42). Second child: execve, and the new program exit(7).
+    assert.deepEqual(
+      waits.map((m) => [Number(m[1]), Number(m[2])]),
+      [
+        [a, 42 << 8],
+        [b, 7 << 8],
+      ],
+    );
+    assert.equal(field(out, new RegExp(`^child: pid ${a} ppid (\\d+)`, 'm')), 1);
+    // The exec'd program is the same process (pid), with the new argv and env.
+    assert.match(out, new RegExp(`^exec'd: pid ${b} ppid 1 env WHO=exec-test$`, 'm'));
+    assert.equal(field(out, /wait4 again (-?\d+)/), -10); // -ECHILD
+  });
+
+  it('a clone of a program whose memory is not shared dies cleanly', async () => {
+    const r = await runCli(['--quiet', '--initrd', await cloneInitramfs(false)]);
+    assert.equal(r.status, 0, `${r.stderr}\n${r.stdout}`);
+    const waits = [...r.stdout.matchAll(/^parent: wait4 returned (\d+) status (\d+)/gm)];
+    assert.equal(waits.length, 2, r.stdout);
+    // Killed by SIGSEGV (11): no memory to run on.
+    for (const m of waits) assert.equal(Number(m[2]), 11);
+    assert.doesNotMatch(r.stdout, /^child:/m);
+  });
+});

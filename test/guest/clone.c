@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Process creation without fork: clone(CLONE_VM | CLONE_VFORK) starts a
+ * child that shares this program's memory; the parent sleeps until the
+ * child exits, then reaps it with wait4. Used as /init by test/e2e.
+ */
+
+#include <linux/reboot.h>
+#include <linux/sched.h>
+#include <linux/wait.h>
+#include <asm/signal.h>
+#include "sys.h"
+
+static volatile long shared_word;
+static long child_pid_seen;
+static int child_execs;
+static char child_stack[16384] __attribute__((aligned(16)));
+
+static unsigned long len(const char *s)
+{
+	unsigned long n = 0;
+
+	while (s[n])
+		n++;
+	return n;
+}
+
+static void put(const char *s)
+{
+	sys3(__NR_write, 1, (long)s, len(s));
+}
+
+static void put_num(long v)
+{
+	char buf[24];
+	int i = sizeof(buf) - 1;
+	unsigned long u = v < 0 ? -(unsigned long)v : (unsigned long)v;
+
+	buf[i] = 0;
+	do {
+		buf[--i] = '0' + u % 10;
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		buf[--i] = '-';
+	put(buf + i);
+}
+
+void clone_child_main(void);
+
+/* Runs in the child: a fresh instance of this program, same memory. */
+void clone_child_main(void)
+{
+	child_pid_seen = sys0(__NR_getpid);
+	put("child: pid ");
+	put_num(child_pid_seen);
+	put(" ppid ");
+	put_num(sys0(__NR_getppid));
+	put("\n");
+	shared_word = 0x5eed;
+	if (child_execs) {
+		static char *const argv[] = { "/init", "hello-from-exec", 0 };
+		static char *const envp[] = { "WHO=exec-test", 0 };
+		long ret = sys3(__NR_execve, (long)"/init", (long)argv, (long)envp);
+
+		put("child: execve failed: ");
+		put_num(ret);
+		put("\n");
+		sys1(__NR_exit, 99);
+	}
+	sys1(__NR_exit, 42);
+}
+
+static int streq(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
+static void power_off(void)
+{
+	sys4(__NR_reboot, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2,
+	     LINUX_REBOOT_CMD_POWER_OFF, 0);
+}
+
+/* One clone: the child exits, or execs this program again. */
+static void clone_once(int exec)
+{
+	long pid, ret;
+	int status = -1;
+
+	child_execs = exec;
+	child_pid_seen = 0;
+	shared_word = 0;
+	pid = __wasm_syscall(__NR_clone, CLONE_VM | CLONE_VFORK | SIGCHLD,
+			     (long)(child_stack + sizeof(child_stack)), 0, 0, 0, 0);
+	if (pid < 0) {
+		put("parent: clone failed: ");
+		put_num(pid);
+		put("\n");
+		return;
+	}
+	/* CLONE_VFORK: by now the child has exited or exec'd. */
+	put("parent: clone returned ");
+	put_num(pid);
+	put(", child saw pid ");
+	put_num(child_pid_seen);
+	put(", shared word ");
+	put_num(shared_word);
+	put("\n");
+
+	ret = sys4(__NR_wait4, pid, (long)&status, 0, 0);
+	put("parent: wait4 returned ");
+	put_num(ret);
+	put(" status ");
+	put_num(status);
+	put("\n");
+}
+
+int main(int argc, char **argv, char **envp)
+{
+	int status = 0;
+
+	if (argc > 1 && streq(argv[1], "hello-from-exec")) {
+		put("exec'd: pid ");
+		put_num(sys0(__NR_getpid));
+		put(" ppid ");
+		put_num(sys0(__NR_getppid));
+		put(" env ");
+		put(envp[0] ? envp[0] : "(none)");
+		put("\n");
+		return 7;
+	}
+
+	put("parent: pid ");
+	put_num(sys0(__NR_getpid));
+	put("\n");
+
+	clone_once(0);
+	clone_once(1);
+
+	/* A second wait finds no children. */
+	put("parent: wait4 again ");
+	put_num(sys4(__NR_wait4, -1, (long)&status, WNOHANG, 0));
+	put("\n");
+	power_off();
+	return 0;
+}
+
+void __wasm_start_c(long *sp);
+
+void __wasm_start_c(long *sp)
+{
+	int argc = (int)sp[0];
+	char **argv = (char **)(sp + 1);
+
+	sys1(__NR_exit_group, main(argc, argv, argv + argc + 1));
+}
