@@ -39,8 +39,10 @@ export class MachineError extends Error {
 
 const PAGE = 65536;
 
-/** Spare workers kept ready for new tasks (boot alone starts about ten). */
+/** Spare workers started ahead of need (boot alone starts about ten tasks). */
 const POOL_SIZE = 4;
+/** Spare workers kept when tasks exit, before idle ones are stopped. */
+const POOL_MAX = 32;
 
 export class Machine {
   private readonly memory: WebAssembly.Memory;
@@ -166,8 +168,12 @@ export class Machine {
         this.images.delete(msg.mm);
         break;
       case 'exited':
-        from.terminate();
-        this.workers.delete(from);
+        // Its task is dead; the worker waits for another one.
+        if (this.pool.length < POOL_MAX) this.pool.push(from);
+        else {
+          from.terminate();
+          this.workers.delete(from);
+        }
         break;
       case 'halt':
         if (msg.status === HALT_POWER_OFF) this.stop({ kind: 'power-off' });

@@ -315,24 +315,39 @@ function runBoot(init: BootInit, host: WorkerHost): void {
 }
 
 function startTask(k: KernelInstance, a: TaskAssignment): void {
-  if (a.image) {
-    k.userModule = a.image.module;
-    k.userMemory = a.image.memory;
-  }
+  k.userModule = a.image?.module ?? null;
+  k.userMemory = a.image?.memory ?? null;
   k.exports.__stack_pointer.value = a.stackTop;
   k.exports.__wasm_init_tls(a.tlsBlock);
   const sp = k.exports.wasm_task_entry(a.task);
   runUser(k, a.stackTop, sp >>> 0);
 }
 
+/**
+ * Run tasks on this worker's kernel instance for as long as the machine
+ * keeps it: when a task dies, the worker becomes a spare and waits for the
+ * next assignment, so most new tasks cost no thread start at all.
+ */
+function serveTasks(k: KernelInstance, host: WorkerHost, first: TaskAssignment | null): void {
+  const run = (a: TaskAssignment): void => {
+    const ended = guard(host, () => startTask(k, a));
+    if (ended === 'exited') {
+      k.userModule = null;
+      k.userMemory = null;
+      host.onAssignment(run);
+    }
+  };
+  if (first) run(first);
+  else host.onAssignment(run);
+}
+
 function runTask(init: TaskInit, host: WorkerHost): void {
-  startTask(new KernelInstance(init, host), init);
+  serveTasks(new KernelInstance(init, host), host, init);
 }
 
 /** A spare: instantiate now, run whatever task the machine assigns later. */
 function runPool(init: PoolInit, host: WorkerHost): void {
-  const k = new KernelInstance(init, host);
-  host.onAssignment((a) => guard(host, () => startTask(k, a)));
+  serveTasks(new KernelInstance(init, host), host, null);
 }
 
 /** Sleep until the kernel's deadline passes, raise the timer interrupt, repeat. */
@@ -363,15 +378,17 @@ function runTimer(init: TimerInit): never {
 }
 
 /** Run fn, turning how a task ends into the message the machine expects. */
-function guard(host: WorkerHost, fn: () => void): void {
+function guard(host: WorkerHost, fn: () => void): 'exited' | 'crashed' | 'returned' {
   try {
     fn();
+    return 'returned';
   } catch (err) {
     if (err instanceof TaskExit) {
       host.post({ type: 'exited' });
-      return;
+      return 'exited';
     }
     host.post({ type: 'crash', message: describe(err) });
+    return 'crashed';
   }
 }
 
