@@ -1,0 +1,110 @@
+// Each process has its own memory: another process cannot read it, a
+// crashing process dies alone with the right signal, and files that are not
+// programs fail execve with ENOEXEC instead of reaching the host.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { buildProgram } from '../../tools/build/userland.js';
+import { writeCpio } from '../../tools/initramfs/cpio.js';
+import { entriesFromSpec } from '../../tools/initramfs/from-spec.js';
+import { haveBuild, ROOT, runCli, type RunResult } from '../helpers/guest.js';
+
+let dir = '';
+let result: RunResult;
+
+function line(re: RegExp): RegExpExecArray {
+  const m = re.exec(result.stdout);
+  assert.ok(m, `no match for ${re} in:\n${result.stdout}`);
+  return m;
+}
+
+describe('isolation and exec', { timeout: 120_000 }, () => {
+  before(async () => {
+    assert.ok(haveBuild(), 'build artifacts missing: run npm run build');
+    dir = mkdtempSync(join(tmpdir(), 'wasmlinux-iso-'));
+    const prog = join(dir, 'procs');
+    await buildProgram(
+      prog,
+      [
+        join(ROOT, 'userland/init/crt.S'),
+        join(ROOT, 'test/guest/clone-entry.S'),
+        join(ROOT, 'test/guest/procs.c'),
+      ],
+      join(ROOT, 'build/include'),
+      dir,
+      {
+        includes: [join(ROOT, 'userland/init')],
+        ldflags: ['--shared-memory', '--export=__wasm_clone_entry'],
+      },
+    );
+    const bytes = readFileSync(prog);
+    const corrupt = Buffer.from(bytes);
+    corrupt.fill(0xff, corrupt.length >> 1, (corrupt.length >> 1) + 64);
+    const files: Record<string, Uint8Array | string> = {
+      text: 'echo a shell script without a #! line\n',
+      empty: '',
+      truncated: bytes.subarray(0, bytes.length >> 1),
+      corrupt,
+      script: '#!/init script-ran\n',
+    };
+    for (const [name, data] of Object.entries(files)) writeFileSync(join(dir, name), data);
+    const cpio = join(dir, 'procs.cpio');
+    writeFileSync(
+      cpio,
+      writeCpio(
+        entriesFromSpec([
+          { path: '/dev', type: 'dir', mode: 0o755 },
+          { path: '/dev/console', type: 'char', mode: 0o600, major: 5, minor: 1 },
+          { path: '/init', type: 'file', mode: 0o755, source: prog },
+          ...Object.keys(files).map((name) => ({
+            path: `/bad/${name}`,
+            type: 'file' as const,
+            mode: 0o755,
+            source: join(dir, name),
+          })),
+        ]),
+      ),
+    );
+    result = await runCli(['--quiet', '--initrd', cpio]);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('the machine runs the whole scenario and powers off', () => {
+    assert.equal(result.timedOut, false);
+    assert.equal(result.status, 0, `${result.stderr}\n${result.stdout}`);
+  });
+
+  it('another process cannot read init memory, directly or through /proc/1/mem', () => {
+    assert.equal(line(/^init: getrandom (\d+)/m)[1], '16');
+    const secret = line(/^init: secret at \d+ is ([0-9a-f]{32})\r?$/m)[1]!;
+    assert.notEqual(secret, '0'.repeat(32));
+    const seen = line(/^peek: own memory at that address: ([0-9a-f]{32})\r?$/m)[1]!;
+    assert.notEqual(seen, secret);
+    assert.equal(line(/^peek: mount proc (-?\d+)/m)[1], '0');
+    // /proc/1/mem may open, but reading another process's memory fails.
+    const pread = line(/^peek: pread (-?\d+)/m)[1]!;
+    assert.ok(Number(pread) < 0, `pread returned ${pread}`);
+    assert.doesNotMatch(result.stdout, new RegExp(`peek: pread \\d+ ${secret}`));
+    // And init's memory is untouched.
+    assert.equal(line(/^init: secret still ([0-9a-f]{32})\r?$/m)[1], secret);
+  });
+
+  it('a process that faults dies with SIGSEGV or SIGILL; its parent carries on', () => {
+    assert.equal(line(/^init: segv status (-?\d+)/m)[1], '11');
+    assert.equal(line(/^init: ill status (-?\d+)/m)[1], '4');
+  });
+
+  it('text, empty, truncated and corrupt files fail execve with ENOEXEC', () => {
+    for (const name of ['text', 'empty', 'truncated', 'corrupt']) {
+      assert.equal(line(new RegExp(`^exec /bad/${name}: (-?\\d+)\\r?$`, 'm'))[1], '-8', name);
+    }
+  });
+
+  it('#! scripts run through their interpreter', () => {
+    assert.equal(line(/^script: ran with (\S+)\r?$/m)[1], '/bad/script');
+    assert.equal(line(/^init: script status (-?\d+)/m)[1], String(3 << 8));
+  });
+});

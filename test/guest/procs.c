@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Process isolation and exec checks, run as /init by test/e2e/isolation.
+ *
+ * As init: keep a secret in memory, spawn children (clone + execve of this
+ * same program with other arguments) that try to read it, that crash, and
+ * that are scripts; try to execute files that are not programs.
+ */
+
+#include <linux/fcntl.h>
+#include <linux/reboot.h>
+#include <linux/sched.h>
+#include <asm/signal.h>
+#include "sys.h"
+
+/* Filled at run time from getrandom(): no other program image holds it. */
+static unsigned char secret[16];
+static char child_stack[16384] __attribute__((aligned(16)));
+static const char *spawn_path;
+static char *const *spawn_argv;
+
+static unsigned long len(const char *s)
+{
+	unsigned long n = 0;
+
+	while (s[n])
+		n++;
+	return n;
+}
+
+static void put(const char *s)
+{
+	sys3(__NR_write, 1, (long)s, len(s));
+}
+
+static void put_num(long v)
+{
+	char buf[24];
+	int i = sizeof(buf) - 1;
+	unsigned long u = v < 0 ? -(unsigned long)v : (unsigned long)v;
+
+	buf[i] = 0;
+	do {
+		buf[--i] = '0' + u % 10;
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		buf[--i] = '-';
+	put(buf + i);
+}
+
+static void put_hex(const unsigned char *p, int n)
+{
+	static const char digits[] = "0123456789abcdef";
+	char buf[2];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		buf[0] = digits[p[i] >> 4];
+		buf[1] = digits[p[i] & 15];
+		sys3(__NR_write, 1, (long)buf, 2);
+	}
+}
+
+static int streq(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
+static unsigned long parse_num(const char *s)
+{
+	unsigned long v = 0;
+
+	while (*s >= '0' && *s <= '9')
+		v = v * 10 + (*s++ - '0');
+	return v;
+}
+
+void clone_child_main(void);
+
+void clone_child_main(void)
+{
+	static char *const envp[] = { 0 };
+
+	sys3(__NR_execve, (long)spawn_path, (long)spawn_argv, (long)envp);
+	sys1(__NR_exit, 127);
+}
+
+/* posix_spawn the hard way; returns the wait status. */
+static int spawn_wait(const char *path, char *const *argv)
+{
+	int status = -1;
+	long pid;
+
+	spawn_path = path;
+	spawn_argv = argv;
+	pid = __wasm_syscall(__NR_clone, CLONE_VM | CLONE_VFORK | SIGCHLD,
+			     (long)(child_stack + sizeof(child_stack)), 0, 0, 0, 0);
+	if (pid < 0)
+		return pid;
+	if (sys4(__NR_wait4, pid, (long)&status, 0, 0) != pid)
+		return -1;
+	return status;
+}
+
+/* Child: look for the secret at its address, directly and via /proc. */
+static int peek(const char *addr_text)
+{
+	unsigned long addr = parse_num(addr_text);
+	unsigned char buf[16];
+	long fd, n;
+
+	put("peek: own memory at that address: ");
+	put_hex((const unsigned char *)addr, 16);
+	put("\n");
+
+	n = __wasm_syscall(__NR_mkdirat, AT_FDCWD, (long)"/proc", 0555, 0, 0, 0);
+	n = __wasm_syscall(__NR_mount, (long)"proc", (long)"/proc", (long)"proc", 0, 0, 0);
+	put("peek: mount proc ");
+	put_num(n);
+	put("\n");
+	fd = sys4(__NR_openat, AT_FDCWD, (long)"/proc/1/mem", O_RDONLY, 0);
+	put("peek: open /proc/1/mem ");
+	put_num(fd < 0 ? fd : 0);
+	put("\n");
+	if (fd >= 0) {
+		n = __wasm_syscall(__NR_pread64, fd, (long)buf, sizeof(buf), addr, 0, 0);
+		put("peek: pread ");
+		put_num(n);
+		if (n > 0) {
+			put(" ");
+			put_hex(buf, n);
+		}
+		put("\n");
+	}
+	return 0;
+}
+
+static void try_exec(const char *path)
+{
+	char *const argv[] = { (char *)path, 0 };
+	char *const envp[] = { 0 };
+
+	put("exec ");
+	put(path);
+	put(": ");
+	put_num(sys3(__NR_execve, (long)path, (long)argv, (long)envp));
+	put("\n");
+}
+
+int main(int argc, char **argv)
+{
+	char addr[24];
+	int i = sizeof(addr) - 1;
+	unsigned long a = (unsigned long)secret;
+
+	if (argc > 2 && streq(argv[1], "peek"))
+		return peek(argv[2]);
+	if (argc > 2 && streq(argv[1], "crash")) {
+		if (streq(argv[2], "segv"))
+			*(volatile int *)0xfffffff0 = 1;
+		__builtin_trap();
+	}
+	if (argc > 1 && streq(argv[1], "script-ran")) {
+		put("script: ran with ");
+		put(argc > 2 ? argv[2] : "(nothing)");
+		put("\n");
+		return 3;
+	}
+
+	put("init: getrandom ");
+	put_num(sys3(__NR_getrandom, (long)secret, sizeof(secret), 0));
+	put("\n");
+	put("init: secret at ");
+	put_num(a);
+	put(" is ");
+	put_hex((const unsigned char *)secret, 16);
+	put("\n");
+
+	try_exec("/bad/text");
+	try_exec("/bad/empty");
+	try_exec("/bad/truncated");
+	try_exec("/bad/corrupt");
+
+	addr[i] = 0;
+	do {
+		addr[--i] = '0' + a % 10;
+		a /= 10;
+	} while (a);
+	{
+		char *const peek_argv[] = { "/init", "peek", addr + i, 0 };
+		char *const segv_argv[] = { "/init", "crash", "segv", 0 };
+		char *const ill_argv[] = { "/init", "crash", "ill", 0 };
+		char *const script_argv[] = { "/bad/script", 0 };
+		int st;
+
+		st = spawn_wait("/init", peek_argv);
+		put("init: peek status ");
+		put_num(st);
+		put("\n");
+		st = spawn_wait("/init", segv_argv);
+		put("init: segv status ");
+		put_num(st);
+		put("\n");
+		st = spawn_wait("/init", ill_argv);
+		put("init: ill status ");
+		put_num(st);
+		put("\n");
+		st = spawn_wait("/bad/script", script_argv);
+		put("init: script status ");
+		put_num(st);
+		put("\n");
+	}
+
+	put("init: secret still ");
+	put_hex((const unsigned char *)secret, 16);
+	put("\n");
+	sys4(__NR_reboot, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2,
+	     LINUX_REBOOT_CMD_POWER_OFF, 0);
+	return 0;
+}
+
+void __wasm_start_c(long *sp);
+
+void __wasm_start_c(long *sp)
+{
+	int argc = (int)sp[0];
+
+	sys1(__NR_exit_group, main(argc, (char **)(sp + 1)));
+}
