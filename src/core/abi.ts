@@ -24,7 +24,8 @@ export interface KernelHostImports {
   clear_user(to: number, n: number): number;
   strnlen_user(s: number, n: number): number;
   strncpy_from_user(dst: number, src: number, n: number): number;
-  exec_prepare(image: number, len: number): number;
+  /** key: WASM_IMAGE_KEY_WORDS u32 words; image 0 = only look in the cache (-ENOENT on a miss). */
+  exec_prepare(image: number, len: number, key: number): number;
   exec_commit(mm: number): number;
   mm_release(mm: number): void;
   exec_restart(sp: number): never;
@@ -110,7 +111,11 @@ export const USER_ENTRY = '_start';
 /** Optional export: where a clone()d child starts, (sp, tls) -> never returns. */
 export const USER_CLONE_ENTRY = '__wasm_clone_entry';
 
+/** Words in an exec image key (asm/host.h): device, inode, ctime s and ns, size. */
+export const IMAGE_KEY_WORDS = 5;
+
 /** Linux errno values the host returns. */
+export const ENOENT = 2;
 export const ENOEXEC = 8;
 export const ENOMEM = 12;
 export const EFAULT = 14;

@@ -8,9 +8,11 @@
 import {
   COMMAND_LINE_SIZE,
   EFAULT,
+  ENOENT,
   ENOEXEC,
   ENOMEM,
   HOST_MODULE,
+  IMAGE_KEY_WORDS,
   IRQ_TIMER,
   NR_EXIT_GROUP,
   ENTRY_CLONE,
@@ -34,6 +36,7 @@ import type {
   WorkerInit,
   WorkerMessage,
 } from './messages.js';
+import { ImageCache } from './image-cache.js';
 import { checkUserImage, type UserImage } from './user-module.js';
 
 /** What the platform gives a worker. */
@@ -89,6 +92,8 @@ class KernelInstance {
   userModule: WebAssembly.Module | null = null;
   userMemory: WebAssembly.Memory | null = null;
   private pending: UserImage | null = null;
+  /** Programs this worker compiled, by file identity and version. */
+  private readonly images = new ImageCache<UserImage>(16);
 
   constructor(
     private readonly init: WorkerInit,
@@ -197,11 +202,22 @@ class KernelInstance {
         this.kmem.set(u.subarray(start, Math.min(i + 1, end)), dst >>> 0);
         return copied;
       },
-      exec_prepare: (image, len) => {
+      exec_prepare: (image, len, key) => {
+        const words = new Uint32Array(IMAGE_KEY_WORDS);
+        for (let i = 0; i < IMAGE_KEY_WORDS; i++)
+          words[i] = this.kview.getUint32((key >>> 0) + 4 * i, true);
+        const id = words.join(':');
+        if (image === 0) {
+          const hit = this.images.get(id);
+          if (!hit) return -ENOENT;
+          this.pending = hit;
+          return 0;
+        }
         const bytes = new Uint8Array(len >>> 0);
         bytes.set(this.kmem.subarray(image >>> 0, (image >>> 0) + (len >>> 0)));
         const checked = checkUserImage(bytes);
         if (typeof checked === 'string') return -ENOEXEC;
+        this.images.set(id, checked);
         this.pending = checked;
         return 0;
       },

@@ -40,6 +40,14 @@ describe('isolation and exec', { timeout: 120_000 }, () => {
         ldflags: ['--shared-memory', '--export=__wasm_clone_entry'],
       },
     );
+    const trueProg = join(dir, 'true');
+    await buildProgram(
+      trueProg,
+      [join(ROOT, 'userland/init/crt.S'), join(ROOT, 'bench/guest/true.c')],
+      join(ROOT, 'build/include'),
+      dir,
+      { includes: [join(ROOT, 'userland/init')] },
+    );
     const bytes = readFileSync(prog);
     const corrupt = Buffer.from(bytes);
     corrupt.fill(0xff, corrupt.length >> 1, (corrupt.length >> 1) + 64);
@@ -59,6 +67,7 @@ describe('isolation and exec', { timeout: 120_000 }, () => {
           { path: '/dev', type: 'dir', mode: 0o755 },
           { path: '/dev/console', type: 'char', mode: 0o600, major: 5, minor: 1 },
           { path: '/init', type: 'file', mode: 0o755, source: prog },
+          { path: '/bin/true', type: 'file', mode: 0o755, source: trueProg },
           ...Object.keys(files).map((name) => ({
             path: `/bad/${name}`,
             type: 'file' as const,
@@ -101,6 +110,12 @@ describe('isolation and exec', { timeout: 120_000 }, () => {
     for (const name of ['text', 'empty', 'truncated', 'corrupt']) {
       assert.equal(line(new RegExp(`^exec /bad/${name}: (-?\\d+)\\r?$`, 'm'))[1], '-8', name);
     }
+  });
+
+  it('a program file replaced in place runs as the new program', () => {
+    // Same path, new contents: the compiled-module cache must not serve the old one.
+    assert.equal(line(/^init: x as procs status (-?\d+)/m)[1], String(3 << 8));
+    assert.equal(line(/^init: x as true status (-?\d+)/m)[1], '0');
   });
 
   it('#! scripts run through their interpreter', () => {

@@ -138,6 +138,25 @@ static int peek(const char *addr_text)
 	return 0;
 }
 
+/* cp src dst, with dst truncated: a new version of the same file. */
+static long copy_file(const char *src, const char *dst)
+{
+	static char buf[4096];
+	long in, out, n, total = 0;
+
+	in = sys4(__NR_openat, AT_FDCWD, (long)src, O_RDONLY, 0);
+	if (in < 0)
+		return in;
+	out = sys4(__NR_openat, AT_FDCWD, (long)dst, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+	if (out < 0)
+		return out;
+	while ((n = sys3(__NR_read, in, (long)buf, sizeof(buf))) > 0)
+		total += sys3(__NR_write, out, (long)buf, n);
+	sys1(__NR_close, in);
+	sys1(__NR_close, out);
+	return total;
+}
+
 static void try_exec(const char *path)
 {
 	char *const argv[] = { (char *)path, 0 };
@@ -210,6 +229,23 @@ int main(int argc, char **argv)
 		put("\n");
 		st = spawn_wait("/bad/script", script_argv);
 		put("init: script status ");
+		put_num(st);
+		put("\n");
+	}
+
+	/* Replacing a program's file must run the new program, not a cached one. */
+	{
+		char *const x_argv[] = { "/x", "script-ran", "x", 0 };
+		int st;
+
+		copy_file("/init", "/x");
+		st = spawn_wait("/x", x_argv);
+		put("init: x as procs status ");
+		put_num(st);
+		put("\n");
+		copy_file("/bin/true", "/x");
+		st = spawn_wait("/x", x_argv);
+		put("init: x as true status ");
 		put_num(st);
 		put("\n");
 	}

@@ -25,9 +25,23 @@
 
 static const u8 wasm_magic[8] = { 0, 'a', 's', 'm', 1, 0, 0, 0 };
 
+/* Which file, and which version of it: device, inode, ctime, size. */
+static void wasm_image_key(struct file *file, u32 key[WASM_IMAGE_KEY_WORDS])
+{
+	struct inode *inode = file_inode(file);
+	struct timespec64 ctime = inode_get_ctime(inode);
+
+	key[0] = inode->i_sb->s_dev;
+	key[1] = inode->i_ino;
+	key[2] = (u32)ctime.tv_sec;
+	key[3] = ctime.tv_nsec;
+	key[4] = (u32)i_size_read(inode);
+}
+
 static int wasm_read_image(struct linux_binprm *bprm)
 {
 	loff_t size = i_size_read(file_inode(bprm->file));
+	u32 key[WASM_IMAGE_KEY_WORDS];
 	loff_t pos = 0;
 	void *image;
 	ssize_t got;
@@ -35,6 +49,11 @@ static int wasm_read_image(struct linux_binprm *bprm)
 
 	if (size < (loff_t)sizeof(wasm_magic) || size > WASM_MAX_IMAGE)
 		return -ENOEXEC;
+
+	wasm_image_key(bprm->file, key);
+	ret = wasm_host_exec_prepare(NULL, size, key);
+	if (ret != -ENOENT)
+		return ret;
 
 	image = kvmalloc(size, GFP_KERNEL);
 	if (!image)
@@ -44,7 +63,7 @@ static int wasm_read_image(struct linux_binprm *bprm)
 	if (got != size)
 		ret = got < 0 ? got : -EIO;
 	else
-		ret = wasm_host_exec_prepare(image, size);
+		ret = wasm_host_exec_prepare(image, size, key);
 	kvfree(image);
 	return ret;
 }

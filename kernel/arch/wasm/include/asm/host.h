@@ -72,9 +72,15 @@ long wasm_host_strncpy_from_user(char *dst, const char __user *src, long n)
 /*
  * execve: compile and check a module (0 or -ENOEXEC), then, past the
  * point of no return, give the task a fresh user memory built from it
- * (returns the memory size in bytes, or -errno).
+ * (returns the memory size in bytes, or -errno).  key names the file's
+ * identity and version (WASM_IMAGE_KEY_WORDS words); with image NULL the
+ * host only looks for a module it compiled from that file before and
+ * returns -ENOENT if it has none, so an unchanged program is neither read
+ * nor compiled again.
  */
-long wasm_host_exec_prepare(const void *image, unsigned long len)
+#define WASM_IMAGE_KEY_WORDS	5
+long wasm_host_exec_prepare(const void *image, unsigned long len,
+			    const u32 *key)
 	__wasm_host(exec_prepare);
 long wasm_host_exec_commit(unsigned long mm) __wasm_host(exec_commit);
 
