@@ -32,7 +32,8 @@ struct thread_struct {
 	void *fn_arg;
 };
 
-#define INIT_THREAD  { }
+/* The boot task already runs, on the boot worker: never spawn it. */
+#define INIT_THREAD  { .started = 1 }
 
 #define task_pt_regs(p) \
 	((struct pt_regs *)(task_stack_page(p) + THREAD_SIZE) - 1)
