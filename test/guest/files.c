@@ -234,7 +234,7 @@ static void pipes(void)
 		char *const argv[] = { "/init", "pipe-writer", 0 };
 		int st = spawn_wait("/init", argv);
 
-		put("writer status ");
+		put("writer status: ");
 		put_num(st);
 		put("\n");
 	}
