@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     const crt = join(ROOT, 'userland/init/crt.S');
     await buildProgram(
       join(dir, 'spawn'),
-      [crt, join(ROOT, 'test/guest/clone-entry.S'), join(ROOT, 'bench/guest/spawn.c')],
+      [crt, join(ROOT, 'userland/init/clone-entry.S'), join(ROOT, 'bench/guest/spawn.c')],
       headers,
       dir,
       { includes, ldflags: ['--shared-memory', '--export=__wasm_clone_entry'] },

@@ -29,7 +29,7 @@ export interface MachineOptions {
 
 export type MachineExit =
   | { kind: 'power-off' }
-  | { kind: 'restart' }
+  | { kind: 'restart'; command: string | null }
   | { kind: 'panic'; message: string }
   | { kind: 'crash'; message: string };
 
@@ -177,7 +177,7 @@ export class Machine {
         break;
       case 'halt':
         if (msg.status === HALT_POWER_OFF) this.stop({ kind: 'power-off' });
-        else if (msg.status === HALT_RESTART) this.stop({ kind: 'restart' });
+        else if (msg.status === HALT_RESTART) this.stop({ kind: 'restart', command: msg.message });
         else if (msg.status === HALT_PANIC)
           this.stop({ kind: 'panic', message: msg.message ?? 'unknown reason' });
         else this.stop({ kind: 'crash', message: `unknown halt status ${msg.status}` });

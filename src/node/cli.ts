@@ -6,11 +6,15 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { KernelImageError, loadKernelImage } from '../core/kernel-image.js';
 import { Machine, MachineError, type MachineExit } from '../core/machine.js';
+import { exitStatusFromRestart, withRunRequest } from '../core/run-request.js';
 import { nodePlatform } from './platform.js';
 
-const USAGE = `Usage: wasmlinux [options]
+const USAGE = `Usage: wasmlinux [options] [-- COMMAND [ARG...]]
 
-Boots Linux, compiled to WebAssembly, in this terminal.
+Boots Linux, compiled to WebAssembly, in this terminal. With a command, runs
+it in the guest like "docker run" would: only its output is shown (add
+--verbose for the kernel log), standard input is passed through, and the
+exit status is the command's (128+N if a signal N killed it).
 
 Options:
   --kernel FILE    kernel image (default: the built vmlinux.wasm)
@@ -18,10 +22,11 @@ Options:
   --cmdline TEXT   kernel command line
   --mem SIZE       kernel memory, e.g. 128M or 1G (default: 128M)
   --quiet          do not show the kernel log
+  --verbose        show the kernel log when running a command
   -h, --help       show this help
 
-Exit status: 0 when the guest powers off, 1 after a kernel panic or crash,
-2 for bad options or files.`;
+Exit status without a command: 0 when the guest powers off, 1 after a kernel
+panic or crash, 2 for bad options or files.`;
 
 class UsageError extends Error {}
 
@@ -54,8 +59,9 @@ function readInput(path: string, what: string): Uint8Array<ArrayBuffer> {
 function exitStatus(exit: MachineExit): number {
   switch (exit.kind) {
     case 'power-off':
-    case 'restart':
       return 0;
+    case 'restart':
+      return exitStatusFromRestart(exit.command) ?? 0;
     case 'panic':
       process.stderr.write(`wasmlinux: kernel panic: ${exit.message.trimEnd()}\n`);
       return 1;
@@ -66,14 +72,16 @@ function exitStatus(exit: MachineExit): number {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args: argv,
+    allowPositionals: true,
     options: {
       kernel: { type: 'string' },
       initrd: { type: 'string' },
       cmdline: { type: 'string', default: '' },
       mem: { type: 'string', default: '128M' },
       quiet: { type: 'boolean', default: false },
+      verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -86,9 +94,20 @@ async function main(argv: string[]): Promise<number> {
   const initrdPath = values.initrd ?? defaultArtifact('initramfs.cpio');
   const memoryBytes = parseSize(values.mem);
   const kernel = await loadKernelImage(readInput(kernelPath, 'kernel image'), kernelPath);
-  const initrd = readInput(initrdPath, 'initramfs');
+  const command = positionals;
+  const baseInitrd = readInput(initrdPath, 'initramfs');
+  const initrd =
+    command.length > 0
+      ? withRunRequest(baseInitrd, command, process.stdout.isTTY === true)
+      : baseInitrd;
+  const quiet = values.quiet || (command.length > 0 && !values.verbose);
+  // A command whose input and output are not a terminal sees a pipe-like
+  // console from the start: no echo of its input, no \r added to output.
+  const pipe = command.length > 0 && !(process.stdin.isTTY && process.stdout.isTTY);
   // Our options go first: everything after "--" in the user's part belongs to init.
-  const cmdline = [values.quiet ? 'loglevel=0' : '', values.cmdline].filter(Boolean).join(' ');
+  const cmdline = [quiet ? 'loglevel=0' : '', pipe ? 'wasm_console=pipe' : '', values.cmdline]
+    .filter(Boolean)
+    .join(' ');
 
   const machine = new Machine(nodePlatform(new URL('./worker.js', import.meta.url)), {
     kernel,
@@ -97,6 +116,9 @@ async function main(argv: string[]): Promise<number> {
     memoryBytes,
   });
   process.stdin.on('data', (chunk: Buffer) => machine.input(new Uint8Array(chunk)));
+  // End of input reaches the guest as the terminal's end-of-file character
+  // (VEOF, Ctrl-D), which the console's line discipline turns into EOF.
+  if (!process.stdin.isTTY) process.stdin.on('end', () => machine.input(new Uint8Array([4])));
   process.stdin.on('error', () => {});
   const exit = await machine.run();
   return exitStatus(exit);

@@ -30,7 +30,7 @@ describe('files, devices, pipes, time', { timeout: 120_000 }, () => {
       prog,
       [
         join(ROOT, 'userland/init/crt.S'),
-        join(ROOT, 'test/guest/clone-entry.S'),
+        join(ROOT, 'userland/init/clone-entry.S'),
         join(ROOT, 'test/guest/files.c'),
       ],
       join(ROOT, 'build/include'),

@@ -30,7 +30,7 @@ describe('isolation and exec', { timeout: 120_000 }, () => {
       prog,
       [
         join(ROOT, 'userland/init/crt.S'),
-        join(ROOT, 'test/guest/clone-entry.S'),
+        join(ROOT, 'userland/init/clone-entry.S'),
         join(ROOT, 'test/guest/procs.c'),
       ],
       join(ROOT, 'build/include'),

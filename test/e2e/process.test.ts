@@ -19,7 +19,7 @@ async function cloneInitramfs(shared: boolean): Promise<string> {
     prog,
     [
       join(ROOT, 'userland/init/crt.S'),
-      join(ROOT, 'test/guest/clone-entry.S'),
+      join(ROOT, 'userland/init/clone-entry.S'),
       join(ROOT, 'test/guest/clone.c'),
     ],
     join(ROOT, 'build/include'),

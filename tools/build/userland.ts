@@ -84,7 +84,14 @@ export async function buildUserland(kernel: KernelArtifacts): Promise<UserlandAr
   const dir = await cachedDir('userland', key, async (tmp) => {
     const init = join(tmp, 'init');
     const src = join(root, 'userland/init');
-    await buildProgram(init, [join(src, 'crt.S'), join(src, 'init.c')], kernel.headers, tmp);
+    // init runs commands in clone()d children: its memory must be shared.
+    await buildProgram(
+      init,
+      [join(src, 'crt.S'), join(src, 'clone-entry.S'), join(src, 'init.c')],
+      kernel.headers,
+      tmp,
+      { ldflags: ['--shared-memory', '--export=__wasm_clone_entry'] },
+    );
     const entries = entriesFromSpec([
       { path: '/dev', type: 'dir', mode: 0o755 },
       { path: '/dev/console', type: 'char', mode: 0o600, major: 5, minor: 1 },

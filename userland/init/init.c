@@ -6,7 +6,11 @@
 
 #include <linux/fcntl.h>
 #include <linux/reboot.h>
+#include <linux/sched.h>
 #include <linux/utsname.h>
+#include <asm/ioctls.h>
+#include <asm/signal.h>
+#include <asm/termbits.h>
 #include "sys.h"
 
 #define STDOUT 1
@@ -108,11 +112,123 @@ static void echo_stdin(void)
 	put("\n");
 }
 
+
+/*
+ * Command mode: the host appends /etc/wasmlinux/run to the initramfs for
+ * "wasmlinux -- CMD ARGS". It holds "tty=0\n" or "tty=1\n" (whether the
+ * host's stdout is a terminal), then CMD and ARGS, each NUL-terminated.
+ * init runs the command, waits, and stops the machine with its status.
+ */
+#define RUN_FILE	"/etc/wasmlinux/run"
+#define MAX_ARGS	255
+
+static char run_buf[65536];
+static char *run_argv[MAX_ARGS + 1];
+static char exec_path[4096];
+static char child_stack[16384] __attribute__((aligned(16)));
+
+void clone_child_main(void);
+
+/* The clone()d child: find the command like a shell would and exec it. */
+void clone_child_main(void)
+{
+	static const char *const dirs[] = { "/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/", 0 };
+	static char *const envp[] = { "PATH=/bin:/sbin:/usr/bin:/usr/sbin", "HOME=/root", 0 };
+	const char *cmd = run_argv[0];
+	long ret = -2;
+	int i, j, k;
+
+	for (i = 0; cmd[i] && cmd[i] != '/'; i++)
+		;
+	if (cmd[i] == '/') {
+		ret = sys3(__NR_execve, (long)cmd, (long)run_argv, (long)envp);
+	} else {
+		for (i = 0; dirs[i] && (ret == -2 || ret == -13); i++) {
+			k = 0;
+			for (j = 0; dirs[i][j]; j++)
+				exec_path[k++] = dirs[i][j];
+			for (j = 0; cmd[j] && k < (int)sizeof(exec_path) - 1; j++)
+				exec_path[k++] = cmd[j];
+			exec_path[k] = 0;
+			ret = sys3(__NR_execve, (long)exec_path, (long)run_argv, (long)envp);
+		}
+	}
+	sys3(__NR_write, 2, (long)"wasmlinux: ", 11);
+	sys3(__NR_write, 2, (long)cmd, len(cmd));
+	if (ret == -2)
+		sys3(__NR_write, 2, (long)": command not found\n", 20);
+	else
+		sys3(__NR_write, 2, (long)": cannot execute\n", 17);
+	sys1(__NR_exit, ret == -2 ? 127 : 126);
+}
+
+/* Without a terminal on the host side: no echo, and \n stays \n. */
+static void console_for_pipes(void)
+{
+	struct termios t;
+
+	if (sys3(__NR_ioctl, 0, TCGETS, (long)&t) < 0)
+		return;
+	t.c_lflag &= ~(ECHO | ECHONL);
+	t.c_oflag &= ~OPOST;
+	sys3(__NR_ioctl, 0, TCSETS, (long)&t);
+}
+
+static void stop_with_status(int code)
+{
+	static char cmd[] = "exit:000";
+
+	cmd[5] = '0' + code / 100;
+	cmd[6] = '0' + code / 10 % 10;
+	cmd[7] = '0' + code % 10;
+	sys4(__NR_reboot, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2,
+	     LINUX_REBOOT_CMD_RESTART2, (long)cmd);
+}
+
+/* Returns only if there is no command to run. */
+static void run_command(void)
+{
+	long fd = sys4(__NR_openat, AT_FDCWD, (long)RUN_FILE, O_RDONLY, 0);
+	long n, pid;
+	int argc = 0, status = 0, code;
+	char *p, *end;
+
+	if (fd < 0)
+		return;
+	n = sys3(__NR_read, fd, (long)run_buf, sizeof(run_buf) - 1);
+	sys1(__NR_close, fd);
+	if (n < 6 || run_buf[4] == '0')
+		console_for_pipes();
+	p = run_buf;
+	end = run_buf + (n > 0 ? n : 0);
+	while (p < end && *p != '\n')
+		p++;
+	for (p++; p < end && argc < MAX_ARGS; argc++) {
+		run_argv[argc] = p;
+		while (p < end && *p)
+			p++;
+		p++;
+	}
+	run_argv[argc] = 0;
+	if (argc == 0)
+		stop_with_status(127);
+
+	pid = __wasm_syscall(__NR_clone, CLONE_VM | CLONE_VFORK | SIGCHLD,
+			     (long)(child_stack + sizeof(child_stack)), 0, 0, 0, 0);
+	if (pid < 0 || sys4(__NR_wait4, pid, (long)&status, 0, 0) != pid)
+		stop_with_status(126);
+	/* A shell's $?: the exit code, or 128 + the signal that killed it. */
+	code = (status & 0x7f) ? 128 + (status & 0x7f) : (status >> 8) & 0xff;
+	stop_with_status(code);
+}
+
 int main(int argc, char **argv)
 {
 	struct new_utsname u;
 	long ret;
 	int i;
+
+	run_command();
 
 	put("hello from userspace\n");
 

@@ -29,6 +29,20 @@ struct wasm_console_ring wasm_console_in __aligned(8);
 static struct tty_driver *wasm_tty_driver;
 static struct tty_port wasm_tty_port;
 
+/*
+ * "wasm_console=pipe": the host's side is not a terminal (it runs one
+ * command with its input and output redirected), so the console starts
+ * without echo and without output processing, like a pipe.
+ */
+static bool wasm_console_pipe;
+
+static int __init wasm_console_setup(char *arg)
+{
+	wasm_console_pipe = !strcmp(arg, "pipe");
+	return 1;
+}
+__setup("wasm_console=", wasm_console_setup);
+
 /* The host console is always connected: no carrier to wait for. */
 static const struct tty_port_operations wasm_tty_port_ops;
 
@@ -145,6 +159,11 @@ static int __init wasm_tty_init(void)
 	driver->type = TTY_DRIVER_TYPE_SYSTEM;
 	driver->subtype = SYSTEM_TYPE_CONSOLE;
 	driver->init_termios = tty_std_termios;
+	if (wasm_console_pipe) {
+		driver->init_termios.c_lflag &= ~(ECHO | ECHOE | ECHOK | ECHONL |
+						  ECHOCTL | ECHOKE);
+		driver->init_termios.c_oflag &= ~OPOST;
+	}
 	tty_set_operations(driver, &wasm_tty_ops);
 	tty_port_link_device(&wasm_tty_port, driver, 0);
 

@@ -188,7 +188,11 @@ void machine_halt(void)
 	wasm_host_halt(WASM_HALT_POWER_OFF, NULL);
 }
 
+/*
+ * The host decides what a restart means; the command of reboot(2)'s
+ * RESTART2 goes with it ("exit:N" asks the host to exit with status N).
+ */
 void machine_restart(char *cmd)
 {
-	wasm_host_halt(WASM_HALT_RESTART, NULL);
+	wasm_host_halt(WASM_HALT_RESTART, cmd);
 }

@@ -1,4 +1,4 @@
-# Where a clone()d child of the test program starts: the host calls
+# Where a clone()d child of a program starts: the host calls
 # __wasm_clone_entry(sp, tls) in a new instance of the program that shares
 # the parent's memory. Set the stack, then run the child's C code.
 
