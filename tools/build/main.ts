@@ -15,6 +15,7 @@ import { join, relative, resolve } from 'node:path';
 import { ensureSystemPackages } from './apt.js';
 import { ensureKernelTree } from './kernel-source.js';
 import { buildKernel } from './kernel.js';
+import { buildMusl } from './musl.js';
 import { repoRoot } from './paths.js';
 import { BuildError, formatDuration, info, step, warn, withStep } from './progress.js';
 import { buildRuntime } from './runtime.js';
@@ -41,6 +42,11 @@ async function build(): Promise<void> {
     'userland',
     () => buildUserland(kernel),
     (u) => u.initramfs,
+  );
+  await withStep(
+    'musl',
+    () => buildMusl(kernel),
+    (m) => m.sysroot,
   );
   await withStep('runtime', buildRuntime, (r) => r.cli);
   info(`build finished in ${formatDuration(performance.now() - start)}`);

@@ -1,0 +1,300 @@
+// wasmlinux-cc: compile and link C programs for the wasmlinux guest.
+//
+//   wasmlinux-cc -o prog a.c b.c [-O2] [-g] [-Idir] [-DX=1] [-Wall] [-lfoo] [-Wl,...]
+//   wasmlinux-cc -c a.c [-o a.o]
+//
+// Programs are built with stock clang-19 / wasm-ld-19 against the musl
+// sysroot that `npm run build` makes (build/sysroot, see musl.ts): musl's
+// headers come first, then the kernel's UAPI headers, then clang's own; the
+// link is crt1.o + the objects + libc.a + compiler-rt's builtins, into a
+// module that imports its memory ("env" "memory") and "linux" "syscall" and
+// exports _start, as the kernel's binfmt_wasm wants. bin/wasmlinux-cc runs
+// this file; tests call compileGuestProgram().
+
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, extname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { buildDir } from './paths.js';
+
+export const GUEST_TARGET = '--target=wasm32-unknown-unknown';
+const CC = 'clang-19';
+const LD = 'wasm-ld-19';
+
+/** The stack starts at the top of the initial memory and grows down towards the data. */
+export const DEFAULT_STACK_SIZE = 8 << 20;
+
+export interface GuestCcOptions {
+  /** The sysroot (include/ and lib/); default build/sysroot. */
+  sysroot?: string;
+  /** Extra compiler flags: -O2, -g, -I…, -D…, -W…, -std=… */
+  cflags?: readonly string[];
+  /** Extra linker arguments after the objects: -L…, -l…, wasm-ld flags. */
+  ldflags?: readonly string[];
+  /** Compile only: `out` is the object file and there must be one source. */
+  compileOnly?: boolean;
+  /** Print each command to stderr. */
+  verbose?: boolean;
+  /** Let the compiler's and linker's diagnostics through to this process's stderr. */
+  inheritOutput?: boolean;
+}
+
+/** A failed compile or link: the message has the command and its diagnostics. */
+export class GuestCcError extends Error {
+  readonly output: string;
+
+  constructor(message: string, output = '') {
+    super(output ? `${message}\n${output.trimEnd()}` : message);
+    this.name = 'GuestCcError';
+    this.output = output;
+  }
+}
+
+export function defaultSysroot(): string {
+  return join(buildDir(), 'sysroot');
+}
+
+let resourceDir: string | undefined;
+
+/** clang's own headers (stdarg.h, intrinsics), searched after the sysroot's. */
+function clangResourceDir(): string {
+  if (resourceDir === undefined) {
+    const r = spawnSync(CC, ['-print-resource-dir'], { encoding: 'utf8' });
+    if (r.error || r.status !== 0) {
+      throw new GuestCcError(
+        `${CC} not found or not working (${r.error?.message ?? r.stderr.trim()}); ` +
+          'install clang-19 (npm run build does this as root)',
+      );
+    }
+    resourceDir = r.stdout.trim();
+  }
+  return resourceDir;
+}
+
+function checkSysroot(sysroot: string): void {
+  for (const need of ['include/stdio.h', 'lib/libc.a', 'lib/crt1.o']) {
+    if (!existsSync(join(sysroot, need))) {
+      throw new GuestCcError(
+        `no musl sysroot at ${sysroot} (${need} is missing): run \`npm run build\` first`,
+      );
+    }
+  }
+}
+
+function quote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+function exec(cmd: string, args: readonly string[], opts: GuestCcOptions): Promise<void> {
+  const line = [cmd, ...args].map(quote).join(' ');
+  if (opts.verbose) process.stderr.write(`${line}\n`);
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(cmd, args, {
+      stdio: [
+        'ignore',
+        opts.inheritOutput ? 'inherit' : 'pipe',
+        opts.inheritOutput ? 'inherit' : 'pipe',
+      ],
+    });
+    let output = '';
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => (output += d));
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => (output += d));
+    child.on('error', (err) =>
+      reject(new GuestCcError(`${cmd} could not be started: ${err.message}`)),
+    );
+    child.on('close', (code, signal) => {
+      if (code === 0) resolvePromise();
+      else {
+        const how = signal ? `was killed by ${signal}` : `failed (exit status ${String(code)})`;
+        reject(new GuestCcError(`${basename(cmd)} ${how}: ${line}`, output));
+      }
+    });
+  });
+}
+
+type SourceKind = 'c' | 'asm' | 'input';
+
+function sourceKind(file: string): SourceKind {
+  const ext = extname(file);
+  if (ext === '.c') return 'c';
+  if (ext === '.S' || ext === '.s') return 'asm';
+  if (ext === '.o' || ext === '.a') return 'input';
+  if (['.cc', '.cpp', '.cxx', '.C'].includes(ext)) {
+    throw new GuestCcError(`${file}: C++ is not supported yet (there is no C++ library)`);
+  }
+  throw new GuestCcError(`${file}: unknown file type (expected .c, .S, .s, .o or .a)`);
+}
+
+/** The compiler flags for guest code against `sysroot`. */
+export function guestCflags(sysroot: string): string[] {
+  return [
+    GUEST_TARGET,
+    '-nostdinc',
+    '-isystem',
+    join(sysroot, 'include'),
+    '-isystem',
+    join(clangResourceDir(), 'include'),
+  ];
+}
+
+/** Compile (and unless compileOnly, link) `sources` into `out`. */
+export async function compileGuestProgram(
+  out: string,
+  sources: readonly string[],
+  opts: GuestCcOptions = {},
+): Promise<void> {
+  if (sources.length === 0) throw new GuestCcError('no input files');
+  const sysroot = resolve(opts.sysroot ?? defaultSysroot());
+  checkSysroot(sysroot);
+  const base = [...guestCflags(sysroot), ...(opts.cflags ?? [])];
+  const kinds = sources.map(sourceKind);
+  if (opts.compileOnly) {
+    const src = sources[0];
+    if (sources.length !== 1 || src === undefined || kinds[0] === 'input') {
+      throw new GuestCcError('-c with -o takes exactly one .c, .S or .s file');
+    }
+    await exec(CC, [...base, '-c', src, '-o', out], opts);
+    return;
+  }
+  const tmp = mkdtempSync(join(tmpdir(), 'wasmlinux-cc-'));
+  try {
+    const inputs: string[] = [];
+    for (const [i, src] of sources.entries()) {
+      if (kinds[i] === 'input') {
+        inputs.push(src);
+        continue;
+      }
+      const obj = join(tmp, `${i}-${basename(src, extname(src))}.o`);
+      await exec(CC, [...base, '-c', src, '-o', obj], opts);
+      inputs.push(obj);
+    }
+    const lib = join(sysroot, 'lib');
+    await exec(
+      LD,
+      [
+        join(lib, 'crt1.o'),
+        ...inputs,
+        `-L${lib}`,
+        ...(opts.ldflags ?? []),
+        '-lc',
+        '-lclang_rt.builtins',
+        '--import-memory',
+        '--no-entry',
+        '--export=_start',
+        '-z',
+        `stack-size=${DEFAULT_STACK_SIZE}`,
+        '-o',
+        out,
+      ],
+      opts,
+    );
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+export interface ParsedArgs {
+  out: string | undefined;
+  sources: string[];
+  cflags: string[];
+  ldflags: string[];
+  compileOnly: boolean;
+  verbose: boolean;
+  sysroot: string | undefined;
+  help: boolean;
+}
+
+export const USAGE = `Usage: wasmlinux-cc [options] file...
+Compile and link C programs for wasmlinux guests (musl, wasm32).
+
+  -o FILE        output (default a.out, or FILE.o with -c)
+  -c             compile only
+  -O<n>, -g, -W<warning>, -w, -std=..., -f..., -m..., -pedantic
+  -I DIR, -D NAME[=VAL], -U NAME, -include FILE, -isystem DIR
+                 passed to clang
+  -L DIR, -l LIB passed to the linker (libc and compiler-rt come last)
+  -Wl,ARG[,ARG]  passed to wasm-ld
+  -s             strip the output
+  -static, -pthread
+                 accepted; programs are always static, and libpthread is
+                 part of libc (threads cannot be created yet)
+  --sysroot=DIR  the musl sysroot (default: build/sysroot of this checkout)
+  -v             print the commands
+  -h, --help     this text
+`;
+
+/** Parse a cc-style command line. Throws GuestCcError for what it does not understand. */
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  const p: ParsedArgs = {
+    out: undefined,
+    sources: [],
+    cflags: [],
+    ldflags: [],
+    compileOnly: false,
+    verbose: false,
+    sysroot: undefined,
+    help: false,
+  };
+  const withValue = (flag: string, i: number): string => {
+    const v = argv[i + 1];
+    if (v === undefined) throw new GuestCcError(`${flag} needs an argument`);
+    return v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    if (a === '-o') p.out = withValue(a, i++);
+    else if (a.startsWith('-o') && a.length > 2) p.out = a.slice(2);
+    else if (a === '-c') p.compileOnly = true;
+    else if (a === '-v') p.verbose = true;
+    else if (a === '-h' || a === '--help') p.help = true;
+    else if (a === '-static' || a === '-pthread') continue;
+    else if (a === '-s') p.ldflags.push('--strip-all');
+    else if (a.startsWith('--sysroot=')) p.sysroot = a.slice('--sysroot='.length);
+    else if (a.startsWith('-Wl,')) p.ldflags.push(...a.slice(4).split(',').filter(Boolean));
+    else if (a === '-L' || a === '-l') p.ldflags.push(a + withValue(a, i++));
+    else if (a.startsWith('-L') || a.startsWith('-l')) p.ldflags.push(a);
+    else if (['-I', '-D', '-U', '-include', '-isystem'].includes(a)) {
+      p.cflags.push(a, withValue(a, i++));
+    } else if (/^-(I|D|U|O|g|W|w$|std=|f|m|pedantic)/.test(a)) p.cflags.push(a);
+    else if (a.startsWith('-')) {
+      throw new GuestCcError(
+        `unsupported option ${a} (wasmlinux-cc --help lists the supported ones)`,
+      );
+    } else p.sources.push(a);
+  }
+  return p;
+}
+
+/** The command-line tool: returns the exit status. */
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    const p = parseArgs(argv);
+    if (p.help) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    if (p.sources.length === 0) throw new GuestCcError('no input files (try --help)');
+    const first = p.sources[0] ?? '';
+    const out = p.out ?? (p.compileOnly ? `${basename(first, extname(first))}.o` : 'a.out');
+    await compileGuestProgram(out, p.sources, {
+      sysroot: p.sysroot,
+      cflags: p.cflags,
+      ldflags: p.ldflags,
+      compileOnly: p.compileOnly,
+      verbose: p.verbose,
+      inheritOutput: true,
+    });
+    return 0;
+  } catch (err) {
+    if (!(err instanceof GuestCcError)) throw err;
+    // With inherited output, clang has already printed its diagnostics.
+    process.stderr.write(`wasmlinux-cc: ${err.message.split('\n')[0] ?? ''}\n`);
+    return 1;
+  }
+}
+
+const entry = process.argv[1];
+if (entry !== undefined && import.meta.url === pathToFileURL(resolve(entry)).href) {
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -1,0 +1,456 @@
+// musl, the C library of wasmlinux user programs.
+//
+// The source is Debian's `musl` source package (the upstream 1.2.3 tarball),
+// fetched with `apt-get source --download-only` through a private apt setup
+// (its own sources.list, lists and cache in a temp dir), so the system's apt
+// configuration is never touched. The upstream tarball is pinned by sha256.
+//
+// Three cache entries, each keyed by everything it is made from:
+//   musl-tree/<key>     the extracted source + userland/musl (overlay and
+//                       patches) + bits/syscall.h.in generated from the
+//                       kernel's unistd_32.h
+//   musl-lib/<key>      libc.a, crt1.o and the installed musl headers, built
+//                       out of tree with clang-19 for wasm32
+//   musl-sysroot/<key>  musl-lib plus the kernel's UAPI headers and
+//                       compiler-rt's wasm32 builtins: what guest-cc.ts
+//                       compiles and links against
+// build/sysroot is a symlink to the current sysroot.
+
+import { createHash } from 'node:crypto';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { isRoot } from './apt.js';
+import { cachedDir, hashInputs } from './cache.js';
+import type { KernelArtifacts } from './kernel.js';
+import { readSeries, sha256File } from './kernel-source.js';
+import { buildDir, cacheRoot, repoRoot } from './paths.js';
+import { BuildError, info, run, runCapture } from './progress.js';
+
+export const MUSL_SOURCE = {
+  package: 'musl',
+  version: '1.2.3-1',
+  /** The Debian release whose deb-src the private apt setup reads. */
+  suite: 'bookworm',
+  mirror: 'http://deb.debian.org/debian',
+  orig: 'musl_1.2.3.orig.tar.gz',
+  sha256: '7d5b0b6062521e4627e099e4c9dc8248d32a30285e959b7eecaa780cf8cfd4a4',
+} as const;
+
+/** compiler-rt's builtins for wasm32 (long double arithmetic, 128-bit integer helpers). */
+export const WASM_BUILTINS = {
+  package: 'libclang-rt-19-dev-wasm32',
+  file: '/usr/lib/llvm-19/lib/clang/19/lib/wasi/libclang_rt.builtins-wasm32.a',
+  /** Its name in the sysroot's lib/, so that -lclang_rt.builtins finds it. */
+  name: 'libclang_rt.builtins.a',
+} as const;
+
+/** Flags every musl object is compiled with (besides musl's own -std=c99 -nostdinc -ffreestanding). */
+export const MUSL_CFLAGS = [
+  '--target=wasm32-unknown-unknown',
+  '-O2',
+  '-pipe',
+  '-ffunction-sections',
+  '-fdata-sections',
+  // The checks musl's configure turns into errors.
+  '-Werror=implicit-function-declaration',
+  '-Werror=implicit-int',
+  '-Werror=pointer-sign',
+  '-Werror=pointer-arith',
+  '-Werror=int-conversion',
+  '-Werror=incompatible-pointer-types',
+  // Style warnings clang gives on musl's code, as musl's configure silences them.
+  '-Wno-parentheses',
+  '-Wno-shift-op-parentheses',
+  '-Wno-bitwise-op-parentheses',
+  '-Wno-logical-op-parentheses',
+  '-Wno-string-plus-int',
+  '-Wno-dangling-else',
+  '-Wno-unknown-pragmas',
+  '-Wno-ignored-pragmas',
+  '-Wno-ignored-attributes',
+  '-Wno-tautological-constant-out-of-range-compare',
+  '-Wno-deprecated-non-prototype',
+] as const;
+
+/** What make builds: the library, our crt1, and musl's empty libm/libpthread/... */
+const MAKE_TARGETS = [
+  'lib/libc.a',
+  'lib/crt1.o',
+  ...['m', 'rt', 'pthread', 'crypt', 'util', 'xnet', 'resolv', 'dl'].map((l) => `lib/lib${l}.a`),
+];
+
+export interface MuslArtifacts {
+  /** include/ (musl + kernel UAPI headers) and lib/ (crt1.o, libc.a, builtins). */
+  sysroot: string;
+}
+
+export function muslOverlayDir(): string {
+  return join(repoRoot(), 'userland', 'musl');
+}
+
+function muslPatchesDir(): string {
+  return join(muslOverlayDir(), 'patches');
+}
+
+function origPath(): string {
+  return join(cacheRoot(), 'downloads', MUSL_SOURCE.orig);
+}
+
+function pinGoneError(): BuildError {
+  const { package: pkg, version, suite } = MUSL_SOURCE;
+  return new BuildError(
+    `${pkg}=${version} (the pinned musl source) is not in Debian ${suite}'s deb-src any more.\n` +
+      `  To move the pin, pick a version from Debian's archive, download it with\n` +
+      `    apt-get source --download-only ${pkg}=<version>\n` +
+      `  then update MUSL_SOURCE (version, orig, sha256) in tools/build/musl.ts and check that\n` +
+      `  userland/musl/patches/ still apply.`,
+  );
+}
+
+/**
+ * apt-get with a private configuration in `dir`: its own sources.list
+ * (deb-src only), package lists and cache, nothing from /etc/apt/sources.list*.
+ */
+function privateAptArgs(dir: string): string[] {
+  return [
+    '-o',
+    `Dir::Etc::SourceList=${join(dir, 'sources.list')}`,
+    '-o',
+    'Dir::Etc::SourceParts=/nonexistent',
+    '-o',
+    `Dir::State::Lists=${join(dir, 'lists')}`,
+    '-o',
+    `Dir::Cache=${join(dir, 'cache')}`,
+    '-o',
+    'Acquire::Languages=none',
+    // As root apt would drop to _apt for downloads, which cannot write here.
+    ...(isRoot() ? ['-o', 'APT::Sandbox::User=root'] : []),
+  ];
+}
+
+/** The sha256 the .dsc gives for the orig tarball, or undefined if it does not list it. */
+export function dscOrigSha256(dsc: string, orig: string): string | undefined {
+  const lines = dsc.split('\n');
+  const start = lines.findIndex((l) => l.startsWith('Checksums-Sha256:'));
+  if (start < 0) return undefined;
+  for (const line of lines.slice(start + 1)) {
+    if (!line.startsWith(' ')) break;
+    const [sum, , name] = line.trim().split(/\s+/);
+    if (name === orig) return sum;
+  }
+  return undefined;
+}
+
+async function aptSourceDownload(dest: string): Promise<void> {
+  const { package: pkg, version, suite, mirror } = MUSL_SOURCE;
+  const apt = join(dest, '.apt');
+  for (const d of ['lists/partial', 'cache/archives/partial']) {
+    mkdirSync(join(apt, d), { recursive: true });
+  }
+  writeFileSync(join(apt, 'sources.list'), `deb-src ${mirror} ${suite} main\n`);
+  const opts = privateAptArgs(apt);
+  await run('apt-get', [...opts, 'update'], { label: 'apt-get update (musl deb-src)' });
+  try {
+    await run('apt-get', [...opts, 'source', '--download-only', `${pkg}=${version}`], {
+      cwd: dest,
+      label: `apt-get source ${pkg}`,
+    });
+  } catch (err) {
+    if (!(err instanceof BuildError)) throw err;
+    const gone = err.logTail.some((l) =>
+      /Can not find version|Unable to find a source package|Can't find a source/i.test(l),
+    );
+    throw gone ? pinGoneError() : err;
+  }
+  rmSync(apt, { recursive: true, force: true });
+}
+
+/** The pinned, sha256-verified upstream tarball in `<cacheRoot>/downloads/`. */
+export async function ensureMuslSource(): Promise<string> {
+  const final = origPath();
+  if (!existsSync(final)) {
+    const dir = join(cacheRoot(), 'downloads');
+    const tmp = join(dir, `.musl-${process.pid}`);
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp, { recursive: true });
+    try {
+      await aptSourceDownload(tmp);
+      const dscName = readdirSync(tmp).find((n) => n.endsWith('.dsc'));
+      if (!dscName) throw new BuildError(`apt-get source left no .dsc file in ${tmp}`);
+      const listed = dscOrigSha256(readFileSync(join(tmp, dscName), 'utf8'), MUSL_SOURCE.orig);
+      if (listed === undefined) {
+        throw new BuildError(
+          `${dscName} does not list ${MUSL_SOURCE.orig}: the Debian package changed its upstream source.\n` +
+            `  Update MUSL_SOURCE in tools/build/musl.ts.`,
+        );
+      }
+      if (listed !== MUSL_SOURCE.sha256) {
+        throw new BuildError(
+          `${dscName} gives ${MUSL_SOURCE.orig} the sha256 ${listed}, not the pinned ${MUSL_SOURCE.sha256}.\n` +
+            `  If Debian really changed the upstream tarball, update MUSL_SOURCE in tools/build/musl.ts.`,
+        );
+      }
+      if (!existsSync(join(tmp, MUSL_SOURCE.orig))) {
+        throw new BuildError(`apt-get source did not download ${MUSL_SOURCE.orig}`);
+      }
+      renameSync(join(tmp, MUSL_SOURCE.orig), final);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+  const actual = await sha256File(final);
+  if (actual !== MUSL_SOURCE.sha256) {
+    rmSync(final, { force: true });
+    throw new BuildError(
+      `sha256 mismatch for ${MUSL_SOURCE.orig} (the file was deleted; a rerun downloads it again)\n` +
+        `  expected: ${MUSL_SOURCE.sha256}\n  actual:   ${actual}`,
+    );
+  }
+  return final;
+}
+
+/**
+ * bits/syscall.h.in for musl from the kernel's asm/unistd_32.h, so the
+ * numbers can never disagree with the kernel. musl calls llseek `_llseek`.
+ */
+export function syscallHeaderIn(unistd32: string): string {
+  const rename: Record<string, string> = { llseek: '_llseek' };
+  const out: string[] = [];
+  for (const line of unistd32.split('\n')) {
+    const m = /^#define __NR_(\w+)\s+(\d+)\s*$/.exec(line);
+    if (!m || m[1] === undefined) continue;
+    out.push(`#define __NR_${rename[m[1]] ?? m[1]} ${m[2]}`);
+  }
+  if (out.length < 100) throw new BuildError('the kernel unistd_32.h lists too few system calls');
+  return out.join('\n') + '\n';
+}
+
+/** Copy the overlay (everything in userland/musl but patches/) over the tree. */
+function copyOverlay(src: string, dest: string, top = true): number {
+  let n = 0;
+  for (const name of readdirSync(src)) {
+    if (top && name === 'patches') continue;
+    const from = join(src, name);
+    const to = join(dest, name);
+    if (lstatSync(from).isDirectory()) {
+      mkdirSync(to, { recursive: true });
+      n += copyOverlay(from, to, false);
+    } else {
+      copyFileSync(from, to);
+      n++;
+    }
+  }
+  return n;
+}
+
+async function applyPatches(tree: string): Promise<number> {
+  const dir = muslPatchesDir();
+  const names = readSeries(dir);
+  for (const name of names) {
+    const file = join(dir, name);
+    if (!existsSync(file)) {
+      throw new BuildError(
+        `userland/musl/patches/series lists ${name}, but ${file} does not exist`,
+      );
+    }
+    try {
+      await run('patch', ['-p1', '--forward', '--batch', '-i', file], {
+        cwd: tree,
+        label: `patch musl ${name}`,
+      });
+    } catch (err) {
+      if (!(err instanceof BuildError)) throw err;
+      throw new BuildError(
+        `musl patch ${name} does not apply to musl ${MUSL_SOURCE.version}\n  log: ${err.logFile ?? '?'}`,
+        { logTail: err.logTail, logFile: err.logFile },
+      );
+    }
+  }
+  return names.length;
+}
+
+function treeKey(unistd32: string): string {
+  return hashInputs([
+    'musl-tree-1',
+    MUSL_SOURCE.sha256,
+    { dir: muslOverlayDir() },
+    { file: unistd32 },
+  ]);
+}
+
+/** The extracted, overlaid and patched source tree. */
+async function ensureMuslTree(kernel: KernelArtifacts): Promise<string> {
+  const unistd32 = join(kernel.headers, 'asm', 'unistd_32.h');
+  if (!existsSync(unistd32)) throw new BuildError(`kernel headers lack ${unistd32}`);
+  const key = treeKey(unistd32);
+  return cachedDir(
+    'musl-tree',
+    key,
+    async (tmp) => {
+      const orig = await ensureMuslSource();
+      await run('tar', ['-xzf', orig, '-C', tmp, '--strip-components=1'], {
+        label: 'tar xf musl',
+      });
+      const files = copyOverlay(muslOverlayDir(), tmp);
+      writeFileSync(
+        join(tmp, 'arch/wasm32/bits/syscall.h.in'),
+        syscallHeaderIn(readFileSync(unistd32, 'utf8')),
+      );
+      const patches = await applyPatches(tmp);
+      info(`overlaid ${files} file(s) from userland/musl, applied ${patches} patch(es)`);
+      if (treeKey(unistd32) !== key) {
+        throw new BuildError(
+          'userland/musl changed while the musl tree was being prepared; run again',
+        );
+      }
+    },
+    { keep: 3 },
+  );
+}
+
+function configMak(tree: string): string {
+  // Everything musl's configure would write, for a target it does not know.
+  const vars: Record<string, string> = {
+    ARCH: 'wasm32',
+    SUBARCH: '',
+    ASMSUBARCH: '',
+    srcdir: tree,
+    prefix: '/',
+    exec_prefix: '/',
+    bindir: '/bin',
+    libdir: '/lib',
+    includedir: '/include',
+    syslibdir: '/lib',
+    CC: 'clang-19',
+    CFLAGS: '',
+    CFLAGS_AUTO: MUSL_CFLAGS.join(' '),
+    CFLAGS_C99FSE: '-std=c99 -nostdinc -ffreestanding',
+    CFLAGS_MEMOPS: '',
+    CFLAGS_NOSSP: '-fno-stack-protector',
+    CPPFLAGS: '',
+    LDFLAGS: '',
+    LDFLAGS_AUTO: '',
+    CROSS_COMPILE: '',
+    LIBCC: '',
+    OPTIMIZE_GLOBS: '',
+    ALL_TOOLS: '',
+    TOOL_LIBS: '',
+    SHARED_LIBS: '',
+    ADD_CFI: 'no',
+    MALLOC_DIR: 'mallocng',
+    AR: 'llvm-ar-19',
+    RANLIB: 'llvm-ranlib-19',
+  };
+  return Object.entries(vars)
+    .map(([k, v]) => `${k} = ${v}\n`)
+    .join('');
+}
+
+async function toolchainId(): Promise<string> {
+  const cc = await runCapture('clang-19', ['--version']);
+  return cc.split('\n')[0] ?? '';
+}
+
+/** libc.a, crt1.o and musl's headers, built out of tree from the cached source. */
+async function ensureMuslLib(tree: string): Promise<string> {
+  // Bump the version string when the build steps below change.
+  const key = hashInputs([
+    'musl-lib-1',
+    tree,
+    await toolchainId(),
+    configMak(tree),
+    MAKE_TARGETS.join(' '),
+  ]);
+  return cachedDir(
+    'musl-lib',
+    key,
+    async (tmp) => {
+      const obj = join(tmp, 'build');
+      mkdirSync(obj);
+      writeFileSync(join(obj, 'config.mak'), configMak(tree));
+      const jobs = `-j${availableParallelism()}`;
+      const make = ['-n', '10', 'make', '-f', join(tree, 'Makefile'), jobs];
+      await run('nice', [...make, ...MAKE_TARGETS], { cwd: obj, label: 'musl make' });
+      await run('nice', [...make, 'install-headers', `DESTDIR=${tmp}`], {
+        cwd: obj,
+        label: 'musl install-headers',
+      });
+      mkdirSync(join(tmp, 'lib'));
+      for (const t of MAKE_TARGETS) copyFileSync(join(obj, t), join(tmp, t));
+      rmSync(obj, { recursive: true, force: true });
+    },
+    { keep: 3 },
+  );
+}
+
+async function ensureBuiltins(): Promise<string> {
+  if (existsSync(WASM_BUILTINS.file)) return WASM_BUILTINS.file;
+  if (!isRoot()) {
+    throw new BuildError(
+      `compiler-rt's wasm32 builtins are missing (${WASM_BUILTINS.file})\n` +
+        `  install them with:\n    sudo apt-get install -y ${WASM_BUILTINS.package}`,
+    );
+  }
+  info(`installing ${WASM_BUILTINS.package}`);
+  await run('apt-get', ['-o', 'DPkg::Lock::Timeout=300', 'install', '-y', WASM_BUILTINS.package], {
+    label: `apt-get install ${WASM_BUILTINS.package}`,
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+  if (!existsSync(WASM_BUILTINS.file)) {
+    throw new BuildError(`${WASM_BUILTINS.package} is installed but has no ${WASM_BUILTINS.file}`);
+  }
+  return WASM_BUILTINS.file;
+}
+
+/** Point build/sysroot at the sysroot (a symlink, replaced only when it changes). */
+function linkSysroot(sysroot: string): void {
+  const dest = buildDir();
+  mkdirSync(dest, { recursive: true });
+  const link = join(dest, 'sysroot');
+  let target: string | null;
+  try {
+    target = readlinkSync(link);
+  } catch {
+    target = null;
+  }
+  if (target === sysroot) return;
+  rmSync(link, { recursive: true, force: true });
+  symlinkSync(sysroot, link);
+}
+
+/** Build (or reuse) musl for wasm32 and the sysroot guest programs are built against. */
+export async function buildMusl(kernel: KernelArtifacts): Promise<MuslArtifacts> {
+  const tree = await ensureMuslTree(kernel);
+  const lib = await ensureMuslLib(tree);
+  const builtins = await ensureBuiltins();
+  const builtinsSum = createHash('sha256').update(readFileSync(builtins)).digest('hex');
+  const key = hashInputs(['musl-sysroot-1', lib, builtinsSum, { dir: kernel.headers }]);
+  const sysroot = await cachedDir(
+    'musl-sysroot',
+    key,
+    async (tmp) => {
+      // Kernel headers first, so that musl's win wherever both have a file.
+      cpSync(kernel.headers, join(tmp, 'include'), { recursive: true });
+      cpSync(join(lib, 'include'), join(tmp, 'include'), { recursive: true, force: true });
+      cpSync(join(lib, 'lib'), join(tmp, 'lib'), { recursive: true });
+      copyFileSync(builtins, join(tmp, 'lib', WASM_BUILTINS.name));
+    },
+    { keep: 3 },
+  );
+  linkSysroot(sysroot);
+  return { sysroot };
+}

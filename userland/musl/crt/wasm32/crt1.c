@@ -1,0 +1,39 @@
+/*
+ * crt1 for wasmlinux: _start(sp) (crt_arch.h) → _start_c → __libc_start_main.
+ *
+ * clang gives main a different symbol depending on its parameters, because
+ * wasm checks the type of every indirect call: main(void) becomes
+ * __main_void, main(int, char **) becomes __main_argc_argv, and only
+ * main(int, char **, char **) keeps its name. So crt1 calls __main_void();
+ * libc's fallbacks (src/env/wasm32/) turn that into whichever main exists.
+ */
+
+#include <features.h>
+#include "libc.h"
+
+#define START "_start"
+
+#include "crt_arch.h"
+
+int __libc_start_main(int (*)(), int, char **,
+	void (*)(), void (*)(), void (*)());
+
+int __main_void(void);
+
+hidden int __wasm_argc;
+hidden char **__wasm_argv;
+
+static int start_main(int argc, char **argv, char **envp)
+{
+	return __main_void();
+}
+
+hidden void _start_c(long *p)
+{
+	int argc = p[0];
+	char **argv = (void *)(p + 1);
+
+	__wasm_argc = argc;
+	__wasm_argv = argv;
+	__libc_start_main(start_main, argc, argv, 0, 0, 0);
+}
