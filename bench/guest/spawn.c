@@ -17,40 +17,13 @@
 #include <linux/sched.h>
 #include <linux/time.h>
 #include <asm/signal.h>
-#include "sys.h"
+#include "io.h"
 #endif
 
 #define N 1000
 
 #ifndef SPAWN_NATIVE
 static char child_stack[16384] __attribute__((aligned(16)));
-
-static unsigned long len(const char *s)
-{
-	unsigned long n = 0;
-
-	while (s[n])
-		n++;
-	return n;
-}
-
-static void put(const char *s)
-{
-	sys3(__NR_write, 1, (long)s, len(s));
-}
-
-static void put_num(long v)
-{
-	char buf[24];
-	int i = sizeof(buf) - 1;
-
-	buf[i] = 0;
-	do {
-		buf[--i] = '0' + v % 10;
-		v /= 10;
-	} while (v);
-	put(buf + i);
-}
 
 void clone_child_main(void);
 

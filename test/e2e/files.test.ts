@@ -2,14 +2,18 @@
 // /dev/null, /dev/zero, /dev/urandom, pipes across processes, poll, sleep.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { buildProgram } from '../../tools/build/userland.js';
-import { writeCpio } from '../../tools/initramfs/cpio.js';
-import { entriesFromSpec } from '../../tools/initramfs/from-spec.js';
-import { haveBuild, ROOT, runCli, type RunResult } from '../helpers/guest.js';
+import {
+  buildGuestProgram,
+  haveBuild,
+  ROOT,
+  runCli,
+  writeInitramfs,
+  type RunResult,
+} from '../helpers/guest.js';
 
 let dir = '';
 let result: RunResult;
@@ -25,32 +29,13 @@ describe('files, devices, pipes, time', { timeout: 120_000 }, () => {
   before(async () => {
     assert.ok(haveBuild(), 'build artifacts missing: run npm run build');
     dir = mkdtempSync(join(tmpdir(), 'wasmlinux-files-'));
-    const prog = join(dir, 'files');
-    await buildProgram(
-      prog,
-      [
-        join(ROOT, 'userland/init/crt.S'),
-        join(ROOT, 'userland/init/clone-entry.S'),
-        join(ROOT, 'test/guest/files.c'),
-      ],
-      join(ROOT, 'build/include'),
+    const prog = await buildGuestProgram({
       dir,
-      {
-        includes: [join(ROOT, 'userland/init')],
-        ldflags: ['--shared-memory', '--export=__wasm_clone_entry'],
-      },
-    );
-    const cpio = join(dir, 'files.cpio');
-    writeFileSync(
-      cpio,
-      writeCpio(
-        entriesFromSpec([
-          { path: '/dev', type: 'dir', mode: 0o755 },
-          { path: '/dev/console', type: 'char', mode: 0o600, major: 5, minor: 1 },
-          { path: '/init', type: 'file', mode: 0o755, source: prog },
-        ]),
-      ),
-    );
+      name: 'files',
+      sources: [join(ROOT, 'test/guest/files.c')],
+      clones: true,
+    });
+    const cpio = writeInitramfs(join(dir, 'files.cpio'), prog);
     result = await runCli(['--quiet', '--initrd', cpio]);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));

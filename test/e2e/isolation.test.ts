@@ -7,10 +7,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { buildProgram } from '../../tools/build/userland.js';
-import { writeCpio } from '../../tools/initramfs/cpio.js';
-import { entriesFromSpec } from '../../tools/initramfs/from-spec.js';
-import { haveBuild, ROOT, runCli, type RunResult } from '../helpers/guest.js';
+import {
+  buildGuestProgram,
+  haveBuild,
+  ROOT,
+  runCli,
+  writeInitramfs,
+  type RunResult,
+} from '../helpers/guest.js';
 
 let dir = '';
 let result: RunResult;
@@ -25,29 +29,17 @@ describe('isolation and exec', { timeout: 120_000 }, () => {
   before(async () => {
     assert.ok(haveBuild(), 'build artifacts missing: run npm run build');
     dir = mkdtempSync(join(tmpdir(), 'wasmlinux-iso-'));
-    const prog = join(dir, 'procs');
-    await buildProgram(
-      prog,
-      [
-        join(ROOT, 'userland/init/crt.S'),
-        join(ROOT, 'userland/init/clone-entry.S'),
-        join(ROOT, 'test/guest/procs.c'),
-      ],
-      join(ROOT, 'build/include'),
+    const prog = await buildGuestProgram({
       dir,
-      {
-        includes: [join(ROOT, 'userland/init')],
-        ldflags: ['--shared-memory', '--export=__wasm_clone_entry'],
-      },
-    );
-    const trueProg = join(dir, 'true');
-    await buildProgram(
-      trueProg,
-      [join(ROOT, 'userland/init/crt.S'), join(ROOT, 'bench/guest/true.c')],
-      join(ROOT, 'build/include'),
+      name: 'procs',
+      sources: [join(ROOT, 'test/guest/procs.c')],
+      clones: true,
+    });
+    const trueProg = await buildGuestProgram({
       dir,
-      { includes: [join(ROOT, 'userland/init')] },
-    );
+      name: 'true',
+      sources: [join(ROOT, 'bench/guest/true.c')],
+    });
     const bytes = readFileSync(prog);
     const corrupt = Buffer.from(bytes);
     corrupt.fill(0xff, corrupt.length >> 1, (corrupt.length >> 1) + 64);
@@ -59,24 +51,10 @@ describe('isolation and exec', { timeout: 120_000 }, () => {
       script: '#!/init script-ran\n',
     };
     for (const [name, data] of Object.entries(files)) writeFileSync(join(dir, name), data);
-    const cpio = join(dir, 'procs.cpio');
-    writeFileSync(
-      cpio,
-      writeCpio(
-        entriesFromSpec([
-          { path: '/dev', type: 'dir', mode: 0o755 },
-          { path: '/dev/console', type: 'char', mode: 0o600, major: 5, minor: 1 },
-          { path: '/init', type: 'file', mode: 0o755, source: prog },
-          { path: '/bin/true', type: 'file', mode: 0o755, source: trueProg },
-          ...Object.keys(files).map((name) => ({
-            path: `/bad/${name}`,
-            type: 'file' as const,
-            mode: 0o755,
-            source: join(dir, name),
-          })),
-        ]),
-      ),
-    );
+    const cpio = writeInitramfs(join(dir, 'procs.cpio'), prog, {
+      '/bin/true': trueProg,
+      ...Object.fromEntries(Object.keys(files).map((name) => [`/bad/${name}`, join(dir, name)])),
+    });
     result = await runCli(['--quiet', '--initrd', cpio]);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));

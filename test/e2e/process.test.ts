@@ -2,41 +2,23 @@
 // runs in a fresh instance of the same program; wait4 reaps it.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { buildProgram } from '../../tools/build/userland.js';
-import { writeCpio } from '../../tools/initramfs/cpio.js';
-import { entriesFromSpec } from '../../tools/initramfs/from-spec.js';
-import { haveBuild, ROOT, runCli } from '../helpers/guest.js';
+import { buildGuestProgram, haveBuild, ROOT, runCli, writeInitramfs } from '../helpers/guest.js';
 
 let dir = '';
 
 async function cloneInitramfs(shared: boolean): Promise<string> {
-  const prog = join(dir, shared ? 'clone-shared' : 'clone-private');
-  await buildProgram(
-    prog,
-    [
-      join(ROOT, 'userland/init/crt.S'),
-      join(ROOT, 'userland/init/clone-entry.S'),
-      join(ROOT, 'test/guest/clone.c'),
-    ],
-    join(ROOT, 'build/include'),
+  const name = shared ? 'clone-shared' : 'clone-private';
+  const prog = await buildGuestProgram({
     dir,
-    {
-      includes: [join(ROOT, 'userland/init')],
-      ldflags: shared ? ['--shared-memory', '--export=__wasm_clone_entry'] : [],
-    },
-  );
-  const cpio = `${prog}.cpio`;
-  const entries = entriesFromSpec([
-    { path: '/dev', type: 'dir', mode: 0o755 },
-    { path: '/dev/console', type: 'char', mode: 0o600, major: 5, minor: 1 },
-    { path: '/init', type: 'file', mode: 0o755, source: prog },
-  ]);
-  writeFileSync(cpio, writeCpio(entries));
-  return cpio;
+    name,
+    sources: [join(ROOT, 'test/guest/clone.c')],
+    clones: shared,
+  });
+  return writeInitramfs(join(dir, `${name}.cpio`), prog);
 }
 
 function field(out: string, re: RegExp): number {

@@ -9,42 +9,12 @@
 #include <linux/sched.h>
 #include <linux/wait.h>
 #include <asm/signal.h>
-#include "sys.h"
+#include "io.h"
 
 static volatile long shared_word;
 static long child_pid_seen;
 static int child_execs;
 static char child_stack[16384] __attribute__((aligned(16)));
-
-static unsigned long len(const char *s)
-{
-	unsigned long n = 0;
-
-	while (s[n])
-		n++;
-	return n;
-}
-
-static void put(const char *s)
-{
-	sys3(__NR_write, 1, (long)s, len(s));
-}
-
-static void put_num(long v)
-{
-	char buf[24];
-	int i = sizeof(buf) - 1;
-	unsigned long u = v < 0 ? -(unsigned long)v : (unsigned long)v;
-
-	buf[i] = 0;
-	do {
-		buf[--i] = '0' + u % 10;
-		u /= 10;
-	} while (u);
-	if (v < 0)
-		buf[--i] = '-';
-	put(buf + i);
-}
 
 void clone_child_main(void);
 
@@ -69,13 +39,6 @@ void clone_child_main(void)
 		sys1(__NR_exit, 99);
 	}
 	sys1(__NR_exit, 42);
-}
-
-static int streq(const char *a, const char *b)
-{
-	while (*a && *a == *b)
-		a++, b++;
-	return *a == *b;
 }
 
 static void power_off(void)

@@ -10,53 +10,8 @@
 #include <linux/sched.h>
 #include <linux/time.h>
 #include <asm/signal.h>
-#include "sys.h"
-
-static char child_stack[16384] __attribute__((aligned(16)));
-static const char *spawn_path;
-static char *const *spawn_argv;
-
-static unsigned long len(const char *s)
-{
-	unsigned long n = 0;
-
-	while (s[n])
-		n++;
-	return n;
-}
-
-static void put(const char *s)
-{
-	sys3(__NR_write, 1, (long)s, len(s));
-}
-
-static void put_num(long long v)
-{
-	char buf[24];
-	int i = sizeof(buf) - 1;
-	unsigned long long u = v < 0 ? -(unsigned long long)v : (unsigned long long)v;
-
-	buf[i] = 0;
-	do {
-		buf[--i] = '0' + u % 10;
-		u /= 10;
-	} while (u);
-	if (v < 0)
-		buf[--i] = '-';
-	put(buf + i);
-}
-
-static void put_hex(const unsigned char *p, int n)
-{
-	static const char digits[] = "0123456789abcdef";
-	char buf[2];
-
-	while (n--) {
-		buf[0] = digits[*p >> 4];
-		buf[1] = digits[*p++ & 15];
-		sys3(__NR_write, 1, (long)buf, 2);
-	}
-}
+#include "io.h"
+#include "spawn.h"
 
 static int starts(const char *s, const char *prefix, long n)
 {
@@ -64,13 +19,6 @@ static int starts(const char *s, const char *prefix, long n)
 		if (*s++ != *prefix++)
 			return 0;
 	return 1;
-}
-
-static int streq(const char *a, const char *b)
-{
-	while (*a && *a == *b)
-		a++, b++;
-	return *a == *b;
 }
 
 static long open_ro(const char *path)
@@ -135,32 +83,6 @@ static long long now_ns(void)
 
 	__wasm_syscall(__NR_clock_gettime64, CLOCK_MONOTONIC, (long)&ts, 0, 0, 0, 0);
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-void clone_child_main(void);
-
-void clone_child_main(void)
-{
-	static char *const envp[] = { 0 };
-
-	sys3(__NR_execve, (long)spawn_path, (long)spawn_argv, (long)envp);
-	sys1(__NR_exit, 127);
-}
-
-static int spawn_wait(const char *path, char *const *argv)
-{
-	int status = -1;
-	long pid;
-
-	spawn_path = path;
-	spawn_argv = argv;
-	pid = __wasm_syscall(__NR_clone, CLONE_VM | CLONE_VFORK | SIGCHLD,
-			     (long)(child_stack + sizeof(child_stack)), 0, 0, 0, 0);
-	if (pid < 0)
-		return pid;
-	if (sys4(__NR_wait4, pid, (long)&status, 0, 0) != pid)
-		return -1;
-	return status;
 }
 
 static void devices(void)

@@ -11,63 +11,11 @@
 #include <linux/reboot.h>
 #include <linux/sched.h>
 #include <asm/signal.h>
-#include "sys.h"
+#include "io.h"
+#include "spawn.h"
 
 /* Filled at run time from getrandom(): no other program image holds it. */
 static unsigned char secret[16];
-static char child_stack[16384] __attribute__((aligned(16)));
-static const char *spawn_path;
-static char *const *spawn_argv;
-
-static unsigned long len(const char *s)
-{
-	unsigned long n = 0;
-
-	while (s[n])
-		n++;
-	return n;
-}
-
-static void put(const char *s)
-{
-	sys3(__NR_write, 1, (long)s, len(s));
-}
-
-static void put_num(long v)
-{
-	char buf[24];
-	int i = sizeof(buf) - 1;
-	unsigned long u = v < 0 ? -(unsigned long)v : (unsigned long)v;
-
-	buf[i] = 0;
-	do {
-		buf[--i] = '0' + u % 10;
-		u /= 10;
-	} while (u);
-	if (v < 0)
-		buf[--i] = '-';
-	put(buf + i);
-}
-
-static void put_hex(const unsigned char *p, int n)
-{
-	static const char digits[] = "0123456789abcdef";
-	char buf[2];
-	int i;
-
-	for (i = 0; i < n; i++) {
-		buf[0] = digits[p[i] >> 4];
-		buf[1] = digits[p[i] & 15];
-		sys3(__NR_write, 1, (long)buf, 2);
-	}
-}
-
-static int streq(const char *a, const char *b)
-{
-	while (*a && *a == *b)
-		a++, b++;
-	return *a == *b;
-}
 
 static unsigned long parse_num(const char *s)
 {
@@ -78,32 +26,7 @@ static unsigned long parse_num(const char *s)
 	return v;
 }
 
-void clone_child_main(void);
-
-void clone_child_main(void)
-{
-	static char *const envp[] = { 0 };
-
-	sys3(__NR_execve, (long)spawn_path, (long)spawn_argv, (long)envp);
-	sys1(__NR_exit, 127);
-}
-
 /* posix_spawn the hard way; returns the wait status. */
-static int spawn_wait(const char *path, char *const *argv)
-{
-	int status = -1;
-	long pid;
-
-	spawn_path = path;
-	spawn_argv = argv;
-	pid = __wasm_syscall(__NR_clone, CLONE_VM | CLONE_VFORK | SIGCHLD,
-			     (long)(child_stack + sizeof(child_stack)), 0, 0, 0, 0);
-	if (pid < 0)
-		return pid;
-	if (sys4(__NR_wait4, pid, (long)&status, 0, 0) != pid)
-		return -1;
-	return status;
-}
 
 /* Child: look for the secret at its address, directly and via /proc. */
 static int peek(const char *addr_text)

@@ -1,9 +1,12 @@
 // Running the real CLI on the real kernel image, for end-to-end tests.
 
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildProgram } from '../../tools/build/userland.js';
+import { writeCpio } from '../../tools/initramfs/cpio.js';
+import { entriesFromSpec } from '../../tools/initramfs/from-spec.js';
 
 export const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 export const CLI = join(ROOT, 'dist', 'node', 'cli.js');
@@ -48,4 +51,47 @@ export function runCli(
 
 export function haveBuild(): boolean {
   return existsSync(CLI) && existsSync(KERNEL) && existsSync(INITRAMFS);
+}
+
+export interface GuestProgram {
+  /** Where to build it (a test's temp dir). */
+  dir: string;
+  name: string;
+  /** C and assembly sources after userland/init/crt.S. */
+  sources: string[];
+  /** Link with a shared memory and the clone entry, so the program can clone. */
+  clones?: boolean;
+}
+
+/** Build a freestanding guest program (userland/init's crt, sys.h and io.h). */
+export async function buildGuestProgram(p: GuestProgram): Promise<string> {
+  const out = join(p.dir, p.name);
+  const sources = [join(ROOT, 'userland/init/crt.S')];
+  if (p.clones) sources.push(join(ROOT, 'userland/init/clone-entry.S'));
+  await buildProgram(out, [...sources, ...p.sources], join(ROOT, 'build/include'), p.dir, {
+    includes: [join(ROOT, 'userland/init')],
+    ldflags: p.clones ? ['--shared-memory', '--export=__wasm_clone_entry'] : [],
+  });
+  return out;
+}
+
+/** An initramfs with /dev/console, the given /init and other files. */
+export function writeInitramfs(
+  path: string,
+  init: string,
+  files: Record<string, string> = {},
+): string {
+  const entries = entriesFromSpec([
+    { path: '/dev', type: 'dir', mode: 0o755 },
+    { path: '/dev/console', type: 'char', mode: 0o600, major: 5, minor: 1 },
+    { path: '/init', type: 'file', mode: 0o755, source: init },
+    ...Object.entries(files).map(([p, source]) => ({
+      path: p,
+      type: 'file' as const,
+      mode: 0o755,
+      source,
+    })),
+  ]);
+  writeFileSync(path, writeCpio(entries));
+  return path;
 }

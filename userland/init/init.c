@@ -11,40 +11,9 @@
 #include <asm/ioctls.h>
 #include <asm/signal.h>
 #include <asm/termbits.h>
-#include "sys.h"
+#include "io.h"
 
 #define STDOUT 1
-
-static unsigned long len(const char *s)
-{
-	unsigned long n = 0;
-
-	while (s[n])
-		n++;
-	return n;
-}
-
-static void put(const char *s)
-{
-	sys3(__NR_write, STDOUT, (long)s, len(s));
-}
-
-static void put_num(long v)
-{
-	char buf[24];
-	int i = sizeof(buf) - 1;
-	int neg = v < 0;
-	unsigned long u = neg ? -(unsigned long)v : (unsigned long)v;
-
-	buf[i] = 0;
-	do {
-		buf[--i] = '0' + u % 10;
-		u /= 10;
-	} while (u);
-	if (neg)
-		buf[--i] = '-';
-	put(buf + i);
-}
 
 static int same(const char *a, const char *b, unsigned long n)
 {
@@ -89,13 +58,6 @@ static void file_round_trip(void)
 	sys3(__NR_write, STDOUT, (long)back, n);
 }
 
-static int streq(const char *a, const char *b)
-{
-	while (*a && *a == *b)
-		a++, b++;
-	return *a == *b;
-}
-
 /* With "echo-stdin" after "--" on the kernel command line: show one line of input. */
 static void echo_stdin(void)
 {
@@ -111,7 +73,6 @@ static void echo_stdin(void)
 	put(line);
 	put("\n");
 }
-
 
 /*
  * Command mode: the host appends /etc/wasmlinux/run to the initramfs for
