@@ -22,6 +22,9 @@ export const GUEST_TARGET = '--target=wasm32-unknown-unknown';
 const CC = 'clang-19';
 const LD = 'wasm-ld-19';
 
+/** The most memory a program may grow to (a shared memory needs a maximum). */
+const MAX_MEMORY = 1 << 30;
+
 /** The stack starts at the top of the initial memory and grows down towards the data. */
 export const DEFAULT_STACK_SIZE = 8 << 20;
 
@@ -130,6 +133,8 @@ function sourceKind(file: string): SourceKind {
 export function guestCflags(sysroot: string): string[] {
   return [
     GUEST_TARGET,
+    '-matomics',
+    '-mbulk-memory',
     '-nostdinc',
     '-isystem',
     join(sysroot, 'include'),
@@ -180,8 +185,12 @@ export async function compileGuestProgram(
         '-lc',
         '-lclang_rt.builtins',
         '--import-memory',
+        // Shared, so that clone()d children (posix_spawn) run on it too.
+        '--shared-memory',
+        `--max-memory=${MAX_MEMORY}`,
         '--no-entry',
         '--export=_start',
+        '--export=__wasm_clone_entry',
         '-z',
         `stack-size=${DEFAULT_STACK_SIZE}`,
         '-o',

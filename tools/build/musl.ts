@@ -61,6 +61,9 @@ export const WASM_BUILTINS = {
 /** Flags every musl object is compiled with (besides musl's own -std=c99 -nostdinc -ffreestanding). */
 export const MUSL_CFLAGS = [
   '--target=wasm32-unknown-unknown',
+  // Programs link with a shared memory so that clone() children can use it.
+  '-matomics',
+  '-mbulk-memory',
   '-O2',
   '-pipe',
   '-ffunction-sections',

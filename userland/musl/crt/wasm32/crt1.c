@@ -10,6 +10,7 @@
 
 #include <features.h>
 #include "libc.h"
+#include "syscall.h"
 
 #define START "_start"
 
@@ -26,6 +27,16 @@ hidden char **__wasm_argv;
 static int start_main(int argc, char **argv, char **envp)
 {
 	return __main_void();
+}
+
+/* A clone()d child: run the function __clone left on its stack, then exit. */
+hidden void __wasm_clone_start_c(void **sp)
+{
+	int (*func)(void *) = (int (*)(void *))sp[0];
+
+	__syscall(SYS_exit, func(sp[1]));
+	for (;;)
+		;
 }
 
 hidden void _start_c(long *p)
