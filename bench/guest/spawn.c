@@ -56,7 +56,7 @@ void __wasm_start_c(long *sp)
 	for (i = 0; i < N; i++) {
 		long pid = __wasm_syscall(__NR_clone, CLONE_VM | CLONE_VFORK | SIGCHLD,
 					  (long)(child_stack + sizeof(child_stack)),
-					  0, 0, 0, 0);
+					  0, 0, (long)__builtin_wasm_tls_base(), 0);
 
 		if (pid < 0 || sys4(__NR_wait4, pid, (long)&status, 0, 0) != pid ||
 		    status != 0)

@@ -35,7 +35,8 @@ static inline int spawn_wait(const char *path, char *const *argv)
 	spawn_path = path;
 	spawn_argv = argv;
 	pid = __wasm_syscall(__NR_clone, CLONE_VM | CLONE_VFORK | SIGCHLD,
-			     (long)(spawn_stack + sizeof(spawn_stack)), 0, 0, 0, 0);
+			     (long)(spawn_stack + sizeof(spawn_stack)), 0, 0,
+			     (long)__builtin_wasm_tls_base(), 0);
 	if (pid < 0)
 		return pid;
 	if (sys4(__NR_wait4, pid, (long)&status, 0, 0) != pid)

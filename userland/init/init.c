@@ -175,7 +175,8 @@ static void run_command(void)
 		stop_with_status(127);
 
 	pid = __wasm_syscall(__NR_clone, CLONE_VM | CLONE_VFORK | SIGCHLD,
-			     (long)(child_stack + sizeof(child_stack)), 0, 0, 0, 0);
+			     (long)(child_stack + sizeof(child_stack)), 0, 0,
+			     (long)__builtin_wasm_tls_base(), 0);
 	if (pid < 0 || sys4(__NR_wait4, pid, (long)&status, 0, 0) != pid)
 		stop_with_status(126);
 	/* A shell's $?: the exit code, or 128 + the signal that killed it. */

@@ -32,6 +32,15 @@ int __clone(int (*func)(void *), void *stack, int flags, void *arg, ...)
 		va_end(ap);
 	}
 
+	/*
+	 * A new instance starts with __tls_base 0: without a TLS block of its
+	 * own the child shares the parent's, as a vfork child does.
+	 */
+	if (!(flags & CLONE_SETTLS)) {
+		flags |= CLONE_SETTLS;
+		tls = __builtin_wasm_tls_base();
+	}
+
 	sp[0] = (void *)func;
 	sp[1] = arg;
 	return __syscall(SYS_clone, flags, sp, ptid, ctid, tls);
