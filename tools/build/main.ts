@@ -13,6 +13,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { ensureSystemPackages } from './apt.js';
+import { buildBusybox } from './busybox.js';
 import { ensureKernelTree } from './kernel-source.js';
 import { buildKernel } from './kernel.js';
 import { buildMusl } from './musl.js';
@@ -38,15 +39,20 @@ async function build(): Promise<void> {
     () => buildKernel(tree),
     (k) => k.vmlinux,
   );
-  await withStep(
-    'userland',
-    () => buildUserland(kernel),
-    (u) => u.initramfs,
-  );
-  await withStep(
+  const musl = await withStep(
     'musl',
     () => buildMusl(kernel),
     (m) => m.sysroot,
+  );
+  const busybox = await withStep(
+    'busybox',
+    () => buildBusybox(musl),
+    (b) => `${b.busybox} (${b.applets.length} applets)`,
+  );
+  await withStep(
+    'userland',
+    () => buildUserland(kernel, busybox),
+    (u) => u.initramfs,
   );
   await withStep('runtime', buildRuntime, (r) => r.cli);
   info(`build finished in ${formatDuration(performance.now() - start)}`);

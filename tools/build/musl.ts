@@ -40,7 +40,24 @@ import { readSeries, sha256File } from './kernel-source.js';
 import { buildDir, cacheRoot, repoRoot } from './paths.js';
 import { BuildError, info, run, runCapture } from './progress.js';
 
-export const MUSL_SOURCE = {
+/** A Debian source package whose upstream tarball a build uses, pinned by sha256. */
+export interface DebianSource {
+  readonly package: string;
+  /** The Debian version (with its epoch, if any) that `apt-get source` asks for. */
+  readonly version: string;
+  /** The Debian release whose deb-src the private apt setup reads. */
+  readonly suite: string;
+  readonly mirror: string;
+  /** The upstream tarball's name in the source package. */
+  readonly orig: string;
+  readonly sha256: string;
+  /** Where a maintainer updates the pin, for error messages. */
+  readonly pinnedIn: string;
+  /** Where the patches that must still apply live, for error messages. */
+  readonly patchesDir: string;
+}
+
+export const MUSL_SOURCE: DebianSource = {
   package: 'musl',
   version: '1.2.3-1',
   /** The Debian release whose deb-src the private apt setup reads. */
@@ -48,7 +65,9 @@ export const MUSL_SOURCE = {
   mirror: 'http://deb.debian.org/debian',
   orig: 'musl_1.2.3.orig.tar.gz',
   sha256: '7d5b0b6062521e4627e099e4c9dc8248d32a30285e959b7eecaa780cf8cfd4a4',
-} as const;
+  pinnedIn: 'MUSL_SOURCE in tools/build/musl.ts',
+  patchesDir: 'userland/musl/patches/',
+};
 
 /** compiler-rt's builtins for wasm32 (long double arithmetic, 128-bit integer helpers). */
 export const WASM_BUILTINS = {
@@ -105,22 +124,18 @@ export function muslOverlayDir(): string {
   return join(repoRoot(), 'userland', 'musl');
 }
 
-function muslPatchesDir(): string {
-  return join(muslOverlayDir(), 'patches');
+function origPath(src: DebianSource): string {
+  return join(cacheRoot(), 'downloads', src.orig);
 }
 
-function origPath(): string {
-  return join(cacheRoot(), 'downloads', MUSL_SOURCE.orig);
-}
-
-function pinGoneError(): BuildError {
-  const { package: pkg, version, suite } = MUSL_SOURCE;
+function pinGoneError(src: DebianSource): BuildError {
+  const { package: pkg, version, suite } = src;
   return new BuildError(
-    `${pkg}=${version} (the pinned musl source) is not in Debian ${suite}'s deb-src any more.\n` +
+    `${pkg}=${version} (the pinned ${pkg} source) is not in Debian ${suite}'s deb-src any more.\n` +
       `  To move the pin, pick a version from Debian's archive, download it with\n` +
       `    apt-get source --download-only ${pkg}=<version>\n` +
-      `  then update MUSL_SOURCE (version, orig, sha256) in tools/build/musl.ts and check that\n` +
-      `  userland/musl/patches/ still apply.`,
+      `  then update ${src.pinnedIn} (version, orig, sha256) and check that\n` +
+      `  ${src.patchesDir} still apply.`,
   );
 }
 
@@ -158,15 +173,15 @@ export function dscOrigSha256(dsc: string, orig: string): string | undefined {
   return undefined;
 }
 
-async function aptSourceDownload(dest: string): Promise<void> {
-  const { package: pkg, version, suite, mirror } = MUSL_SOURCE;
+async function aptSourceDownload(src: DebianSource, dest: string): Promise<void> {
+  const { package: pkg, version, suite, mirror } = src;
   const apt = join(dest, '.apt');
   for (const d of ['lists/partial', 'cache/archives/partial']) {
     mkdirSync(join(apt, d), { recursive: true });
   }
   writeFileSync(join(apt, 'sources.list'), `deb-src ${mirror} ${suite} main\n`);
   const opts = privateAptArgs(apt);
-  await run('apt-get', [...opts, 'update'], { label: 'apt-get update (musl deb-src)' });
+  await run('apt-get', [...opts, 'update'], { label: `apt-get update (${pkg} deb-src)` });
   try {
     await run('apt-get', [...opts, 'source', '--download-only', `${pkg}=${version}`], {
       cwd: dest,
@@ -177,54 +192,88 @@ async function aptSourceDownload(dest: string): Promise<void> {
     const gone = err.logTail.some((l) =>
       /Can not find version|Unable to find a source package|Can't find a source/i.test(l),
     );
-    throw gone ? pinGoneError() : err;
+    throw gone ? pinGoneError(src) : err;
   }
   rmSync(apt, { recursive: true, force: true });
 }
 
-/** The pinned, sha256-verified upstream tarball in `<cacheRoot>/downloads/`. */
-export async function ensureMuslSource(): Promise<string> {
-  const final = origPath();
+/** The pinned, sha256-verified upstream tarball of `src` in `<cacheRoot>/downloads/`. */
+export async function ensureDebianSource(src: DebianSource): Promise<string> {
+  const final = origPath(src);
   if (!existsSync(final)) {
     const dir = join(cacheRoot(), 'downloads');
-    const tmp = join(dir, `.musl-${process.pid}`);
+    const tmp = join(dir, `.${src.package}-${process.pid}`);
     rmSync(tmp, { recursive: true, force: true });
     mkdirSync(tmp, { recursive: true });
     try {
-      await aptSourceDownload(tmp);
+      await aptSourceDownload(src, tmp);
       const dscName = readdirSync(tmp).find((n) => n.endsWith('.dsc'));
       if (!dscName) throw new BuildError(`apt-get source left no .dsc file in ${tmp}`);
-      const listed = dscOrigSha256(readFileSync(join(tmp, dscName), 'utf8'), MUSL_SOURCE.orig);
+      const listed = dscOrigSha256(readFileSync(join(tmp, dscName), 'utf8'), src.orig);
       if (listed === undefined) {
         throw new BuildError(
-          `${dscName} does not list ${MUSL_SOURCE.orig}: the Debian package changed its upstream source.\n` +
-            `  Update MUSL_SOURCE in tools/build/musl.ts.`,
+          `${dscName} does not list ${src.orig}: the Debian package changed its upstream source.\n` +
+            `  Update ${src.pinnedIn}.`,
         );
       }
-      if (listed !== MUSL_SOURCE.sha256) {
+      if (listed !== src.sha256) {
         throw new BuildError(
-          `${dscName} gives ${MUSL_SOURCE.orig} the sha256 ${listed}, not the pinned ${MUSL_SOURCE.sha256}.\n` +
-            `  If Debian really changed the upstream tarball, update MUSL_SOURCE in tools/build/musl.ts.`,
+          `${dscName} gives ${src.orig} the sha256 ${listed}, not the pinned ${src.sha256}.\n` +
+            `  If Debian really changed the upstream tarball, update ${src.pinnedIn}.`,
         );
       }
-      if (!existsSync(join(tmp, MUSL_SOURCE.orig))) {
-        throw new BuildError(`apt-get source did not download ${MUSL_SOURCE.orig}`);
+      if (!existsSync(join(tmp, src.orig))) {
+        throw new BuildError(`apt-get source did not download ${src.orig}`);
       }
-      renameSync(join(tmp, MUSL_SOURCE.orig), final);
+      renameSync(join(tmp, src.orig), final);
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
   }
   const actual = await sha256File(final);
-  if (actual !== MUSL_SOURCE.sha256) {
+  if (actual !== src.sha256) {
     rmSync(final, { force: true });
     throw new BuildError(
-      `sha256 mismatch for ${MUSL_SOURCE.orig} (the file was deleted; a rerun downloads it again)\n` +
-        `  expected: ${MUSL_SOURCE.sha256}\n  actual:   ${actual}`,
+      `sha256 mismatch for ${src.orig} (the file was deleted; a rerun downloads it again)\n` +
+        `  expected: ${src.sha256}\n  actual:   ${actual}`,
     );
   }
   return final;
 }
+
+/** The pinned, sha256-verified musl tarball in `<cacheRoot>/downloads/`. */
+export function ensureMuslSource(): Promise<string> {
+  return ensureDebianSource(MUSL_SOURCE);
+}
+
+/**
+ * The 32-bit-time system calls and their 64-bit-time twins. The kernel is
+ * built without COMPAT_32BIT_TIME, so the old ones are ENOSYS although
+ * unistd_32.h numbers them. Giving each old name its twin's number makes
+ * musl see `SYS_x == SYS_x_time64`, its test for a time64-only port, and use
+ * the twin always; otherwise it calls the old one whenever the time fits in
+ * 32 bits (`sleep 1` returned at once, `touch` failed with ENOSYS).
+ */
+const TIME64_TWIN: Record<string, string> = {
+  clock_gettime: 'clock_gettime64',
+  clock_settime: 'clock_settime64',
+  clock_adjtime: 'clock_adjtime64',
+  clock_getres: 'clock_getres_time64',
+  clock_nanosleep: 'clock_nanosleep_time64',
+  timer_gettime: 'timer_gettime64',
+  timer_settime: 'timer_settime64',
+  timerfd_gettime: 'timerfd_gettime64',
+  timerfd_settime: 'timerfd_settime64',
+  utimensat: 'utimensat_time64',
+  pselect6: 'pselect6_time64',
+  ppoll: 'ppoll_time64',
+  recvmmsg: 'recvmmsg_time64',
+  mq_timedsend: 'mq_timedsend_time64',
+  mq_timedreceive: 'mq_timedreceive_time64',
+  rt_sigtimedwait: 'rt_sigtimedwait_time64',
+  futex: 'futex_time64',
+  sched_rr_get_interval: 'sched_rr_get_interval_time64',
+};
 
 /**
  * bits/syscall.h.in for musl from the kernel's asm/unistd_32.h, so the
@@ -232,11 +281,16 @@ export async function ensureMuslSource(): Promise<string> {
  */
 export function syscallHeaderIn(unistd32: string): string {
   const rename: Record<string, string> = { llseek: '_llseek' };
-  const out: string[] = [];
+  const numbers = new Map<string, string>();
   for (const line of unistd32.split('\n')) {
     const m = /^#define __NR_(\w+)\s+(\d+)\s*$/.exec(line);
-    if (!m || m[1] === undefined) continue;
-    out.push(`#define __NR_${rename[m[1]] ?? m[1]} ${m[2]}`);
+    if (m?.[1] !== undefined && m[2] !== undefined) numbers.set(m[1], m[2]);
+  }
+  const out: string[] = [];
+  for (const [name, nr] of numbers) {
+    const twin = TIME64_TWIN[name];
+    const twinNr = twin === undefined ? undefined : numbers.get(twin);
+    out.push(`#define __NR_${rename[name] ?? name} ${twinNr ?? nr}`);
   }
   if (out.length < 100) throw new BuildError('the kernel unistd_32.h lists too few system calls');
   return out.join('\n') + '\n';
@@ -260,25 +314,24 @@ function copyOverlay(src: string, dest: string, top = true): number {
   return n;
 }
 
-async function applyPatches(tree: string): Promise<number> {
-  const dir = muslPatchesDir();
+/** Apply the patches listed in `<src.patchesDir>/series` to `tree`, in order. */
+export async function applyPatches(tree: string, src: DebianSource): Promise<number> {
+  const dir = join(repoRoot(), src.patchesDir);
   const names = readSeries(dir);
   for (const name of names) {
     const file = join(dir, name);
     if (!existsSync(file)) {
-      throw new BuildError(
-        `userland/musl/patches/series lists ${name}, but ${file} does not exist`,
-      );
+      throw new BuildError(`${src.patchesDir}series lists ${name}, but ${file} does not exist`);
     }
     try {
       await run('patch', ['-p1', '--forward', '--batch', '-i', file], {
         cwd: tree,
-        label: `patch musl ${name}`,
+        label: `patch ${src.package} ${name}`,
       });
     } catch (err) {
       if (!(err instanceof BuildError)) throw err;
       throw new BuildError(
-        `musl patch ${name} does not apply to musl ${MUSL_SOURCE.version}\n  log: ${err.logFile ?? '?'}`,
+        `${src.package} patch ${name} does not apply to ${src.package} ${src.version}\n  log: ${err.logFile ?? '?'}`,
         { logTail: err.logTail, logFile: err.logFile },
       );
     }
@@ -288,10 +341,11 @@ async function applyPatches(tree: string): Promise<number> {
 
 function treeKey(unistd32: string): string {
   return hashInputs([
-    'musl-tree-1',
+    'musl-tree-2',
     MUSL_SOURCE.sha256,
     { dir: muslOverlayDir() },
-    { file: unistd32 },
+    // The generated header, so that a change in syscallHeaderIn rebuilds too.
+    syscallHeaderIn(readFileSync(unistd32, 'utf8')),
   ]);
 }
 
@@ -313,7 +367,7 @@ async function ensureMuslTree(kernel: KernelArtifacts): Promise<string> {
         join(tmp, 'arch/wasm32/bits/syscall.h.in'),
         syscallHeaderIn(readFileSync(unistd32, 'utf8')),
       );
-      const patches = await applyPatches(tmp);
+      const patches = await applyPatches(tmp, MUSL_SOURCE);
       info(`overlaid ${files} file(s) from userland/musl, applied ${patches} patch(es)`);
       if (treeKey(unistd32) !== key) {
         throw new BuildError(
@@ -363,7 +417,8 @@ function configMak(tree: string): string {
     .join('');
 }
 
-async function toolchainId(): Promise<string> {
+/** The compiler's version line, for cache keys. */
+export async function toolchainId(): Promise<string> {
   const cc = await runCapture('clang-19', ['--version']);
   return cc.split('\n')[0] ?? '';
 }

@@ -1,14 +1,16 @@
 // Builds the user programs and the initramfs that carries them.
 //
-// For now that is one freestanding C program, /init, compiled with stock
-// clang-19 against the kernel's own UAPI headers and linked as a module
-// that imports its memory and the "linux" "syscall" entry.
+// /init is a freestanding C program compiled with stock clang-19 against the
+// kernel's own UAPI headers and linked as a module that imports its memory
+// and the "linux" "syscall" entry. /bin/busybox (busybox.ts) comes with a
+// symlink /bin/<applet> -> busybox for each of its applets.
 
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeCpio } from '../initramfs/cpio.js';
 import { entriesFromSpec } from '../initramfs/from-spec.js';
 import { cachedDir, hashInputs } from './cache.js';
+import type { BusyboxArtifacts } from './busybox.js';
 import type { KernelArtifacts } from './kernel.js';
 import { buildDir, repoRoot } from './paths.js';
 import { run } from './progress.js';
@@ -73,10 +75,15 @@ export async function buildProgram(
   );
 }
 
-export async function buildUserland(kernel: KernelArtifacts): Promise<UserlandArtifacts> {
+export async function buildUserland(
+  kernel: KernelArtifacts,
+  busybox: BusyboxArtifacts,
+): Promise<UserlandArtifacts> {
   const root = repoRoot();
   const key = hashInputs([
     { dir: join(root, 'userland') },
+    { file: busybox.busybox },
+    busybox.applets.join(' '),
     { dir: kernel.headers },
     { dir: join(root, 'tools/initramfs') },
     { file: join(root, 'tools/build/userland.ts') },
@@ -97,6 +104,13 @@ export async function buildUserland(kernel: KernelArtifacts): Promise<UserlandAr
       { path: '/dev/console', type: 'char', mode: 0o600, major: 5, minor: 1 },
       { path: '/root', type: 'dir', mode: 0o700 },
       { path: '/init', type: 'file', mode: 0o755, source: init },
+      { path: '/bin/busybox', type: 'file', mode: 0o755, source: busybox.busybox },
+      ...busybox.applets.map((name) => ({
+        path: `/bin/${name}`,
+        type: 'symlink' as const,
+        mode: 0o777,
+        target: 'busybox',
+      })),
     ]);
     writeFileSync(join(tmp, 'initramfs.cpio'), writeCpio(entries));
   });

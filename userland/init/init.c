@@ -146,6 +146,24 @@ static void stop_with_status(int code)
 	     LINUX_REBOOT_CMD_RESTART2, (long)cmd);
 }
 
+/* What a command expects to find: /proc, /sys, /dev and a writable /tmp. */
+static void mount_basics(void)
+{
+	static const char *const fs[][3] = {
+		{ "proc", "/proc", "proc" },
+		{ "sysfs", "/sys", "sysfs" },
+		{ "devtmpfs", "/dev", "devtmpfs" },
+		{ "tmpfs", "/tmp", "tmpfs" },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(fs) / sizeof(fs[0]); i++) {
+		__wasm_syscall(__NR_mkdirat, AT_FDCWD, (long)fs[i][1], 0755, 0, 0, 0);
+		__wasm_syscall(__NR_mount, (long)fs[i][0], (long)fs[i][1],
+			       (long)fs[i][2], 0, 0, 0);
+	}
+}
+
 /* Returns only if there is no command to run. */
 static void run_command(void)
 {
@@ -160,6 +178,7 @@ static void run_command(void)
 	sys1(__NR_close, fd);
 	if (n < 6 || run_buf[4] == '0')
 		console_for_pipes();
+	mount_basics();
 	p = run_buf;
 	end = run_buf + (n > 0 ? n : 0);
 	while (p < end && *p != '\n')

@@ -1,0 +1,206 @@
+// BusyBox, the guest's command-line tools: one static wasm program,
+// /bin/busybox, that the applet links in the initramfs all run.
+//
+// The source is Debian bookworm's `busybox` source package (the upstream
+// 1.35.0 tarball), fetched and verified exactly like musl's (musl.ts:
+// ensureDebianSource, applyPatches). One cache entry, busybox/<key>, keyed by
+// the tarball, userland/busybox (config fragment, patches, ld wrapper), the
+// musl sysroot, the compiler and the compiler driver; it holds the `busybox`
+// binary and `applets`, the names of the applets built into it.
+//
+// The build is BusyBox's own Kbuild: `make allnoconfig`, the fragment
+// userland/busybox/config merged in, `make oldconfig`, then `make` with
+// bin/wasmlinux-cc as CC (against the given sysroot), gcc as HOSTCC for the
+// build-time tools, and userland/busybox/wasm-ld for the partial links. See
+// docs/busybox.md.
+
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { isRoot } from './apt.js';
+import { cachedDir, hashInputs } from './cache.js';
+import {
+  applyPatches,
+  ensureDebianSource,
+  toolchainId,
+  type DebianSource,
+  type MuslArtifacts,
+} from './musl.js';
+import { repoRoot } from './paths.js';
+import { BuildError, info, run, runCapture } from './progress.js';
+
+export const BUSYBOX_SOURCE: DebianSource = {
+  package: 'busybox',
+  // bookworm's current revision of Debian's 1.35.0-4; the upstream tarball is the same.
+  version: '1:1.35.0-4+deb12u1',
+  suite: 'bookworm',
+  mirror: 'http://deb.debian.org/debian',
+  orig: 'busybox_1.35.0.orig.tar.bz2',
+  sha256: 'faeeb244c35a348a334f4a59e44626ee870fb07b6884d68c10ae8bc19f83a694',
+  pinnedIn: 'BUSYBOX_SOURCE in tools/build/busybox.ts',
+  patchesDir: 'userland/busybox/patches/',
+};
+
+export interface BusyboxArtifacts {
+  /** The static wasm program. */
+  busybox: string;
+  /** The applets it has, sorted (`sh`, `ls`, `[`, ...): one link each in /bin. */
+  applets: string[];
+}
+
+export function busyboxDir(): string {
+  return join(repoRoot(), 'userland', 'busybox');
+}
+
+type ConfigLine = { name: string; line: string };
+
+/** The `CONFIG_X=...` and `# CONFIG_X is not set` lines of a .config or fragment. */
+export function parseConfig(text: string): ConfigLine[] {
+  const out: ConfigLine[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^(CONFIG_\w+)=/.exec(line) ?? /^# (CONFIG_\w+) is not set$/.exec(line);
+    if (m?.[1] !== undefined) out.push({ name: m[1], line });
+  }
+  return out;
+}
+
+/** `config` with every option the fragment names set as the fragment says. */
+export function mergeConfig(config: string, fragment: string): string {
+  const want = new Map(parseConfig(fragment).map((c) => [c.name, c.line]));
+  const seen = new Set<string>();
+  const lines = config.split('\n').map((line) => {
+    const [c] = parseConfig(line);
+    const replacement = c ? want.get(c.name) : undefined;
+    if (c === undefined || replacement === undefined) return line;
+    seen.add(c.name);
+    return replacement;
+  });
+  if (lines.at(-1) === '') lines.pop();
+  for (const [name, line] of want) if (!seen.has(name)) lines.push(line);
+  return lines.join('\n') + '\n';
+}
+
+/** The fragment's lines that the final .config does not have (typos, unmet dependencies). */
+export function missingConfig(config: string, fragment: string): string[] {
+  const have = new Map(parseConfig(config).map((c) => [c.name, c.line]));
+  return parseConfig(fragment)
+    .filter((c) =>
+      c.line.startsWith('#')
+        ? (have.get(c.name)?.startsWith('CONFIG_') ?? false)
+        : have.get(c.name) !== c.line,
+    )
+    .map((c) => c.line);
+}
+
+/** Applet names from `busybox.links` (one path a line: /bin/ls, /usr/bin/[ ...). */
+export function appletNames(links: string): string[] {
+  const names = links
+    .split('\n')
+    .map((l) => l.trim().split('/').pop() ?? '')
+    .filter((n) => n !== '' && n !== 'busybox');
+  return [...new Set(names)].sort();
+}
+
+async function ensureBzip2(): Promise<void> {
+  try {
+    await runCapture('sh', ['-c', 'command -v bzip2']);
+    return;
+  } catch {
+    // not installed
+  }
+  if (!isRoot()) {
+    throw new BuildError(
+      'bzip2 is missing (the BusyBox tarball is .tar.bz2)\n' +
+        '  install it with:\n    sudo apt-get install -y bzip2',
+    );
+  }
+  info('installing bzip2');
+  await run('apt-get', ['-o', 'DPkg::Lock::Timeout=300', 'install', '-y', 'bzip2'], {
+    label: 'apt-get install bzip2',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+}
+
+/** make variables: our compiler driver, host gcc for BusyBox's own tools, LLVM's ld and ar. */
+function makeVars(sysroot: string): string[] {
+  const root = repoRoot();
+  return [
+    `CC=${join(root, 'bin', 'wasmlinux-cc')} --sysroot=${sysroot}`,
+    'HOSTCC=gcc',
+    `LD=${join(busyboxDir(), 'wasm-ld')}`,
+    'AR=llvm-ar-19',
+    // No strip: the wasm name section keeps crash backtraces readable.
+    'SKIP_STRIP=y',
+  ];
+}
+
+/** Build (or reuse) BusyBox for the guest against the musl sysroot. */
+export async function buildBusybox(musl: MuslArtifacts): Promise<BusyboxArtifacts> {
+  const root = repoRoot();
+  const vars = makeVars(musl.sysroot);
+  const key = hashInputs([
+    // Bump when the build steps below change.
+    'busybox-1',
+    BUSYBOX_SOURCE.sha256,
+    { dir: busyboxDir() },
+    // The sysroot's path is its own content key (musl-sysroot/<key>).
+    musl.sysroot,
+    await toolchainId(),
+    { file: join(root, 'tools', 'build', 'guest-cc.ts') },
+    { file: join(root, 'bin', 'wasmlinux-cc') },
+    vars.join('\n'),
+  ]);
+  const dir = await cachedDir(
+    'busybox',
+    key,
+    async (tmp) => {
+      const orig = await ensureDebianSource(BUSYBOX_SOURCE);
+      await ensureBzip2();
+      const src = join(tmp, 'src');
+      mkdirSync(src);
+      await run('tar', ['-xjf', orig, '-C', src, '--strip-components=1'], {
+        label: 'tar xf busybox',
+      });
+      const patches = await applyPatches(src, BUSYBOX_SOURCE);
+      info(`applied ${patches} patch(es) from userland/busybox/patches`);
+
+      const make = ['-n', '10', 'make', ...vars];
+      await run('nice', [...make, 'allnoconfig'], { cwd: src, label: 'busybox allnoconfig' });
+      const fragment = readFileSync(join(busyboxDir(), 'config'), 'utf8');
+      const dotConfig = join(src, '.config');
+      writeFileSync(dotConfig, mergeConfig(readFileSync(dotConfig, 'utf8'), fragment));
+      // oldconfig asks about options the fragment made visible (sub-features
+      // it does not name) and about every choice: take the defaults.
+      await run('sh', ['-c', `yes '' | nice -n 10 make ${vars.map(shq).join(' ')} oldconfig`], {
+        cwd: src,
+        label: 'busybox oldconfig',
+      });
+      const missing = missingConfig(readFileSync(dotConfig, 'utf8'), fragment);
+      if (missing.length > 0) {
+        throw new BuildError(
+          `userland/busybox/config asks for options that BusyBox's .config does not have\n` +
+            `  (misspelt, or their dependencies are off):\n    ${missing.join('\n    ')}`,
+        );
+      }
+
+      const jobs = `-j${availableParallelism()}`;
+      await run('nice', [...make, jobs], { cwd: src, label: 'busybox make' });
+      await run('nice', [...make, 'busybox.links'], { cwd: src, label: 'busybox links' });
+      const applets = appletNames(readFileSync(join(src, 'busybox.links'), 'utf8'));
+      if (!existsSync(join(src, 'busybox')) || applets.length === 0) {
+        throw new BuildError(`the BusyBox build left no busybox or no applet list in ${src}`);
+      }
+      writeFileSync(join(tmp, 'busybox'), readFileSync(join(src, 'busybox')), { mode: 0o755 });
+      writeFileSync(join(tmp, 'applets'), applets.join('\n') + '\n');
+      writeFileSync(join(tmp, 'config'), readFileSync(dotConfig));
+      rmSync(src, { recursive: true, force: true });
+    },
+    { keep: 3 },
+  );
+  const applets = readFileSync(join(dir, 'applets'), 'utf8').split('\n').filter(Boolean);
+  return { busybox: join(dir, 'busybox'), applets };
+}
+
+function shq(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
