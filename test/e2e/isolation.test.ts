@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import {
   buildGuestProgram,
   haveBuild,
+  mustMatch,
   ROOT,
   runCli,
   writeInitramfs,
@@ -20,9 +21,7 @@ let dir = '';
 let result: RunResult;
 
 function line(re: RegExp): RegExpExecArray {
-  const m = re.exec(result.stdout);
-  assert.ok(m, `no match for ${re} in:\n${result.stdout}`);
-  return m;
+  return mustMatch(result, re);
 }
 
 describe('isolation and exec', { timeout: 120_000 }, () => {

@@ -7,15 +7,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { compileGuestProgram } from '../../tools/build/guest-cc.js';
-import { haveBuild, ROOT, runCli, writeInitramfs, type RunResult } from '../helpers/guest.js';
+import {
+  haveBuild,
+  mustMatch,
+  ROOT,
+  runCli,
+  writeInitramfs,
+  type RunResult,
+} from '../helpers/guest.js';
 
 let dir = '';
 let result: RunResult;
 
 function line(re: RegExp): RegExpExecArray {
-  const m = re.exec(result.stdout);
-  assert.ok(m, `no match for ${re} in:\n${result.stdout}\n${result.stderr}`);
-  return m;
+  return mustMatch(result, re);
 }
 
 describe('musl posix_spawn', { timeout: 120_000 }, () => {

@@ -13,6 +13,7 @@ import { run } from '../../tools/build/progress.js';
 import {
   buildGuestProgram,
   haveBuild,
+  mustMatch,
   ROOT,
   runCli,
   writeInitramfs,
@@ -23,9 +24,7 @@ let dir = '';
 let result: RunResult;
 
 function field(re: RegExp): RegExpExecArray {
-  const m = re.exec(result.stdout);
-  assert.ok(m, `no match for ${re} in:\n${result.stdout}\n${result.stderr}`);
-  return m;
+  return mustMatch(result, re);
 }
 
 describe('vfork on asyncify', { timeout: 180_000 }, () => {

@@ -95,3 +95,10 @@ export function writeInitramfs(
   writeFileSync(path, writeCpio(entries));
   return path;
 }
+
+/** The match of re in a run's output; fails the test, showing the output, if there is none. */
+export function mustMatch(r: RunResult, re: RegExp): RegExpExecArray {
+  const m = re.exec(r.stdout);
+  if (!m) throw new Error(`no match for ${re} in the guest's output:\n${r.stdout}\n${r.stderr}`);
+  return m;
+}
