@@ -195,4 +195,24 @@ describe('BusyBox', { timeout: 240_000 }, () => {
     assert.notEqual(ext.status, 0);
     assert.match(ext.stdout, /vfork/);
   });
+
+  it('xargs and find -exec start programs (through posix_spawn)', async () => {
+    const x = await runCli(['--', 'xargs', 'echo', 'got'], { input: 'a b\nc\n' });
+    assert.equal(x.status, 0, x.stdout);
+    assert.equal(x.stdout, 'got a b c\n');
+    const f = await runCli([
+      '--',
+      'find',
+      '/bin',
+      '-name',
+      'true',
+      '-exec',
+      'echo',
+      'found',
+      '{}',
+      ';',
+    ]);
+    assert.equal(f.status, 0, f.stdout);
+    assert.equal(f.stdout, 'found /bin/true\n');
+  });
 });
