@@ -16,5 +16,4 @@ void foo(void)
 	BUILD_BUG_ON(offsetof(struct pt_regs, sp) != PT_REGS_OFF_SP);
 	BUILD_BUG_ON(offsetof(struct pt_regs, pc) != PT_REGS_OFF_PC);
 	BUILD_BUG_ON(offsetof(struct pt_regs, tls) != PT_REGS_OFF_TLS);
-	DEFINE(THREAD_RUN, offsetof(struct task_struct, thread.run));
 }

@@ -49,12 +49,14 @@ static unsigned long wasm_exit_to_user(struct pt_regs *regs)
 	return 0;
 }
 
+/*
+ * A task entering user mode other than by returning from a system call
+ * (after execve, or as a clone child) starts at regs->sp.
+ */
 unsigned long wasm_enter_user(struct pt_regs *regs)
 {
-	unsigned long sp = wasm_exit_to_user(regs);
-
-	/* Only a task that just ran execve() can be entering user mode. */
-	return sp ? sp : regs->sp;
+	wasm_exit_to_user(regs);
+	return regs->sp;
 }
 
 __attribute__((export_name("wasm_syscall")))
