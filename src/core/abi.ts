@@ -29,6 +29,20 @@ export interface KernelHostImports {
   exec_commit(mm: number): number;
   mm_release(mm: number): void;
   exec_restart(sp: number): never;
+  /** The current program's __stack_pointer, or 0 if it cannot run signal handlers. */
+  user_sp(): number;
+  /**
+   * Run a signal handler through the program's USER_SIGNAL_ENTRY with its
+   * stack below frameSp; returns 0, or the signal for a trap in it.
+   */
+  user_signal(
+    handler: number,
+    sig: number,
+    info: number,
+    uc: number,
+    frameSp: number,
+    siginfo: number,
+  ): number;
 }
 
 /** What vmlinux.wasm exports to the host. */
@@ -110,6 +124,14 @@ export const USER_SYSCALL = { module: 'linux', name: 'syscall' } as const;
 export const USER_ENTRY = '_start';
 /** Optional export: where a clone()d child starts, (sp, tls) -> never returns. */
 export const USER_CLONE_ENTRY = '__wasm_clone_entry';
+/**
+ * Optional exports for signal handlers: the entry (handler, sig, info, uc,
+ * siginfo) -> void, which calls the handler and then rt_sigreturn(uc), and
+ * the stack pointer global, so that the handler runs below the interrupted
+ * code's stack.
+ */
+export const USER_SIGNAL_ENTRY = '__wasm_sigentry';
+export const USER_STACK_POINTER = '__stack_pointer';
 
 /** Words in an exec image key (asm/host.h): device, inode, ctime s and ns, size. */
 export const IMAGE_KEY_WORDS = 5;

@@ -24,6 +24,8 @@ import {
   SIGSEGV,
   USER_CLONE_ENTRY,
   USER_ENTRY,
+  USER_SIGNAL_ENTRY,
+  USER_STACK_POINTER,
   type KernelExports,
   type KernelHostImports,
 } from './abi.js';
@@ -75,6 +77,14 @@ function parkForever(): never {
   for (;;) Atomics.wait(word, 0, 0);
 }
 
+type SignalEntry = (
+  handler: number,
+  sig: number,
+  info: number,
+  uc: number,
+  siginfo: number,
+) => void;
+
 /** Map a trap in user code to the signal a CPU would have raised. */
 function signalForTrap(err: unknown): number | null {
   if (err instanceof RangeError) return SIGSEGV; // call stack exhausted
@@ -91,6 +101,8 @@ class KernelInstance {
   readonly kview: DataView;
   userModule: WebAssembly.Module | null = null;
   userMemory: WebAssembly.Memory | null = null;
+  /** The running program's instance: signal handlers run in it. */
+  userInstance: WebAssembly.Instance | null = null;
   private pending: UserImage | null = null;
   /** Programs this worker compiled, by file identity and version. */
   private readonly images = new ImageCache<UserImage>(16);
@@ -107,6 +119,15 @@ class KernelInstance {
       [HOST_MODULE]: imports as unknown as WebAssembly.ModuleImports,
     });
     this.exports = instance.exports as unknown as KernelExports;
+  }
+
+  /** The program's signal entry and stack pointer, if it has both. */
+  private signalEntry(): { entry: SignalEntry; sp: WebAssembly.Global } | null {
+    const ex = this.userInstance?.exports;
+    const entry = ex?.[USER_SIGNAL_ENTRY];
+    const sp = ex?.[USER_STACK_POINTER];
+    if (typeof entry !== 'function' || !(sp instanceof WebAssembly.Global)) return null;
+    return { entry: entry as SignalEntry, sp };
   }
 
   private user(): Uint8Array {
@@ -235,6 +256,7 @@ class KernelInstance {
           return -ENOMEM;
         }
         this.userModule = image.module;
+        this.userInstance = null;
         // Tasks cloned into this process later run on other workers: the
         // machine keeps the program, and the memory when it can be shared.
         host.post({
@@ -246,6 +268,26 @@ class KernelInstance {
       },
       exec_restart: (sp) => {
         throw new ExecRestart(sp >>> 0);
+      },
+      user_sp: () => {
+        const s = this.signalEntry();
+        return s ? s.sp.value : 0;
+      },
+      user_signal: (handler, sig, info, uc, frameSp, siginfo) => {
+        const s = this.signalEntry();
+        if (!s) return SIGSEGV;
+        const old: number = s.sp.value;
+        s.sp.value = frameSp;
+        try {
+          s.entry(handler, sig, info, uc, siginfo);
+        } catch (err) {
+          const trap = signalForTrap(err);
+          if (trap === null) throw err; // task exit, exec, or a host failure
+          return trap;
+        } finally {
+          s.sp.value = old;
+        }
+        return 0;
       },
     };
   }
@@ -288,6 +330,7 @@ function runUser(k: KernelInstance, stackTop: number, firstSp: number): void {
         env: { memory },
         linux: { syscall: k.exports.wasm_syscall },
       });
+      k.userInstance = instance;
       enterUser(k, instance, stackTop, sp);
       // User code must not return; treat it as exit(0).
       k.exports.wasm_syscall(NR_EXIT_GROUP, 0n, 0n, 0n, 0n, 0n, 0n);

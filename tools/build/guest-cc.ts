@@ -12,15 +12,19 @@
 // this file; tests call compileGuestProgram().
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { basename, extname, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { planAsyncify } from '../wasm/asyncify-list.js';
+import { readModule, type WasmModule } from '../wasm/reader.js';
 import { buildDir } from './paths.js';
 
 export const GUEST_TARGET = '--target=wasm32-unknown-unknown';
 const CC = 'clang-19';
 const LD = 'wasm-ld-19';
+const STRIP = 'llvm-strip-19';
 
 /** The most memory a program may grow to (a shared memory needs a maximum). */
 const MAX_MEMORY = 1 << 30;
@@ -116,6 +120,58 @@ function exec(cmd: string, args: readonly string[], opts: GuestCcOptions): Promi
   });
 }
 
+/** binaryen's wasm-opt, from the npm package (it runs on node). */
+export function wasmOptPath(): string {
+  const pkg = createRequire(import.meta.url).resolve('binaryen/package.json');
+  return join(dirname(pkg), 'bin', 'wasm-opt');
+}
+
+/**
+ * The wasm-opt run that makes vfork work (docs/vfork.md): instrument only
+ * the functions that can reach vfork(), found by planAsyncify from the
+ * module's call graph; system calls never unwind. Asyncify goes first so
+ * that vfork is still a call of its own when it runs; the optimiser then
+ * cleans up after it.
+ */
+function asyncifyArgs(
+  mod: WasmModule,
+  input: string,
+  out: string,
+  strip: boolean,
+  opts: GuestCcOptions,
+): string[] {
+  const plan = planAsyncify(mod, 'vfork');
+  const add = plan.addList;
+  if (opts.verbose) {
+    process.stderr.write(
+      `asyncify: ${plan.reaching} of ${plan.defined} functions can reach vfork; ` +
+        `${plan.addList.length} make indirect calls on the way\n`,
+    );
+  }
+  // Without usable names, let Asyncify assume every indirect call may
+  // unwind: slower, but never wrong.
+  const indirect = plan.problem === null ? ['--pass-arg=asyncify-ignore-indirect'] : [];
+  if (plan.problem !== null) {
+    process.stderr.write(
+      `wasmlinux-cc: note: instrumenting all indirect calls for vfork (${plan.problem})\n`,
+    );
+  }
+  return [
+    wasmOptPath(),
+    input,
+    ...(strip ? [] : ['-g']),
+    '--asyncify',
+    '--pass-arg=asyncify-ignore-imports',
+    ...indirect,
+    ...(add.length > 0 && indirect.length > 0
+      ? [`--pass-arg=asyncify-addlist@${add.join(',')}`, '--pass-arg=asyncify-propagate-addlist']
+      : []),
+    '-O2',
+    '-o',
+    out,
+  ];
+}
+
 type SourceKind = 'c' | 'asm' | 'input';
 
 function sourceKind(file: string): SourceKind {
@@ -175,13 +231,18 @@ export async function compileGuestProgram(
       inputs.push(obj);
     }
     const lib = join(sysroot, 'lib');
+    // A vfork() program is linked to a temporary file, then run through
+    // Asyncify; which programs those are is only known after the link.
+    const strip = (opts.ldflags ?? []).includes('--strip-all');
+    const linked = join(tmp, 'linked.wasm');
     await exec(
       LD,
       [
         join(lib, 'crt1.o'),
         ...inputs,
         `-L${lib}`,
-        ...(opts.ldflags ?? []),
+        // Asyncify finds functions by name, so strip only after it.
+        ...(opts.ldflags ?? []).filter((f) => f !== '--strip-all'),
         '-lc',
         '-lclang_rt.builtins',
         '--import-memory',
@@ -191,13 +252,25 @@ export async function compileGuestProgram(
         '--no-entry',
         '--export=_start',
         '--export=__wasm_clone_entry',
+        // Signal handlers (crt1.c): the entry, and the stack to run them on.
+        '--export=__wasm_sigentry',
+        '--export=__stack_pointer',
         '-z',
         `stack-size=${DEFAULT_STACK_SIZE}`,
         '-o',
-        out,
+        linked,
       ],
       opts,
     );
+    const mod = readModule(readFileSync(linked));
+    if (mod.imports.some((i) => i.module === 'asyncify')) {
+      await exec(process.execPath, asyncifyArgs(mod, linked, out, strip, opts), opts);
+      chmodSync(out, 0o755);
+    } else if (strip) {
+      await exec(STRIP, ['--strip-all', '-o', out, linked], opts);
+    } else {
+      copyFileSync(linked, out);
+    }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

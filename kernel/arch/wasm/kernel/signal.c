@@ -1,8 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Signals.  Default actions work; user handlers need a way to run user
- * code from the kernel and come back (sigreturn), which is not there yet:
- * a caught signal is turned into SIGSEGV rather than silently dropped.
+ * Signal delivery.
+ *
+ * User code cannot be interrupted at an arbitrary instruction, so signals
+ * are delivered when a task is about to return to user code from a system
+ * call.  A handler runs as a nested call: the kernel writes a signal frame
+ * (siginfo and ucontext) below the user stack pointer and asks the host to
+ * call the program's __wasm_sigentry export, which calls the handler and
+ * then rt_sigreturn.  When that returns, the interrupted system call
+ * finishes (or is restarted) as if the handler had run on its way out.
+ *
+ * The handler's own system calls reuse this task's pt_regs, so the state
+ * of the interrupted call is kept on the kernel stack meanwhile; the frame
+ * on the user stack only carries what user code may look at or change (the
+ * blocked mask, the alternate stack).
  */
 
 #include <linux/errno.h>
@@ -10,18 +21,116 @@
 #include <linux/sched/signal.h>
 #include <linux/signal.h>
 #include <linux/syscalls.h>
+#include <linux/uaccess.h>
 #include <linux/resume_user_mode.h>
+#include <asm/host.h>
+#include <asm/ucontext.h>
+#include <asm/unistd.h>
 #include <asm/wasm.h>
+
+struct rt_sigframe {
+	struct siginfo info;
+	struct ucontext uc;
+	/* C libraries have a larger sigset_t in their ucontext_t. */
+	u8 sigmask_pad[128 - sizeof(sigset_t)];
+};
+
+static bool setup_rt_frame(struct ksignal *ksig, unsigned long sp,
+			   struct rt_sigframe __user *frame)
+{
+	int err = 0;
+
+	if (!access_ok(frame, sizeof(*frame)))
+		return false;
+	err |= copy_siginfo_to_user(&frame->info, &ksig->info);
+	err |= __put_user(0, &frame->uc.uc_flags);
+	err |= __put_user(NULL, &frame->uc.uc_link);
+	err |= __save_altstack(&frame->uc.uc_stack, sp);
+	err |= __put_user(0, &frame->uc.uc_mcontext.sc_flags);
+	err |= __copy_to_user(&frame->uc.uc_sigmask, sigmask_to_save(),
+			      sizeof(sigset_t));
+	err |= __clear_user(frame->sigmask_pad, sizeof(frame->sigmask_pad));
+	return !err;
+}
+
+static void handle_signal(struct ksignal *ksig, struct pt_regs *regs)
+{
+	struct rt_sigframe __user *frame;
+	struct pt_regs saved;
+	unsigned long sp;
+	int trap;
+
+	/* 0: the program has no signal entry (it was not built with our libc). */
+	sp = wasm_host_user_sp();
+	if (!sp) {
+		force_sigsegv(ksig->sig);
+		return;
+	}
+	sp = sigsp(sp, ksig);
+	frame = (struct rt_sigframe __user *)((sp - sizeof(*frame)) & ~15UL);
+	if (!setup_rt_frame(ksig, sp, frame)) {
+		signal_setup_done(-EFAULT, ksig, 0);
+		return;
+	}
+	signal_setup_done(0, ksig, 0);
+
+	saved = *regs;
+	trap = wasm_host_user_signal((void __user *)ksig->ka.sa.sa_handler,
+				     ksig->sig,
+				     &frame->info, &frame->uc,
+				     (unsigned long)frame,
+				     !!(ksig->ka.sa.sa_flags & SA_SIGINFO));
+	*regs = saved;
+	/* The handler trapped: that is the task's fault, as on a CPU. */
+	if (trap)
+		force_sig(trap);
+}
+
+/*
+ * A system call interrupted by a signal says how to go on through its
+ * -ERESTART* value; PT_WASM_RESTART makes wasm_syscall() call it again.
+ */
+static void syscall_restart(struct pt_regs *regs, struct k_sigaction *ka)
+{
+	if (regs->syscall_nr < 0)
+		return;
+	regs->flags &= ~PT_WASM_RESTART;
+	switch (regs->ret) {
+	case -ERESTART_RESTARTBLOCK:
+		if (!ka) {
+			regs->syscall_nr = __NR_restart_syscall;
+			regs->flags |= PT_WASM_RESTART;
+			break;
+		}
+		fallthrough;
+	case -ERESTARTNOHAND:
+		if (ka)
+			regs->ret = -EINTR;
+		else
+			regs->flags |= PT_WASM_RESTART;
+		break;
+	case -ERESTARTSYS:
+		if (ka && !(ka->sa.sa_flags & SA_RESTART)) {
+			regs->ret = -EINTR;
+			break;
+		}
+		fallthrough;
+	case -ERESTARTNOINTR:
+		regs->flags |= PT_WASM_RESTART;
+		break;
+	}
+}
 
 static void wasm_do_signal(struct pt_regs *regs)
 {
 	struct ksignal ksig;
 
 	if (get_signal(&ksig)) {
-		/* No signal frames yet: treat the handler as unreachable. */
-		signal_setup_done(-EFAULT, &ksig, 0);
+		syscall_restart(regs, &ksig.ka);
+		handle_signal(&ksig, regs);
 		return;
 	}
+	syscall_restart(regs, NULL);
 	restore_saved_sigmask();
 }
 
@@ -33,7 +142,23 @@ void wasm_do_notify_resume(struct pt_regs *regs, unsigned long flags)
 		resume_user_mode_work(regs);
 }
 
-SYSCALL_DEFINE0(rt_sigreturn)
+/*
+ * __wasm_sigentry passes the frame's ucontext: unlike on a CPU, the kernel
+ * cannot find it from a stack pointer register.
+ */
+SYSCALL_DEFINE1(rt_sigreturn, struct ucontext __user *, uc)
 {
-	return -ENOSYS;
+	sigset_t set;
+
+	current->restart_block.fn = do_no_restart_syscall;
+	if (copy_from_user(&set, &uc->uc_sigmask, sizeof(set)))
+		goto badframe;
+	set_current_blocked(&set);
+	if (restore_altstack(&uc->uc_stack))
+		goto badframe;
+	return 0;
+
+badframe:
+	force_sig(SIGSEGV);
+	return 0;
 }

@@ -27,20 +27,20 @@ long __wasm_sys_ni_syscall(const struct pt_regs *regs)
  * switch to a new program after execve().  Returns the user stack pointer
  * when a new program must start there, 0 to go back to the caller.
  */
-static unsigned long wasm_exit_to_user(struct pt_regs *regs)
+unsigned long wasm_exit_to_user(struct pt_regs *regs, unsigned long work)
 {
 	unsigned long flags;
 
 	for (;;) {
 		local_irq_disable();
 		flags = READ_ONCE(current_thread_info()->flags);
-		if (!(flags & _TIF_WORK_MASK))
+		if (!(flags & work))
 			break;
 		local_irq_enable();
 		if (flags & _TIF_NEED_RESCHED)
 			schedule();
 		else
-			wasm_do_notify_resume(regs, flags);
+			wasm_do_notify_resume(regs, flags & work);
 	}
 	local_irq_enable();
 
@@ -51,12 +51,24 @@ static unsigned long wasm_exit_to_user(struct pt_regs *regs)
 
 /*
  * A task entering user mode other than by returning from a system call
- * (after execve, or as a clone child) starts at regs->sp.
+ * (after execve, or as a clone child) starts at regs->sp.  Its program has
+ * no instance yet that a signal handler could run in, so signals wait for
+ * its first system call.
  */
 unsigned long wasm_enter_user(struct pt_regs *regs)
 {
-	wasm_exit_to_user(regs);
+	wasm_exit_to_user(regs, _TIF_WORK_MASK &
+			  ~(_TIF_SIGPENDING | _TIF_NOTIFY_SIGNAL));
 	return regs->sp;
+}
+
+static long wasm_call_syscall(struct pt_regs *regs)
+{
+	unsigned long nr = regs->syscall_nr;
+
+	if (likely(nr < __NR_syscalls))
+		return sys_call_table[nr](regs);
+	return -ENOSYS;
 }
 
 __attribute__((export_name("wasm_syscall")))
@@ -73,13 +85,16 @@ long wasm_syscall(long nr, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 	regs->args[4] = a4;
 	regs->args[5] = a5;
 	regs->orig_ret = -ENOSYS;
+	regs->ret = wasm_call_syscall(regs);
 
-	if (likely((unsigned long)nr < __NR_syscalls))
-		regs->ret = sys_call_table[nr](regs);
-	else
-		regs->ret = -ENOSYS;
-
-	new_sp = wasm_exit_to_user(regs);
+	/* A signal may ask for the call to be made again (signal.c). */
+	for (;;) {
+		new_sp = wasm_exit_to_user(regs, _TIF_WORK_MASK);
+		if (!(regs->flags & PT_WASM_RESTART))
+			break;
+		regs->flags &= ~PT_WASM_RESTART;
+		regs->ret = wasm_call_syscall(regs);
+	}
 	regs->syscall_nr = -1;
 	if (new_sp)
 		wasm_host_exec_restart(new_sp);

@@ -36,11 +36,20 @@ void show_stack(struct task_struct *task, unsigned long *sp,
 	wasm_host_dump_stack();
 }
 
+/*
+ * The trap unwound the program's wasm stack, so there is nothing a handler
+ * could return to: the signal is fatal whatever the program installed.
+ */
 __attribute__((export_name("wasm_user_fault")))
 unsigned long wasm_user_fault(int sig)
 {
+	struct pt_regs *regs = current_pt_regs();
+
 	if (sig != SIGSEGV && sig != SIGILL && sig != SIGBUS && sig != SIGFPE)
 		sig = SIGSEGV;
-	force_sig(sig);
-	return wasm_enter_user(current_pt_regs());
+	force_fatal_sig(sig);
+	regs->syscall_nr = -1;
+	wasm_exit_to_user(regs, _TIF_WORK_MASK);
+	/* Not reached: the task has exited. */
+	return regs->sp;
 }

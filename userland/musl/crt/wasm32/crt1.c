@@ -9,6 +9,7 @@
  */
 
 #include <features.h>
+#include <signal.h>
 #include "libc.h"
 #include "syscall.h"
 
@@ -24,9 +25,35 @@ int __main_void(void);
 hidden int __wasm_argc;
 hidden char **__wasm_argv;
 
-static int start_main(int argc, char **argv, char **envp)
+/*
+ * Calls main. A program that uses vfork gets libc's version instead
+ * (src/process/wasm32/vfork.c), which also serves the vforks that unwind
+ * out of main.
+ */
+weak int __wasm_run_main(void)
 {
 	return __main_void();
+}
+
+static int start_main(int argc, char **argv, char **envp)
+{
+	return __wasm_run_main();
+}
+
+/*
+ * Signal handlers run as calls from the kernel (arch/wasm/kernel/signal.c):
+ * the host calls this export on a stack below the interrupted code's, with
+ * the frame the kernel wrote there. wasm checks the type of every indirect
+ * call, so a handler is called with as many arguments as it was installed
+ * with.
+ */
+void __wasm_sigentry(void *handler, int sig, siginfo_t *info, void *uc, int siginfo)
+{
+	if (siginfo)
+		((void (*)(int, siginfo_t *, void *))handler)(sig, info, uc);
+	else
+		((void (*)(int))handler)(sig);
+	__syscall(SYS_rt_sigreturn, uc);
 }
 
 /* A clone()d child: run the function __clone left on its stack, then exit. */

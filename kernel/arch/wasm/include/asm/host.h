@@ -91,5 +91,17 @@ void wasm_host_mm_release(unsigned long mm) __wasm_host(mm_release);
 void wasm_host_exec_restart(unsigned long sp) __attribute__((noreturn))
 	__wasm_host(exec_restart);
 
+/*
+ * Signal handlers: the current program's user stack pointer (0 when it has
+ * no __wasm_sigentry to run handlers with), and a call of its handler on
+ * the stack below frame_sp.  Returns 0, or the signal a trap in the
+ * handler stands for.
+ */
+unsigned long wasm_host_user_sp(void) __wasm_host(user_sp);
+int wasm_host_user_signal(void __user *handler, int sig,
+			  void __user *info, void __user *uc,
+			  unsigned long frame_sp, int siginfo)
+	__wasm_host(user_signal);
+
 #endif /* !__ASSEMBLY__ */
 #endif /* _ASM_WASM_HOST_H */

@@ -39,6 +39,8 @@ struct pt_regs {
 
 /* The host-made pt_regs for interrupts taken in the kernel say so. */
 #define PT_WASM_KERNEL			1
+/* A signal asked for the interrupted system call to be made again. */
+#define PT_WASM_RESTART			2
 #define user_mode(regs)			(!((regs)->flags & PT_WASM_KERNEL))
 #define instruction_pointer(regs)	((regs)->pc)
 #define profile_pc(regs)		instruction_pointer(regs)

@@ -27,6 +27,7 @@ unsigned long wasm_user_fault(int sig);
 void wasm_console_init(void);
 void paging_init(void);
 unsigned long wasm_enter_user(struct pt_regs *regs);
+unsigned long wasm_exit_to_user(struct pt_regs *regs, unsigned long work);
 void wasm_do_notify_resume(struct pt_regs *regs, unsigned long flags);
 
 #endif /* !__ASSEMBLY__ */

@@ -1,8 +1,7 @@
 /*
  * Signals as the kernel's asm-generic headers define them. There is no
- * SA_RESTORER: the kernel's struct sigaction has no restorer field.
- * Signal handlers do not run yet on wasmlinux (sigaction succeeds, but the
- * kernel cannot call into user code so far).
+ * SA_RESTORER: the kernel's struct sigaction has no restorer field; handlers
+ * return through __wasm_sigentry (crt/wasm32/crt1.c) instead.
  */
 
 #if defined(_POSIX_SOURCE) || defined(_POSIX_C_SOURCE) \

@@ -1,0 +1,134 @@
+// Which functions Asyncify must be told about so that vfork() works.
+//
+// wasmlinux-cc runs Asyncify with `asyncify-ignore-indirect`: otherwise every
+// function that makes an indirect call, and all its callers, would be
+// instrumented, which slows down most of a program like BusyBox. But then an
+// unwind from vfork() stops at the first indirect call on its way up (BusyBox
+// calls each applet's main through a table), and the program silently goes on
+// as if it were the child (docs/vfork.md, pitfall 1). So we find, from the
+// module itself, every function that makes an indirect call which can reach
+// vfork, and pass those to Asyncify's add-list.
+//
+// "Can reach" is decided the way the engine checks indirect calls: by
+// signature. A call_indirect of type T can reach vfork if some function of
+// type T that may be called indirectly can reach vfork (directly, or through
+// further indirect calls). That over-approximates (a qsort comparison has the
+// same type as an applet's main) but never misses a path, which is what
+// correctness needs; the cost of an extra instrumented function is a little
+// speed on calls into it.
+
+import { callGraph, typeKey } from './calls.js';
+import { parseNameSection, type WasmModule } from './reader.js';
+
+export interface AsyncifyPlan {
+  /** Functions to add (by name): those making indirect calls that can reach the target. */
+  readonly addList: readonly string[];
+  /** How many functions can reach the target (what Asyncify will instrument, roughly). */
+  readonly reaching: number;
+  /** How many functions the module defines. */
+  readonly defined: number;
+  /** Why the plan cannot be carried out by name (no names, duplicates), if so. */
+  readonly problem: string | null;
+}
+
+/** Plan the add-list for unwinds that start in the function named `target`. */
+export function planAsyncify(mod: WasmModule, target: string): AsyncifyPlan {
+  const g = callGraph(mod);
+  const nameSec = mod.customs.find((c) => c.name === 'name');
+  const names = nameSec ? parseNameSection(mod.bytes, nameSec.payload).functions : new Map();
+  const total = g.importedFunctions + g.direct.length;
+  const funcImports = mod.imports.filter((i) => i.desc.kind === 'func');
+  const typeOf = (f: number): string => {
+    let t: number | undefined;
+    if (f < g.importedFunctions) {
+      const imp = funcImports[f];
+      t = imp?.desc.kind === 'func' ? imp.desc.typeIndex : undefined;
+    } else t = mod.functions[f - g.importedFunctions];
+    const ft = t === undefined ? undefined : mod.types[t];
+    return ft ? typeKey(ft) : '?';
+  };
+
+  // Reverse edges: who calls f directly, and who calls type T indirectly.
+  const callers: number[][] = Array.from({ length: total }, () => []);
+  const indirectCallers = new Map<string, number[]>();
+  g.direct.forEach((callees, i) => {
+    for (const f of callees) if (f < total) callers[f]?.push(i + g.importedFunctions);
+  });
+  g.indirect.forEach((types, i) => {
+    for (const t of types) {
+      const ft = mod.types[t];
+      if (!ft) continue;
+      const key = typeKey(ft);
+      const list = indirectCallers.get(key) ?? [];
+      list.push(i + g.importedFunctions);
+      indirectCallers.set(key, list);
+    }
+  });
+
+  // The loop around main calls stop_unwind: an unwind ends there, so what
+  // calls it is not on the way (and must stay uninstrumented).
+  const runtimeImports = new Set<number>();
+  funcImports.forEach((imp, k) => {
+    if (imp.module === 'asyncify' && (imp.name === 'stop_unwind' || imp.name === 'start_rewind'))
+      runtimeImports.add(k);
+  });
+  const runtime = new Set<number>();
+  g.direct.forEach((callees, i) => {
+    if (callees.some((f) => runtimeImports.has(f))) runtime.add(i + g.importedFunctions);
+  });
+
+  let start = -1;
+  for (const [f, n] of names) if (n === target && f >= g.importedFunctions) start = f;
+  if (start < 0) {
+    return {
+      addList: [],
+      reaching: 0,
+      defined: g.direct.length,
+      problem: names.size === 0 ? 'the module has no function names' : null,
+    };
+  }
+
+  const reach = new Set<number>([start]);
+  const viaIndirect = new Set<number>();
+  const typesDone = new Set<string>();
+  const work = [start];
+  for (let f = work.pop(); f !== undefined; f = work.pop()) {
+    if (runtime.has(f)) continue;
+    for (const c of callers[f] ?? []) {
+      if (!reach.has(c)) {
+        reach.add(c);
+        work.push(c);
+      }
+    }
+    if (g.addressTaken.has(f)) {
+      const key = typeOf(f);
+      if (typesDone.has(key)) continue;
+      typesDone.add(key);
+      for (const c of indirectCallers.get(key) ?? []) {
+        viaIndirect.add(c);
+        if (!reach.has(c)) {
+          reach.add(c);
+          work.push(c);
+        }
+      }
+    }
+  }
+
+  // Asyncify matches names; each one we give must name exactly one function.
+  const count = new Map<string, number>();
+  for (const n of names.values()) count.set(n, (count.get(n) ?? 0) + 1);
+  const addList: string[] = [];
+  const problems: string[] = [];
+  for (const f of [...viaIndirect].sort((a, b) => a - b)) {
+    const n = names.get(f);
+    if (n === undefined) problems.push(`function ${f} has no name`);
+    else if ((count.get(n) ?? 0) > 1) problems.push(`more than one function is named ${n}`);
+    else addList.push(n);
+  }
+  return {
+    addList,
+    reaching: reach.size,
+    defined: g.direct.length,
+    problem: problems.length > 0 ? problems.join('; ') : null,
+  };
+}
