@@ -53,8 +53,18 @@ export class Machine {
   private inputQueue: Uint8Array[] = [];
   private inputTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly pool: WorkerHandle[] = [];
-  /** Program and memory of each process (kernel mm address), for cloned tasks. */
+  /** Program and memory of each process (its mm->context.host_id), for cloned tasks. */
   private readonly images = new Map<number, ProcessImage>();
+  /**
+   * Spawns whose process image has not arrived yet. The image comes from the
+   * worker that ran execve(), the spawn from whichever worker switched to the
+   * new task first, and messages from different workers can arrive in either
+   * order. Process ids (mm->context.host_id) are never reused, so waiting for
+   * the image is safe.
+   */
+  private readonly waitingForImage = new Map<number, TaskAssignment[]>();
+  /** Processes whose end was heard of before their image: drop the image when it comes. */
+  private readonly releasedEarly = new Set<number>();
   /** Kernel memory is initialised: the input ring may be written. */
   private memoryReady = false;
 
@@ -153,20 +163,51 @@ export class Machine {
         this.memoryReady = true;
         this.pumpInput();
         break;
-      case 'spawn':
-        this.spawnTask({
+      case 'spawn': {
+        const assignment: TaskAssignment = {
           task: msg.task,
           stackTop: msg.stackTop,
           tlsBlock: msg.tlsBlock,
-          image: msg.mm ? (this.images.get(msg.mm) ?? null) : null,
-        });
+          image: null,
+        };
+        if (!msg.mm) {
+          this.spawnTask(assignment);
+          break;
+        }
+        const image = this.images.get(msg.mm);
+        if (image) this.spawnTask({ ...assignment, image });
+        else
+          this.waitingForImage.set(msg.mm, [
+            ...(this.waitingForImage.get(msg.mm) ?? []),
+            assignment,
+          ]);
         break;
-      case 'image':
+      }
+      case 'image': {
+        if (this.releasedEarly.delete(msg.mm)) break;
         this.images.set(msg.mm, msg.image);
+        const waiting = this.waitingForImage.get(msg.mm) ?? [];
+        this.waitingForImage.delete(msg.mm);
+        for (const a of waiting) this.spawnTask({ ...a, image: msg.image });
         break;
-      case 'mm-release':
-        this.images.delete(msg.mm);
+      }
+      case 'mm-release': {
+        if (!this.images.delete(msg.mm)) {
+          // Also the end of an mm that never got a program (a failed
+          // execve): keep only the most recent few.
+          this.releasedEarly.add(msg.mm);
+          if (this.releasedEarly.size > 256) {
+            const oldest = this.releasedEarly.values().next().value;
+            if (oldest !== undefined) this.releasedEarly.delete(oldest);
+          }
+        }
+        // Cannot happen while a task of the process lives; if it does, the
+        // tasks start without a program and die cleanly (SIGSEGV).
+        const waiting = this.waitingForImage.get(msg.mm) ?? [];
+        this.waitingForImage.delete(msg.mm);
+        for (const a of waiting) this.spawnTask(a);
         break;
+      }
       case 'exited':
         // Its task is dead; the worker waits for another one.
         if (this.pool.length < POOL_MAX) this.pool.push(from);

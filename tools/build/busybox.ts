@@ -14,6 +14,7 @@
 // build-time tools, and userland/busybox/wasm-ld for the partial links. See
 // docs/busybox.md.
 
+import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -101,7 +102,7 @@ export function appletNames(links: string): string[] {
   return [...new Set(names)].sort();
 }
 
-async function ensureBzip2(): Promise<void> {
+export async function ensureBzip2(): Promise<void> {
   try {
     await runCapture('sh', ['-c', 'command -v bzip2']);
     return;
@@ -148,6 +149,10 @@ export async function buildBusybox(musl: MuslArtifacts): Promise<BusyboxArtifact
     await toolchainId(),
     { file: join(root, 'tools', 'build', 'guest-cc.ts') },
     { file: join(root, 'bin', 'wasmlinux-cc') },
+    // wasmlinux-cc runs Asyncify over BusyBox (it uses vfork): the call
+    // graph code that plans it, and binaryen's version.
+    { dir: join(root, 'tools', 'wasm') },
+    { file: createRequire(import.meta.url).resolve('binaryen/package.json') },
     vars.join('\n'),
   ]);
   const dir = await cachedDir(

@@ -140,7 +140,7 @@ static int load_wasm_binary(struct linux_binprm *bprm)
 	if (ret)
 		return ret;
 
-	mem = wasm_host_exec_commit((unsigned long)current->mm);
+	mem = wasm_host_exec_commit(current->mm->context.host_id);
 	if (mem < 0)
 		return mem;
 

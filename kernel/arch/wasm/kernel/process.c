@@ -18,6 +18,7 @@
 #include <linux/pm.h>
 #include <linux/cpu.h>
 #include <asm/host.h>
+#include <asm/mmu_context.h>
 #include <asm/wasm.h>
 #include <asm/switch_to.h>
 
@@ -41,6 +42,9 @@ __thread struct task_struct *wasm_current_task = &init_task;
 
 /* The task that handed the CPU over; read by the task that received it. */
 static struct task_struct *wasm_last_task;
+
+/* mm->context.host_id values (asm/mmu_context.h); 0 means no process. */
+atomic_long_t wasm_mm_host_ids = ATOMIC_LONG_INIT(0);
 
 static void wasm_wait_run(struct task_struct *t)
 {
@@ -75,7 +79,7 @@ struct task_struct *__switch_to(struct task_struct *prev,
 	if (new_task)
 		wasm_host_spawn_task(next, (unsigned long)task_pt_regs(next),
 				     (unsigned long)next->thread.tls_block,
-				     (unsigned long)next->mm);
+				     next->mm ? next->mm->context.host_id : 0);
 
 	if (dead)
 		wasm_host_task_exit();

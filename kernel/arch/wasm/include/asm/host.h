@@ -84,7 +84,10 @@ long wasm_host_exec_prepare(const void *image, unsigned long len,
 	__wasm_host(exec_prepare);
 long wasm_host_exec_commit(unsigned long mm) __wasm_host(exec_commit);
 
-/* The process (mm) is gone: the host may forget its program and memory. */
+/*
+ * The process is gone: the host may forget its program and memory.  Here
+ * and above, "mm" is the process's mm->context.host_id, never reused.
+ */
 void wasm_host_mm_release(unsigned long mm) __wasm_host(mm_release);
 
 /* Leave the current user program and start the committed one at sp. */
