@@ -124,7 +124,7 @@ EOF
         'seq 1 20000 | md5sum',
     );
     const [sum, ...rest] = r.stdout.split('\n');
-    const guestSum = /^([0-9a-f]{32})  \/tmp\/r$/.exec(sum ?? '')?.[1];
+    const guestSum = /^([0-9a-f]{32}) {2}\/tmp\/r$/.exec(sum ?? '')?.[1];
     const bytes = fromOd(rest.slice(0, -2).join('\n'));
     assert.equal(bytes.length, 65536);
     assert.equal(guestSum, md5(bytes));

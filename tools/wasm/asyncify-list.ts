@@ -93,9 +93,8 @@ export function planAsyncify(mod: WasmModule, target: string): AsyncifyPlan {
   const typesDone = new Set<string>();
   const work = [start];
   for (let f = work.pop(); f !== undefined; f = work.pop()) {
-    if (runtime.has(f)) continue;
     for (const c of callers[f] ?? []) {
-      if (!reach.has(c)) {
+      if (!reach.has(c) && !runtime.has(c)) {
         reach.add(c);
         work.push(c);
       }
@@ -105,6 +104,7 @@ export function planAsyncify(mod: WasmModule, target: string): AsyncifyPlan {
       if (typesDone.has(key)) continue;
       typesDone.add(key);
       for (const c of indirectCallers.get(key) ?? []) {
+        if (runtime.has(c)) continue;
         viaIndirect.add(c);
         if (!reach.has(c)) {
           reach.add(c);
