@@ -29,6 +29,8 @@ export interface KernelHostImports {
   exec_commit(mm: number): number;
   mm_release(mm: number): void;
   exec_restart(sp: number): never;
+  /** Write to the host's stdout (1) or stderr (2); 0, or -EPIPE if nobody reads it. */
+  stdio_write(stream: number, buf: number, len: number): number;
   /** The current program's __stack_pointer, or 0 if it cannot run signal handlers. */
   user_sp(): number;
   /**
@@ -85,6 +87,7 @@ export const KERNEL_SYMBOLS = [
   'wasm_timer_deadline',
   'wasm_timer_seq',
   'wasm_console_in',
+  'wasm_stdin_in',
   '__heap_base',
 ] as const;
 export type KernelSymbol = (typeof KERNEL_SYMBOLS)[number];
@@ -98,9 +101,13 @@ export const HALT_RESTART = 2;
 /** Interrupt lines: bits of wasm_irq_pending. */
 export const IRQ_TIMER = 0;
 export const IRQ_CONSOLE = 1;
+export const IRQ_STDIN = 2;
 
 /** Size of the kernel's console input ring (struct wasm_console_ring). */
 export const CONSOLE_RING_SIZE = 4096;
+/** The host stdin ring (struct wasm_stdin_ring in stdio.c): head, tail, eof, pad, data. */
+export const STDIN_RING_SIZE = 65536;
+export const STDIN_RING_DATA = 16;
 
 /** Size of the kernel's command line buffer (COMMAND_LINE_SIZE). */
 export const COMMAND_LINE_SIZE = 512;
@@ -141,6 +148,7 @@ export const ENOENT = 2;
 export const ENOEXEC = 8;
 export const ENOMEM = 12;
 export const EFAULT = 14;
+export const EPIPE = 32;
 
 /** Signals the host reports for user traps. */
 export const SIGILL = 4;

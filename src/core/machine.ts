@@ -1,7 +1,17 @@
 // The machine: one shared kernel memory, a worker per task, the timer, the
 // console. Platform-neutral: the platform supplies workers and I/O.
 
-import { CONSOLE_RING_SIZE, HALT_PANIC, HALT_POWER_OFF, HALT_RESTART, IRQ_CONSOLE } from './abi.js';
+import {
+  CONSOLE_RING_SIZE,
+  HALT_PANIC,
+  HALT_POWER_OFF,
+  HALT_RESTART,
+  IRQ_CONSOLE,
+  IRQ_STDIN,
+  STDIN_RING_DATA,
+  STDIN_RING_SIZE,
+} from './abi.js';
+import { RingFeeder } from './input-ring.js';
 import type { KernelImage } from './kernel-image.js';
 import type { ProcessImage, TaskAssignment, WorkerInit, WorkerMessage } from './messages.js';
 
@@ -50,8 +60,6 @@ export class Machine {
   private readonly clockOriginMs = performance.timeOrigin + performance.now();
   private exitResolve: ((exit: MachineExit) => void) | null = null;
   private stopped = false;
-  private inputQueue: Uint8Array[] = [];
-  private inputTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly pool: WorkerHandle[] = [];
   /** Program and memory of each process (its mm->context.host_id), for cloned tasks. */
   private readonly images = new Map<number, ProcessImage>();
@@ -65,8 +73,9 @@ export class Machine {
   private readonly waitingForImage = new Map<number, TaskAssignment[]>();
   /** Processes whose end was heard of before their image: drop the image when it comes. */
   private readonly releasedEarly = new Set<number>();
-  /** Kernel memory is initialised: the input ring may be written. */
-  private memoryReady = false;
+  /** Console input (/dev/console) and the host's stdin (/dev/host_stdin). */
+  private readonly consoleIn: RingFeeder;
+  private readonly stdinIn: RingFeeder;
 
   constructor(
     private readonly platform: Platform,
@@ -86,6 +95,27 @@ export class Machine {
         `cannot allocate ${opts.memoryBytes >> 20} MiB of shared memory: ${(err as Error).message}`,
       );
     }
+    const {
+      wasm_console_in: con,
+      wasm_stdin_in: sin,
+      wasm_irq_pending: pending,
+    } = opts.kernel.symbols;
+    this.consoleIn = new RingFeeder(this.memory, {
+      head: con,
+      eof: null,
+      data: con + 8,
+      size: CONSOLE_RING_SIZE,
+      pending,
+      irq: IRQ_CONSOLE,
+    });
+    this.stdinIn = new RingFeeder(this.memory, {
+      head: sin,
+      eof: sin + 8,
+      data: sin + STDIN_RING_DATA,
+      size: STDIN_RING_SIZE,
+      pending,
+      irq: IRQ_STDIN,
+    });
   }
 
   /** Boot; resolves when the machine stops, for whatever reason. */
@@ -100,15 +130,31 @@ export class Machine {
 
   /** Queue console input; it reaches the kernel through its input ring. */
   input(bytes: Uint8Array): void {
-    if (bytes.length === 0) return;
-    this.inputQueue.push(bytes);
-    this.pumpInput();
+    this.consoleIn.push(bytes);
+  }
+
+  /**
+   * Queue bytes for /dev/host_stdin. Returns false when the caller should
+   * pause until the callback given to onStdinDrain runs.
+   */
+  stdin(bytes: Uint8Array): boolean {
+    return this.stdinIn.push(bytes);
+  }
+
+  /** The host's stdin has ended: /dev/host_stdin reads EOF after the rest. */
+  stdinEnd(): void {
+    this.stdinIn.end();
+  }
+
+  onStdinDrain(callback: () => void): void {
+    this.stdinIn.onDrain(callback);
   }
 
   stop(exit: MachineExit): void {
     if (this.stopped) return;
     this.stopped = true;
-    if (this.inputTimer) clearTimeout(this.inputTimer);
+    this.consoleIn.close();
+    this.stdinIn.close();
     for (const w of this.workers) w.terminate();
     this.workers.clear();
     this.exitResolve?.(exit);
@@ -160,8 +206,8 @@ export class Machine {
         // Start the spares only now, so that they do not compete with the
         // boot instance while it initialises memory.
         this.fillPool();
-        this.memoryReady = true;
-        this.pumpInput();
+        this.consoleIn.start();
+        this.stdinIn.start();
         break;
       case 'spawn': {
         const assignment: TaskAssignment = {
@@ -226,43 +272,6 @@ export class Machine {
       case 'crash':
         this.stop({ kind: 'crash', message: msg.message });
         break;
-    }
-  }
-
-  /** Move queued input into the kernel's ring and raise the console interrupt. */
-  private pumpInput(): void {
-    if (this.stopped || !this.memoryReady) return;
-    const { wasm_console_in: ring, wasm_irq_pending: pending } = this.opts.kernel.symbols;
-    const i32 = new Int32Array(this.memory.buffer);
-    const u8 = new Uint8Array(this.memory.buffer);
-    const headIdx = ring >> 2;
-    const tailIdx = headIdx + 1;
-    const buf = ring + 8;
-    let head = Atomics.load(i32, headIdx) >>> 0;
-    const tail = Atomics.load(i32, tailIdx) >>> 0;
-    let moved = false;
-    while (this.inputQueue.length > 0) {
-      const chunk = this.inputQueue[0]!;
-      const room = CONSOLE_RING_SIZE - ((head - tail) >>> 0);
-      if (room === 0) break;
-      const n = Math.min(room, chunk.length);
-      for (let i = 0; i < n; i++) u8[buf + ((head + i) % CONSOLE_RING_SIZE)] = chunk[i]!;
-      head = (head + n) >>> 0;
-      moved = true;
-      if (n === chunk.length) this.inputQueue.shift();
-      else this.inputQueue[0] = chunk.subarray(n);
-    }
-    if (moved) {
-      Atomics.store(i32, headIdx, head | 0);
-      Atomics.or(i32, pending >> 2, 1 << IRQ_CONSOLE);
-      Atomics.notify(i32, pending >> 2);
-    }
-    if (this.inputQueue.length > 0 && !this.inputTimer) {
-      // The ring is full: try again once the kernel has had time to drain it.
-      this.inputTimer = setTimeout(() => {
-        this.inputTimer = null;
-        this.pumpInput();
-      }, 5);
     }
   }
 }

@@ -7,13 +7,26 @@ import { writeCpio } from '../../tools/initramfs/cpio.js';
 
 export const RUN_FILE = 'etc/wasmlinux/run';
 
-/** The run file: "tty=0|1\n", then each argument NUL-terminated. */
-export function encodeRunFile(argv: readonly string[], stdoutIsTty: boolean): Uint8Array {
+/** Which of the host's standard streams are terminals. */
+export interface StdioTtys {
+  readonly stdin: boolean;
+  readonly stdout: boolean;
+  readonly stderr: boolean;
+}
+
+/**
+ * The run file: "stdio=XYZ\n" (for stdin, stdout, stderr: t for a terminal,
+ * which the command gets as the console, p for anything else, which it gets
+ * as /dev/host_stdin, host_stdout, host_stderr), then each argument
+ * NUL-terminated.
+ */
+export function encodeRunFile(argv: readonly string[], ttys: StdioTtys): Uint8Array {
   if (argv.length === 0) throw new Error('no command to run');
   for (const a of argv) {
     if (a.includes('\0')) throw new Error('command arguments cannot contain NUL bytes');
   }
-  const text = `tty=${stdoutIsTty ? 1 : 0}\n${argv.map((a) => `${a}\0`).join('')}`;
+  const flags = [ttys.stdin, ttys.stdout, ttys.stderr].map((t) => (t ? 't' : 'p')).join('');
+  const text = `stdio=${flags}\n${argv.map((a) => `${a}\0`).join('')}`;
   return new TextEncoder().encode(text);
 }
 
@@ -21,12 +34,12 @@ export function encodeRunFile(argv: readonly string[], stdoutIsTty: boolean): Ui
 export function withRunRequest(
   initrd: Uint8Array,
   argv: readonly string[],
-  stdoutIsTty: boolean,
+  ttys: StdioTtys,
 ): Uint8Array<ArrayBuffer> {
   const extra = writeCpio([
     { path: 'etc', type: 'dir', mode: 0o755 },
     { path: 'etc/wasmlinux', type: 'dir', mode: 0o755 },
-    { path: RUN_FILE, type: 'file', mode: 0o644, data: encodeRunFile(argv, stdoutIsTty) },
+    { path: RUN_FILE, type: 'file', mode: 0o644, data: encodeRunFile(argv, ttys) },
   ]);
   // Archives start on a 4-byte boundary.
   const pad = (4 - (initrd.length % 4)) % 4;

@@ -8,6 +8,7 @@
 import {
   COMMAND_LINE_SIZE,
   EFAULT,
+  EPIPE,
   ENOENT,
   ENOEXEC,
   ENOMEM,
@@ -48,6 +49,11 @@ export interface WorkerHost {
   onAssignment(handler: (a: TaskAssignment) => void): void;
   /** Synchronous console output: kernel log and /dev/console. */
   writeConsole(bytes: Uint8Array): void;
+  /**
+   * Synchronous output to the host's stdout (1) or stderr (2) for
+   * /dev/host_stdout and /dev/host_stderr; false when the reader is gone.
+   */
+  writeStream(stream: 1 | 2, bytes: Uint8Array): boolean;
   /** Diagnostics that are not guest output. */
   writeError(text: string): void;
 }
@@ -268,6 +274,10 @@ class KernelInstance {
       },
       exec_restart: (sp) => {
         throw new ExecRestart(sp >>> 0);
+      },
+      stdio_write: (stream, buf, len) => {
+        const bytes = this.kmem.slice(buf >>> 0, (buf >>> 0) + (len >>> 0));
+        return host.writeStream(stream === 2 ? 2 : 1, bytes) ? 0 : -EPIPE;
       },
       user_sp: () => {
         const s = this.signalEntry();

@@ -95,11 +95,13 @@ async function main(argv: string[]): Promise<number> {
   const memoryBytes = parseSize(values.mem);
   const kernel = await loadKernelImage(readInput(kernelPath, 'kernel image'), kernelPath);
   const command = positionals;
+  const ttys = {
+    stdin: process.stdin.isTTY === true,
+    stdout: process.stdout.isTTY === true,
+    stderr: process.stderr.isTTY === true,
+  };
   const baseInitrd = readInput(initrdPath, 'initramfs');
-  const initrd =
-    command.length > 0
-      ? withRunRequest(baseInitrd, command, process.stdout.isTTY === true)
-      : baseInitrd;
+  const initrd = command.length > 0 ? withRunRequest(baseInitrd, command, ttys) : baseInitrd;
   const quiet = values.quiet || (command.length > 0 && !values.verbose);
   // A command whose input and output are not a terminal sees a pipe-like
   // console from the start: no echo of its input, no \r added to output.
@@ -115,10 +117,22 @@ async function main(argv: string[]): Promise<number> {
     initrd,
     memoryBytes,
   });
-  process.stdin.on('data', (chunk: Buffer) => machine.input(new Uint8Array(chunk)));
-  // End of input reaches the guest as the terminal's end-of-file character
-  // (VEOF, Ctrl-D), which the console's line discipline turns into EOF.
-  if (!process.stdin.isTTY) process.stdin.on('end', () => machine.input(new Uint8Array([4])));
+  if (command.length > 0 && !ttys.stdin) {
+    // The command reads the host's stdin as /dev/host_stdin: every byte as
+    // it is, and end-of-file when it ends. Pause while the guest lags behind.
+    process.stdin.on('data', (chunk: Buffer) => {
+      if (!machine.stdin(new Uint8Array(chunk))) {
+        process.stdin.pause();
+        machine.onStdinDrain(() => process.stdin.resume());
+      }
+    });
+    process.stdin.on('end', () => machine.stdinEnd());
+  } else {
+    process.stdin.on('data', (chunk: Buffer) => machine.input(new Uint8Array(chunk)));
+    // End of input reaches the guest as the terminal's end-of-file character
+    // (VEOF, Ctrl-D), which the console's line discipline turns into EOF.
+    if (!ttys.stdin) process.stdin.on('end', () => machine.input(new Uint8Array([4])));
+  }
   process.stdin.on('error', () => {});
   const exit = await machine.run();
   return exitStatus(exit);

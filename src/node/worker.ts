@@ -24,6 +24,17 @@ function writeAll(fd: number, bytes: Uint8Array): void {
   }
 }
 
+/** writeAll for guest streams: false (not an exception) when the reader is gone. */
+function writeStream(fd: number, bytes: Uint8Array): boolean {
+  try {
+    writeAll(fd, bytes);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EPIPE') return false;
+    throw err;
+  }
+}
+
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run as a worker thread');
 
@@ -31,5 +42,6 @@ runWorker(workerData as WorkerInit, {
   post: (msg: WorkerMessage) => port.postMessage(msg),
   onAssignment: (handler) => port.once('message', (a: TaskAssignment) => handler(a)),
   writeConsole: (bytes) => writeAll(1, bytes),
+  writeStream: (stream, bytes) => writeStream(stream, bytes),
   writeError: (text) => writeAll(2, new TextEncoder().encode(text)),
 });

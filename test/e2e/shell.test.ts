@@ -20,7 +20,7 @@ let dir = '';
 let initrd = '';
 
 /** Run a script with the guest's sh; the status must be 0 unless said otherwise. */
-async function sh(script: string, status = 0, input?: string): Promise<RunResult> {
+async function sh(script: string, status = 0, input?: string | Uint8Array): Promise<RunResult> {
   const r = await runCli(['--initrd', initrd, '--', 'sh', '-c', script], {
     timeoutMs: 60_000,
     input,
@@ -201,15 +201,29 @@ EOF
       echo still here
     `);
     // hush exits 2 for exec errors other than ENOENT and EACCES (as natively).
-    const messages = r.stdout.split('\n').filter((l) => l.startsWith('sh: '));
-    const statuses = r.stdout.split('\n').filter((l) => l !== '' && !l.startsWith('sh: '));
-    assert.deepEqual(statuses, ['text 2', 'empty 2', 'truncated 2', 'corrupt 2', 'still here']);
-    assert.deepEqual(
-      messages,
-      ['text', 'empty', 'truncated', 'corrupt'].map(
-        (f) => `sh: can't execute './${f}': Exec format error`,
-      ),
+    assert.equal(r.stdout, 'text 2\nempty 2\ntruncated 2\ncorrupt 2\nstill here\n');
+    assert.equal(
+      r.stderr,
+      ['text', 'empty', 'truncated', 'corrupt']
+        .map((f) => `sh: can't execute './${f}': Exec format error\n`)
+        .join(''),
     );
+  });
+
+  it('stdout and stderr stay apart', async () => {
+    const r = await sh('echo out; echo err >&2; ls /nonexistent; echo more');
+    assert.equal(r.stdout, 'out\nmore\n');
+    assert.match(r.stderr, /^err\nls: \/nonexistent: No such file or directory\n$/);
+  });
+
+  it('binary standard input arrives byte for byte, with end-of-file', async () => {
+    // Every byte value, including the ones a terminal would act on (^C, ^D, ^Z, DEL).
+    const data = Buffer.from(Array.from({ length: 256 * 64 }, (_, i) => i & 0xff));
+    const r = await runCli(['--initrd', initrd, '--', 'sh', '-c', 'md5sum; echo done'], {
+      input: data,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, `${md5(data)}  -\ndone\n`);
   });
 
   it('standard input reaches a pipeline in the guest', async () => {

@@ -25,7 +25,7 @@ export interface RunResult {
 /** Run `wasmlinux ARGS`, killing it after timeoutMs so that a hang fails the test instead of CI. */
 export function runCli(
   args: string[],
-  opts: { timeoutMs?: number; input?: string } = {},
+  opts: { timeoutMs?: number; input?: string | Uint8Array } = {},
 ): Promise<RunResult> {
   const timeoutMs = opts.timeoutMs ?? 30_000;
   return new Promise((resolve, reject) => {

@@ -130,6 +130,14 @@ describe('Asyncify plan for vfork', () => {
     assert.equal(plan.defined, 9);
   });
 
+  test('indirect calls in trusted functions are left out', () => {
+    const plan = planAsyncify(readModule(assemble(PROGRAM)), 'vfork', {
+      trustedIndirect: new Set(['dispatch']),
+    });
+    assert.deepEqual(plan.addList, []);
+    assert.equal(plan.reaching, 2); // vfork, applet
+  });
+
   test('a program without vfork needs nothing', () => {
     const plan = planAsyncify(readModule(assemble(PROGRAM)), 'no_such_function');
     assert.deepEqual(plan.addList, []);

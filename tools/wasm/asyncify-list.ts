@@ -31,8 +31,21 @@ export interface AsyncifyPlan {
   readonly problem: string | null;
 }
 
+export interface PlanOptions {
+  /**
+   * Functions whose indirect calls are known never to lead to the target
+   * (a C library's stdio back ends and sort comparisons). Only names that
+   * are unique in the module count.
+   */
+  readonly trustedIndirect?: ReadonlySet<string>;
+}
+
 /** Plan the add-list for unwinds that start in the function named `target`. */
-export function planAsyncify(mod: WasmModule, target: string): AsyncifyPlan {
+export function planAsyncify(
+  mod: WasmModule,
+  target: string,
+  opts: PlanOptions = {},
+): AsyncifyPlan {
   const g = callGraph(mod);
   const nameSec = mod.customs.find((c) => c.name === 'name');
   const names = nameSec ? parseNameSection(mod.bytes, nameSec.payload).functions : new Map();
@@ -54,7 +67,14 @@ export function planAsyncify(mod: WasmModule, target: string): AsyncifyPlan {
   g.direct.forEach((callees, i) => {
     for (const f of callees) if (f < total) callers[f]?.push(i + g.importedFunctions);
   });
+  const nameCount = new Map<string, number>();
+  for (const n of names.values()) nameCount.set(n, (nameCount.get(n) ?? 0) + 1);
+  const trusted = (f: number): boolean => {
+    const n = names.get(f);
+    return n !== undefined && nameCount.get(n) === 1 && opts.trustedIndirect?.has(n) === true;
+  };
   g.indirect.forEach((types, i) => {
+    if (trusted(i + g.importedFunctions)) return;
     for (const t of types) {
       const ft = mod.types[t];
       if (!ft) continue;
@@ -115,8 +135,7 @@ export function planAsyncify(mod: WasmModule, target: string): AsyncifyPlan {
   }
 
   // Asyncify matches names; each one we give must name exactly one function.
-  const count = new Map<string, number>();
-  for (const n of names.values()) count.set(n, (count.get(n) ?? 0) + 1);
+  const count = nameCount;
   const addList: string[] = [];
   const problems: string[] = [];
   for (const f of [...viaIndirect].sort((a, b) => a - b)) {

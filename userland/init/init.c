@@ -76,9 +76,12 @@ static void echo_stdin(void)
 
 /*
  * Command mode: the host appends /etc/wasmlinux/run to the initramfs for
- * "wasmlinux -- CMD ARGS". It holds "tty=0\n" or "tty=1\n" (whether the
- * host's stdout is a terminal), then CMD and ARGS, each NUL-terminated.
- * init runs the command, waits, and stops the machine with its status.
+ * "wasmlinux -- CMD ARGS". It holds "stdio=XYZ\n", then CMD and ARGS, each
+ * NUL-terminated. X, Y, Z say for the host's stdin, stdout and stderr
+ * whether it is a terminal ('t': the command gets the console) or not ('p':
+ * it gets /dev/host_stdin, host_stdout or host_stderr, which pass bytes
+ * through unchanged and keep stdout and stderr apart). init runs the
+ * command, waits, and stops the machine with its status.
  */
 #define RUN_FILE	"/etc/wasmlinux/run"
 #define MAX_ARGS	255
@@ -121,6 +124,28 @@ void clone_child_main(void)
 	else
 		sys3(__NR_write, 2, (long)": cannot execute\n", 17);
 	sys1(__NR_exit, ret == -2 ? 127 : 126);
+}
+
+/* fd 0, 1, 2 on the host's own streams where those are not terminals. */
+static void host_streams(const char *flags)
+{
+	static const char *const dev[] = {
+		"/dev/host_stdin", "/dev/host_stdout", "/dev/host_stderr"
+	};
+	long fd;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		if (flags[i] != 'p')
+			continue;
+		fd = sys4(__NR_openat, AT_FDCWD, (long)dev[i], i ? O_WRONLY : O_RDONLY, 0);
+		if (fd < 0)
+			continue;
+		if (fd != i) {
+			sys3(__NR_dup3, fd, i, 0);
+			sys1(__NR_close, fd);
+		}
+	}
 }
 
 /* Without a terminal on the host side: no echo, and \n stays \n. */
@@ -176,9 +201,11 @@ static void run_command(void)
 		return;
 	n = sys3(__NR_read, fd, (long)run_buf, sizeof(run_buf) - 1);
 	sys1(__NR_close, fd);
-	if (n < 6 || run_buf[4] == '0')
+	if (n < 9 || run_buf[7] != 't')
 		console_for_pipes();
 	mount_basics();
+	if (n >= 9)
+		host_streams(run_buf + 6);
 	p = run_buf;
 	end = run_buf + (n > 0 ? n : 0);
 	while (p < end && *p != '\n')

@@ -95,6 +95,13 @@ void wasm_host_exec_restart(unsigned long sp) __attribute__((noreturn))
 	__wasm_host(exec_restart);
 
 /*
+ * Write to the host's stdout (stream 1) or stderr (2), all of it; returns
+ * 0, or -EPIPE when nobody reads that stream any more.
+ */
+long wasm_host_stdio_write(int stream, const void *buf, unsigned long len)
+	__wasm_host(stdio_write);
+
+/*
  * Signal handlers: the current program's user stack pointer (0 when it has
  * no __wasm_sigentry to run handlers with), and a call of its handler on
  * the stack below frame_sp.  Returns 0, or the signal a trap in the

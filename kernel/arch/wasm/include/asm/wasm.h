@@ -10,6 +10,7 @@
 /* Interrupt lines: bits of wasm_irq_pending, set by the host. */
 #define WASM_IRQ_TIMER		0
 #define WASM_IRQ_CONSOLE	1
+#define WASM_IRQ_STDIN		2
 
 #ifndef __ASSEMBLY__
 
