@@ -53,33 +53,27 @@ atomic_long_t wasm_mm_host_ids = ATOMIC_LONG_INIT(0);
  * task watches at a time, so that watching never takes a host core from the
  * task that runs.
  */
-#define WASM_RUN_SPIN_NS	200000
+#define WASM_RUN_SPIN_NS	100000
 
 static struct task_struct *wasm_run_spinner;
 
-static bool wasm_spin_for_run(struct task_struct *t)
+static bool wasm_spin_for_run(struct task_struct *t, double start)
 {
 	u32 *run = &t->thread.run;
 	struct task_struct *none = NULL;
-	double until = 0;
+	double until = start + WASM_RUN_SPIN_NS;
 	bool got = false;
 	int i;
 
 	if (!__atomic_compare_exchange_n(&wasm_run_spinner, &none, t, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 		return false;
-	for (i = 0; !got; i++) {
+	for (i = 1; !got; i++) {
 		if (__atomic_load_n(run, __ATOMIC_RELAXED) &&
-		    __atomic_exchange_n(run, 0, __ATOMIC_ACQ_REL)) {
+		    __atomic_exchange_n(run, 0, __ATOMIC_ACQ_REL))
 			got = true;
-		} else if (!(i & 63)) {
-			double now = wasm_host_clock_ns();
-
-			if (!until)
-				until = now + WASM_RUN_SPIN_NS;
-			else if (now > until)
-				break;
-		}
+		else if (!(i & 63) && wasm_host_clock_ns() > until)
+			break;
 	}
 	/* Unless wasm_give_run() already let a new watcher in. */
 	__atomic_compare_exchange_n(&wasm_run_spinner, &t, NULL, false,
@@ -87,14 +81,21 @@ static bool wasm_spin_for_run(struct task_struct *t)
 	return got;
 }
 
-static void wasm_wait_run(struct task_struct *t)
+/*
+ * Wait for t's token.  Watch it first if spin is allowed and the task's
+ * last wait was short; whether this one was decides the next.
+ */
+static void wasm_wait_run(struct task_struct *t, bool spin)
 {
 	u32 *run = &t->thread.run;
+	double start = wasm_host_clock_ns();
 
-	if (wasm_spin_for_run(t))
+	if (spin && t->thread.wait_was_short && wasm_spin_for_run(t, start))
 		return;
 	while (!__atomic_exchange_n(run, 0, __ATOMIC_ACQ_REL))
 		__builtin_wasm_memory_atomic_wait32((int *)run, 0, -1);
+	t->thread.wait_was_short =
+		wasm_host_clock_ns() - start < WASM_RUN_SPIN_NS;
 }
 
 static void wasm_give_run(struct task_struct *t)
@@ -132,7 +133,12 @@ struct task_struct *__switch_to(struct task_struct *prev,
 	if (dead)
 		wasm_host_task_exit();
 
-	wasm_wait_run(prev);
+	/*
+	 * No watching when a new task's worker must start (the main thread hands
+	 * it the task, it instantiates its program: that needs the host's cores),
+	 * nor when the CPU goes idle (what ends that is rarely quick).
+	 */
+	wasm_wait_run(prev, !new_task && !is_idle_task(next));
 	return wasm_last_task;
 }
 
@@ -145,7 +151,7 @@ __attribute__((export_name("wasm_task_entry")))
 unsigned long wasm_task_entry(struct task_struct *task)
 {
 	wasm_current_task = task;
-	wasm_wait_run(task);
+	wasm_wait_run(task, false);
 	schedule_tail(wasm_last_task);
 
 	/*

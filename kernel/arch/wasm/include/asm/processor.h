@@ -28,6 +28,8 @@ struct thread_struct {
 	unsigned long tls_block[4] __aligned(16);
 	u32 run;
 	u32 started;
+	/* The last wait for the CPU was short: watching the token pays. */
+	u32 wait_was_short;
 	int (*fn)(void *);
 	void *fn_arg;
 };
