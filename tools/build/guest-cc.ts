@@ -128,8 +128,9 @@ function exec(cmd: string, args: readonly string[], opts: GuestCcOptions): Promi
  * thread internals, posix_spawn's child calling execve. Without this, the
  * type-based plan (tools/wasm/asyncify-list.ts) sees e.g. fclose's
  * `f->close(f)` as a possible call of a shell builtin of the same type, and
- * instruments much of the program for nothing (measured: md5sum in BusyBox
- * 2.5 times slower). Not trusted, because a program's callback could vfork:
+ * instruments much of the program for nothing (in BusyBox 540 of 1011
+ * functions, against 79 with this list). Not trusted, because a program's
+ * callback could vfork:
  * nftw's, and atexit handlers (__funcs_on_exit). From `llvm-objdump -d
  * libc.a`, the functions that contain call_indirect.
  */
