@@ -94,25 +94,38 @@ function quote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
-function exec(cmd: string, args: readonly string[], opts: GuestCcOptions): Promise<void> {
+/**
+ * Run a tool; with `capture`, resolve with its stdout (else its output goes
+ * to our stderr with inheritOutput, or into the error if it fails).
+ */
+function exec(
+  cmd: string,
+  args: readonly string[],
+  opts: GuestCcOptions,
+  capture = false,
+): Promise<string> {
   const line = [cmd, ...args].map(quote).join(' ');
   if (opts.verbose) process.stderr.write(`${line}\n`);
   return new Promise((resolvePromise, reject) => {
     const child = spawn(cmd, args, {
       stdio: [
         'ignore',
-        opts.inheritOutput ? 'inherit' : 'pipe',
+        capture || !opts.inheritOutput ? 'pipe' : 'inherit',
         opts.inheritOutput ? 'inherit' : 'pipe',
       ],
     });
+    let stdout = '';
     let output = '';
-    child.stdout?.setEncoding('utf8').on('data', (d: string) => (output += d));
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+      if (capture) stdout += d;
+      else output += d;
+    });
     child.stderr?.setEncoding('utf8').on('data', (d: string) => (output += d));
     child.on('error', (err) =>
       reject(new GuestCcError(`${cmd} could not be started: ${err.message}`)),
     );
     child.on('close', (code, signal) => {
-      if (code === 0) resolvePromise();
+      if (code === 0) resolvePromise(stdout);
       else {
         const how = signal ? `was killed by ${signal}` : `failed (exit status ${String(code)})`;
         reject(new GuestCcError(`${basename(cmd)} ${how}: ${line}`, output));
@@ -205,7 +218,7 @@ async function definedOutsideLibc(
 ): Promise<Set<string>> {
   const files = inputs.filter((f) => existsSync(f));
   if (files.length === 0) return new Set();
-  const out = await capture(NM, ['--defined-only', '--just-symbol-name', ...files], opts);
+  const out = await exec(NM, ['--defined-only', '--just-symbol-name', ...files], opts, true);
   return new Set(
     out
       .split('\n')
@@ -266,27 +279,6 @@ function asyncifyArgs(
     '-o',
     out,
   ];
-}
-
-/** Run a command and return its standard output. */
-function capture(cmd: string, args: readonly string[], opts: GuestCcOptions): Promise<string> {
-  const line = [cmd, ...args].map(quote).join(' ');
-  if (opts.verbose) process.stderr.write(`${line}\n`);
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-    child.on('error', (e) => reject(new GuestCcError(`${cmd} could not be started: ${e.message}`)));
-    child.on('close', (code) => {
-      if (code === 0) resolvePromise(out);
-      else
-        reject(
-          new GuestCcError(`${basename(cmd)} failed (exit status ${String(code)}): ${line}`, err),
-        );
-    });
-  });
 }
 
 type SourceKind = 'c' | 'asm' | 'input';

@@ -135,13 +135,12 @@ export function planAsyncify(
   }
 
   // Asyncify matches names; each one we give must name exactly one function.
-  const count = nameCount;
   const addList: string[] = [];
   const problems: string[] = [];
   for (const f of [...viaIndirect].sort((a, b) => a - b)) {
     const n = names.get(f);
     if (n === undefined) problems.push(`function ${f} has no name`);
-    else if ((count.get(n) ?? 0) > 1) problems.push(`more than one function is named ${n}`);
+    else if ((nameCount.get(n) ?? 0) > 1) problems.push(`more than one function is named ${n}`);
     else addList.push(n);
   }
   return {
