@@ -6,20 +6,19 @@
 // and gcc's version; it holds `busybox`, `applets` (one name a line),
 // `linkage` ("static" or "dynamic") and the final `config`.
 
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import {
   appletNames,
   BUSYBOX_SOURCE,
   busyboxDir,
-  ensureBzip2,
   mergeConfig,
   missingConfig,
+  unpackBusybox,
 } from '../tools/build/busybox.js';
 import { cachedDir, hashInputs } from '../tools/build/cache.js';
-import { applyPatches, ensureDebianSource } from '../tools/build/musl.js';
-import { BuildError, formatCommand, info, run, runCapture, warn } from '../tools/build/progress.js';
+import { BuildError, formatCommand, run, runCapture, warn } from '../tools/build/progress.js';
 
 export type Linkage = 'static' | 'dynamic';
 
@@ -111,17 +110,10 @@ async function buildLinked(src: string, fragment: string): Promise<Linkage> {
 }
 
 async function buildInto(tmp: string): Promise<void> {
-  const orig = await ensureDebianSource(BUSYBOX_SOURCE);
-  await ensureBzip2();
   const src = join(tmp, 'src');
-  mkdirSync(src);
-  await run('tar', ['-xjf', orig, '-C', src, '--strip-components=1'], {
-    label: 'tar xf busybox (native)',
-  });
-  // 0001 only drops link flags the linker refuses (gcc takes them all);
-  // 0002 is #ifdef __wasm__. So natively they change nothing.
-  const patches = await applyPatches(src, BUSYBOX_SOURCE);
-  info(`applied ${patches} patch(es) from userland/busybox/patches`);
+  // The patches: 0001 only drops link flags the linker refuses (gcc takes
+  // them all); 0002 is #ifdef __wasm__. So natively they change nothing.
+  await unpackBusybox(src);
 
   const fragment = nativeFragment();
   await configure(src, fragment);

@@ -10,9 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { writeCpio } from '../../tools/initramfs/cpio.js';
-import { entriesFromSpec } from '../../tools/initramfs/from-spec.js';
-import { CLI, haveBuild, INITRAMFS, ROOT, runCli } from '../helpers/guest.js';
+import { CLI, haveBuild, initramfsPlus, ROOT, runCli } from '../helpers/guest.js';
 
 /** The applets userland/busybox/config asks for (and `sh`, `hush`, `busybox`). */
 const APPLETS = [
@@ -58,15 +56,10 @@ describe('BusyBox', { timeout: 240_000 }, () => {
     binary = Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, i) => i)), noise]);
     writeFileSync(join(dir, 'text'), text);
     writeFileSync(join(dir, 'binary'), binary);
-    // The built initramfs plus a second archive with test files.
-    const extra = writeCpio(
-      entriesFromSpec([
-        { path: '/data/text', type: 'file', mode: 0o644, source: join(dir, 'text') },
-        { path: '/data/binary', type: 'file', mode: 0o644, source: join(dir, 'binary') },
-      ]),
-    );
-    initrd = join(dir, 'initrd.cpio');
-    writeFileSync(initrd, Buffer.concat([readFileSync(INITRAMFS), extra]));
+    initrd = initramfsPlus(join(dir, 'initrd.cpio'), {
+      '/data/text': [join(dir, 'text'), 0o644],
+      '/data/binary': [join(dir, 'binary'), 0o644],
+    });
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -6,15 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { compileGuestProgram } from '../../tools/build/guest-cc.js';
-import {
-  haveBuild,
-  mustMatch,
-  ROOT,
-  runCli,
-  writeInitramfs,
-  type RunResult,
-} from '../helpers/guest.js';
+import { bootMuslProgram, haveBuild, mustMatch, type RunResult } from '../helpers/guest.js';
 
 let dir = '';
 let result: RunResult;
@@ -27,9 +19,7 @@ describe('musl posix_spawn', { timeout: 120_000 }, () => {
   before(async () => {
     assert.ok(haveBuild(), 'build artifacts missing: run npm run build');
     dir = mkdtempSync(join(tmpdir(), 'wasmlinux-mspawn-'));
-    const prog = join(dir, 'spawn');
-    await compileGuestProgram(prog, [join(ROOT, 'test/guest/musl-spawn.c')], { cflags: ['-O2'] });
-    result = await runCli(['--quiet', '--initrd', writeInitramfs(join(dir, 'i.cpio'), prog)]);
+    ({ result } = await bootMuslProgram(dir, 'musl-spawn.c'));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -1,14 +1,12 @@
 // `wasmlinux -- CMD ARGS`: run one command in the guest like `docker run`.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildProgram } from '../../tools/build/userland.js';
-import { writeCpio } from '../../tools/initramfs/cpio.js';
-import { entriesFromSpec } from '../../tools/initramfs/from-spec.js';
-import { haveBuild, INITRAMFS, ROOT, runCli } from '../helpers/guest.js';
+import { haveBuild, initramfsPlus, ROOT, runCli } from '../helpers/guest.js';
 
 let dir = '';
 let initrd = '';
@@ -34,15 +32,10 @@ describe('wasmlinux -- CMD', { timeout: 180_000 }, () => {
       dir,
       inc,
     );
-    // The built initramfs (our init) plus a second archive with test programs.
-    const extra = writeCpio(
-      entriesFromSpec([
-        { path: '/bin/procs', type: 'file', mode: 0o755, source: join(dir, 'procs') },
-        { path: '/bin/true', type: 'file', mode: 0o755, source: join(dir, 'true') },
-      ]),
-    );
-    initrd = join(dir, 'initrd.cpio');
-    writeFileSync(initrd, Buffer.concat([readFileSync(INITRAMFS), extra]));
+    initrd = initramfsPlus(join(dir, 'initrd.cpio'), {
+      '/bin/procs': [join(dir, 'procs'), 0o755],
+      '/bin/true': [join(dir, 'true'), 0o755],
+    });
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 

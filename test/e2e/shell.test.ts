@@ -6,15 +6,13 @@
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { compileGuestProgram } from '../../tools/build/guest-cc.js';
-import { writeCpio } from '../../tools/initramfs/cpio.js';
-import { entriesFromSpec } from '../../tools/initramfs/from-spec.js';
-import { haveBuild, INITRAMFS, runCli, type RunResult } from '../helpers/guest.js';
+import { haveBuild, initramfsPlus, runCli, type RunResult } from '../helpers/guest.js';
 
 let dir = '';
 let initrd = '';
@@ -49,14 +47,10 @@ describe('shell scripts in the guest', { timeout: 300_000 }, () => {
     writeFileSync(trap, 'int main(void) { __builtin_trap(); }\n');
     await compileGuestProgram(join(dir, 'wild'), [wild]);
     await compileGuestProgram(join(dir, 'trap'), [trap]);
-    const extra = writeCpio(
-      entriesFromSpec([
-        { path: '/bin/wild', type: 'file', mode: 0o755, source: join(dir, 'wild') },
-        { path: '/bin/trap', type: 'file', mode: 0o755, source: join(dir, 'trap') },
-      ]),
-    );
-    initrd = join(dir, 'initrd.cpio');
-    writeFileSync(initrd, Buffer.concat([readFileSync(INITRAMFS), extra]));
+    initrd = initramfsPlus(join(dir, 'initrd.cpio'), {
+      '/bin/wild': [join(dir, 'wild'), 0o755],
+      '/bin/trap': [join(dir, 'trap'), 0o755],
+    });
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -1,9 +1,10 @@
 // Running the real CLI on the real kernel image, for end-to-end tests.
 
 import { spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { compileGuestProgram } from '../../tools/build/guest-cc.js';
 import { buildProgram } from '../../tools/build/userland.js';
 import { writeCpio } from '../../tools/initramfs/cpio.js';
 import { entriesFromSpec } from '../../tools/initramfs/from-spec.js';
@@ -93,6 +94,39 @@ export function writeInitramfs(
     })),
   ]);
   writeFileSync(path, writeCpio(entries));
+  return path;
+}
+
+/**
+ * Compile test/guest/<source> with wasmlinux-cc (musl, -O2) into dir and
+ * boot it as /init; returns the program's path and the run.
+ */
+export async function bootMuslProgram(
+  dir: string,
+  source: string,
+): Promise<{ prog: string; result: RunResult }> {
+  const prog = join(dir, 'init');
+  await compileGuestProgram(prog, [join(ROOT, 'test/guest', source)], { cflags: ['-O2'] });
+  const result = await runCli(['--quiet', '--initrd', writeInitramfs(join(dir, 'i.cpio'), prog)]);
+  return { prog, result };
+}
+
+/**
+ * The built initramfs (our init, BusyBox) plus a second archive with the
+ * given files, `{ guest path: [host file, mode] }`; the kernel unpacks both.
+ */
+export function initramfsPlus(path: string, files: Record<string, [string, number]>): string {
+  const extra = writeCpio(
+    entriesFromSpec(
+      Object.entries(files).map(([p, [source, mode]]) => ({
+        path: p,
+        type: 'file' as const,
+        mode,
+        source,
+      })),
+    ),
+  );
+  writeFileSync(path, Buffer.concat([readFileSync(INITRAMFS), extra]));
   return path;
 }
 

@@ -102,7 +102,7 @@ export function appletNames(links: string): string[] {
   return [...new Set(names)].sort();
 }
 
-export async function ensureBzip2(): Promise<void> {
+async function ensureBzip2(): Promise<void> {
   try {
     await runCapture('sh', ['-c', 'command -v bzip2']);
     return;
@@ -135,6 +135,18 @@ function makeVars(sysroot: string): string[] {
   ];
 }
 
+/** The verified BusyBox tarball, extracted into src (created) and patched. */
+export async function unpackBusybox(src: string): Promise<void> {
+  const orig = await ensureDebianSource(BUSYBOX_SOURCE);
+  await ensureBzip2();
+  mkdirSync(src);
+  await run('tar', ['-xjf', orig, '-C', src, '--strip-components=1'], {
+    label: 'tar xf busybox',
+  });
+  const patches = await applyPatches(src, BUSYBOX_SOURCE);
+  info(`applied ${patches} patch(es) from userland/busybox/patches`);
+}
+
 /** Build (or reuse) BusyBox for the guest against the musl sysroot. */
 export async function buildBusybox(musl: MuslArtifacts): Promise<BusyboxArtifacts> {
   const root = repoRoot();
@@ -159,15 +171,8 @@ export async function buildBusybox(musl: MuslArtifacts): Promise<BusyboxArtifact
     'busybox',
     key,
     async (tmp) => {
-      const orig = await ensureDebianSource(BUSYBOX_SOURCE);
-      await ensureBzip2();
       const src = join(tmp, 'src');
-      mkdirSync(src);
-      await run('tar', ['-xjf', orig, '-C', src, '--strip-components=1'], {
-        label: 'tar xf busybox',
-      });
-      const patches = await applyPatches(src, BUSYBOX_SOURCE);
-      info(`applied ${patches} patch(es) from userland/busybox/patches`);
+      await unpackBusybox(src);
 
       const make = ['-n', '10', 'make', ...vars];
       await run('nice', [...make, 'allnoconfig'], { cwd: src, label: 'busybox allnoconfig' });
