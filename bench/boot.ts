@@ -1,4 +1,4 @@
-// Boot benchmark: wall time from starting `wasmlinux` to init's first line
+// Boot benchmark: wall time from starting `wasmlinux --cmdline "-- demo"` to /init's first line
 // and to power-off, plus the image size. With --build, also the cold and
 // warm build times (cold uses an empty cache directory: several minutes).
 //
@@ -25,8 +25,8 @@ function bootOnce(useNpx: boolean): Promise<BootTiming> {
   return new Promise((resolve, reject) => {
     const start = performance.now();
     const [cmd, args] = useNpx
-      ? ['npx', ['--no-install', 'wasmlinux', '--quiet']]
-      : [process.execPath, [join(ROOT, 'bin/wasmlinux.mjs'), '--quiet']];
+      ? ['npx', ['--no-install', 'wasmlinux', '--quiet', '--cmdline=-- demo']]
+      : [process.execPath, [join(ROOT, 'bin/wasmlinux.mjs'), '--quiet', '--cmdline=-- demo']];
     const child = spawn(cmd, args as string[], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     let firstLineMs = NaN;

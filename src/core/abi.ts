@@ -87,7 +87,9 @@ export const KERNEL_SYMBOLS = [
   'wasm_timer_deadline',
   'wasm_timer_seq',
   'wasm_console_in',
+  'wasm_console_winsize',
   'wasm_stdin_in',
+  'wasm_user_running',
   '__heap_base',
 ] as const;
 export type KernelSymbol = (typeof KERNEL_SYMBOLS)[number];
@@ -102,6 +104,13 @@ export const HALT_RESTART = 2;
 export const IRQ_TIMER = 0;
 export const IRQ_CONSOLE = 1;
 export const IRQ_STDIN = 2;
+
+/**
+ * The word in every program's memory that its loops poll for preemption
+ * (WASM_USER_PREEMPT_ADDR in arch/wasm/include/asm/wasm.h, crt1.c,
+ * tools/wasm/preempt.ts).
+ */
+export const USER_PREEMPT_ADDR = 512;
 
 /** Size of the kernel's console input ring (struct wasm_console_ring). */
 export const CONSOLE_RING_SIZE = 4096;

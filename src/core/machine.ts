@@ -12,6 +12,7 @@ import {
   STDIN_RING_SIZE,
 } from './abi.js';
 import { RingFeeder } from './input-ring.js';
+import { PreemptWatchdog } from './preempt-watchdog.js';
 import type { KernelImage } from './kernel-image.js';
 import type { ProcessImage, TaskAssignment, WorkerInit, WorkerMessage } from './messages.js';
 
@@ -76,6 +77,10 @@ export class Machine {
   /** Console input (/dev/console) and the host's stdin (/dev/host_stdin). */
   private readonly consoleIn: RingFeeder;
   private readonly stdinIn: RingFeeder;
+  private readonly watchdog: PreemptWatchdog;
+  /** The console's size (rows << 16 | cols), kept until the kernel's memory is set up. */
+  private winsize: number | null = null;
+  private booted = false;
 
   constructor(
     private readonly platform: Platform,
@@ -116,6 +121,12 @@ export class Machine {
       pending,
       irq: IRQ_STDIN,
     });
+    this.watchdog = new PreemptWatchdog({
+      kernelMemory: this.memory,
+      userRunning: opts.kernel.symbols.wasm_user_running,
+      irqPending: pending,
+      memoryOf: (mm) => this.images.get(mm)?.memory ?? null,
+    });
   }
 
   /** Boot; resolves when the machine stops, for whatever reason. */
@@ -131,6 +142,27 @@ export class Machine {
   /** Queue console input; it reaches the kernel through its input ring. */
   input(bytes: Uint8Array): void {
     this.consoleIn.push(bytes);
+  }
+
+  /**
+   * The host terminal's size: the console tty takes it (TIOCGWINSZ) and
+   * signals its foreground process group (SIGWINCH).
+   */
+  resize(rows: number, cols: number): void {
+    const clamp = (n: number): number => Math.max(0, Math.min(0xffff, Math.floor(n)));
+    this.winsize = ((clamp(rows) << 16) | clamp(cols)) >>> 0;
+    if (this.booted) this.sendWinsize();
+  }
+
+  private sendWinsize(): void {
+    if (this.winsize === null || this.stopped) return;
+    const i32 = new Int32Array(this.memory.buffer);
+    const at = this.opts.kernel.symbols.wasm_console_winsize >> 2;
+    Atomics.store(i32, at + 1, this.winsize | 0);
+    Atomics.add(i32, at, 1);
+    const pending = this.opts.kernel.symbols.wasm_irq_pending >> 2;
+    Atomics.or(i32, pending, 1 << IRQ_CONSOLE);
+    Atomics.notify(i32, pending);
   }
 
   /**
@@ -153,6 +185,7 @@ export class Machine {
   stop(exit: MachineExit): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.watchdog.stop();
     this.consoleIn.close();
     this.stdinIn.close();
     for (const w of this.workers) w.terminate();
@@ -208,6 +241,9 @@ export class Machine {
         this.fillPool();
         this.consoleIn.start();
         this.stdinIn.start();
+        this.watchdog.start();
+        this.booted = true;
+        this.sendWinsize();
         break;
       case 'spawn': {
         const assignment: TaskAssignment = {

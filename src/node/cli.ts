@@ -8,25 +8,32 @@ import { KernelImageError, loadKernelImage } from '../core/kernel-image.js';
 import { Machine, MachineError, type MachineExit } from '../core/machine.js';
 import { exitStatusFromRestart, withRunRequest } from '../core/run-request.js';
 import { nodePlatform } from './platform.js';
+import { ESCAPE_BYTE, HostTerminal } from './terminal.js';
 
 const USAGE = `Usage: wasmlinux [options] [-- COMMAND [ARG...]]
 
-Boots Linux, compiled to WebAssembly, in this terminal. With a command, runs
-it in the guest like "docker run" would: only its output is shown (add
---verbose for the kernel log), standard input is passed through, and the
-exit status is the command's (128+N if a signal N killed it).
+Boots Linux, compiled to WebAssembly, in this terminal. Without a command it
+is an interactive system: a login shell on the console, with line editing,
+job control and full-screen programs; 'exit' or 'poweroff' leaves, Ctrl-]
+stops the machine at once. Without a command and with input that is not a
+terminal, the shell reads its commands from that input (like "-- sh").
+
+With a command, runs it in the guest like "docker run" would: only its
+output is shown (add --verbose for the kernel log), standard input is passed
+through, and the exit status is the command's (128+N if a signal N killed it).
 
 Options:
   --kernel FILE    kernel image (default: the built vmlinux.wasm)
   --initrd FILE    initramfs, a cpio archive (default: the built one)
   --cmdline TEXT   kernel command line
   --mem SIZE       kernel memory, e.g. 128M or 1G (default: 128M)
+  --cpus N         virtual CPUs (only 1 for now)
   --quiet          do not show the kernel log
-  --verbose        show the kernel log when running a command
+  --verbose        show the kernel log (hidden by default)
   -h, --help       show this help
 
-Exit status without a command: 0 when the guest powers off, 1 after a kernel
-panic or crash, 2 for bad options or files.`;
+Exit status without a command: 0 when the guest powers off or reboots, 1
+after a kernel panic or crash, 2 for bad options or files, 130 after Ctrl-].`;
 
 class UsageError extends Error {}
 
@@ -80,6 +87,7 @@ async function main(argv: string[]): Promise<number> {
       initrd: { type: 'string' },
       cmdline: { type: 'string', default: '' },
       mem: { type: 'string', default: '128M' },
+      cpus: { type: 'string', default: '1' },
       quiet: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -94,20 +102,41 @@ async function main(argv: string[]): Promise<number> {
   const initrdPath = values.initrd ?? defaultArtifact('initramfs.cpio');
   const memoryBytes = parseSize(values.mem);
   const kernel = await loadKernelImage(readInput(kernelPath, 'kernel image'), kernelPath);
-  const command = positionals;
+  if (!/^\d+$/.test(values.cpus) || Number(values.cpus) < 1) {
+    throw new UsageError(`--cpus: "${values.cpus}" is not a number of CPUs`);
+  }
+  if (Number(values.cpus) !== 1) {
+    throw new UsageError('--cpus: this kernel is uniprocessor for now; only --cpus 1 works');
+  }
   const ttys = {
     stdin: process.stdin.isTTY === true,
     stdout: process.stdout.isTTY === true,
     stderr: process.stderr.isTTY === true,
   };
+  // Arguments for init itself ("--cmdline '-- demo'") ask for no command.
+  const initArgs = /(^|\s)--(\s|$)/.test(values.cmdline);
+  // No command and input that is not a terminal: our system's shell reads
+  // it. (Another initramfs gets the input on its console, as before.)
+  const shellReadsInput =
+    positionals.length === 0 && !ttys.stdin && !initArgs && values.initrd === undefined;
+  const command = shellReadsInput ? ['sh'] : positionals;
+  const interactive = command.length === 0 && ttys.stdin && !initArgs;
   const baseInitrd = readInput(initrdPath, 'initramfs');
   const initrd = command.length > 0 ? withRunRequest(baseInitrd, command, ttys) : baseInitrd;
-  const quiet = values.quiet || (command.length > 0 && !values.verbose);
+  const quiet = values.quiet || ((command.length > 0 || interactive) && !values.verbose);
   // A command whose input and output are not a terminal sees a pipe-like
   // console from the start: no echo of its input, no \r added to output.
   const pipe = command.length > 0 && !(process.stdin.isTTY && process.stdout.isTTY);
+  // The guest's programs draw for the host terminal's type.
+  const term = process.env['TERM'] ?? '';
+  const termArg = interactive && /^[\w.+-]{1,64}$/.test(term) ? `TERM=${term}` : '';
   // Our options go first: everything after "--" in the user's part belongs to init.
-  const cmdline = [quiet ? 'loglevel=0' : '', pipe ? 'wasm_console=pipe' : '', values.cmdline]
+  const cmdline = [
+    quiet ? 'loglevel=0' : '',
+    pipe ? 'wasm_console=pipe' : '',
+    termArg,
+    values.cmdline,
+  ]
     .filter(Boolean)
     .join(' ');
 
@@ -117,6 +146,26 @@ async function main(argv: string[]): Promise<number> {
     initrd,
     memoryBytes,
   });
+  const terminal =
+    ttys.stdin && process.stdout.isTTY ? new HostTerminal(process.stdin, process.stdout) : null;
+  if (terminal) {
+    const { rows, cols } = terminal.size();
+    machine.resize(rows, cols);
+    terminal.onResize((size) => machine.resize(size.rows, size.cols));
+  }
+  let forced: number | null = null;
+  if (terminal) {
+    // The guest's tty does the echo and line editing (like docker run -it).
+    if (interactive) {
+      process.stderr.write(
+        "wasmlinux: booting; 'exit' or 'poweroff' leaves, Ctrl-] stops the machine at once\n",
+      );
+    }
+    terminal.enterRaw((status) => {
+      forced = status;
+      machine.stop({ kind: 'power-off' });
+    });
+  }
   if (command.length > 0 && !ttys.stdin) {
     // The command reads the host's stdin as /dev/host_stdin: every byte as
     // it is, and end-of-file when it ends. Pause while the guest lags behind.
@@ -128,14 +177,26 @@ async function main(argv: string[]): Promise<number> {
     });
     process.stdin.on('end', () => machine.stdinEnd());
   } else {
-    process.stdin.on('data', (chunk: Buffer) => machine.input(new Uint8Array(chunk)));
+    process.stdin.on('data', (chunk: Buffer) => {
+      const escape = terminal ? chunk.indexOf(ESCAPE_BYTE) : -1;
+      if (escape >= 0) {
+        if (escape > 0) machine.input(new Uint8Array(chunk.subarray(0, escape)));
+        terminal?.restore();
+        process.stderr.write('\r\nwasmlinux: stopped (Ctrl-])\n');
+        forced = 130;
+        machine.stop({ kind: 'power-off' });
+        return;
+      }
+      machine.input(new Uint8Array(chunk));
+    });
     // End of input reaches the guest as the terminal's end-of-file character
     // (VEOF, Ctrl-D), which the console's line discipline turns into EOF.
     if (!ttys.stdin) process.stdin.on('end', () => machine.input(new Uint8Array([4])));
   }
   process.stdin.on('error', () => {});
   const exit = await machine.run();
-  return exitStatus(exit);
+  terminal?.restore();
+  return forced ?? exitStatus(exit);
 }
 
 main(process.argv.slice(2)).then(

@@ -20,7 +20,7 @@ describe('boot', { timeout: 120_000 }, () => {
   });
 
   it('boots Linux 6.12, runs /init and powers off with status 0', async () => {
-    const r = await runCli([]);
+    const r = await runCli(['--cmdline=-- demo']);
     assert.equal(r.timedOut, false, `timed out; output:\n${r.stdout}\n${r.stderr}`);
     assert.equal(
       r.status,
@@ -48,14 +48,14 @@ describe('boot', { timeout: 120_000 }, () => {
   });
 
   it('--quiet hides the kernel log but not the program', async () => {
-    const r = await runCli(['--quiet']);
+    const r = await runCli(['--quiet', '--cmdline=-- demo']);
     assert.equal(r.status, 0, r.stderr);
     assert.doesNotMatch(r.stdout, /Linux version/);
     assert.match(r.stdout, /^hello from userspace$/m);
   });
 
   it('passes --cmdline to the kernel', async () => {
-    const r = await runCli(['--cmdline', 'wasmlinux.test=abc123']);
+    const r = await runCli(['--cmdline', 'wasmlinux.test=abc123 -- demo']);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /Kernel command line: .*wasmlinux\.test=abc123/);
   });
@@ -69,13 +69,13 @@ describe('boot', { timeout: 120_000 }, () => {
   });
 
   it('honours --mem', async () => {
-    const r = await runCli(['--mem', '64M']);
+    const r = await runCli(['--mem', '64M', '--cmdline=-- demo']);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /wasm: 64 MiB of memory/);
   });
 
   it('boots the image given with --kernel', async () => {
-    const r = await runCli(['--kernel', KERNEL, '--quiet']);
+    const r = await runCli(['--kernel', KERNEL, '--quiet', '--cmdline=-- demo']);
     assert.equal(r.status, 0, r.stderr);
   });
 });

@@ -17,6 +17,9 @@ const APPLETS = [
   'ls cat echo printf cp mv rm ln mkdir rmdir touch chmod stat grep sed awk find xargs sort',
   'uniq wc head tail tr cut tee md5sum sha256sum gzip gunzip tar dd diff cmp seq expr test',
   'env uname date sleep true false sh hush busybox',
+  'kill ps pwd basename dirname yes od id which mktemp readlink realpath du nproc sync sha1sum',
+  'top killall free uptime watch timeout df mount umount dmesg hostname whoami stty tty halt',
+  'poweroff reboot hexdump strings printenv usleep clear reset more less vi',
 ]
   .join(' ')
   .split(' ');

@@ -78,4 +78,20 @@ describe('wasmlinux -- CMD', { timeout: 180_000 }, () => {
     assert.equal(r.status, 0);
     assert.match(r.stdout, /Linux version 6\.12/);
   });
+
+  it('without a command, input that is not a terminal is a script for the shell', async () => {
+    // The default system (no --initrd): like "wasmlinux -- sh" reading stdin.
+    const r = await runCli([], { input: 'echo one\nuname -r\nhostname\nexit 3\n' });
+    assert.equal(r.status, 3, r.stderr);
+    assert.match(r.stdout, /^one\n6\.12\.\d+\S*\nwasmlinux\n$/);
+  });
+
+  it('--cpus takes only 1 for now and says why otherwise', async () => {
+    const r = await runCli(['--cpus', '2', '--', 'true']);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /uniprocessor/);
+    const ok = await runCli(['--cpus', '1', '--', 'nproc']);
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.equal(ok.stdout, '1\n');
+  });
 });

@@ -2,7 +2,7 @@
 
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileGuestProgram } from '../../tools/build/guest-cc.js';
 import { buildProgram } from '../../tools/build/userland.js';
@@ -128,6 +128,23 @@ export function initramfsPlus(path: string, files: Record<string, [string, numbe
   );
   writeFileSync(path, Buffer.concat([readFileSync(INITRAMFS), extra]));
   return path;
+}
+
+/**
+ * The built initramfs plus musl programs compiled from test/guest:
+ * `{ guest path: source file name }`, each built with wasmlinux-cc -O2 into dir.
+ */
+export async function initramfsWithPrograms(
+  dir: string,
+  programs: Record<string, string>,
+): Promise<string> {
+  const files: Record<string, [string, number]> = {};
+  for (const [guestPath, source] of Object.entries(programs)) {
+    const out = join(dir, basename(guestPath));
+    await compileGuestProgram(out, [join(ROOT, 'test/guest', source)], { cflags: ['-O2'] });
+    files[guestPath] = [out, 0o755];
+  }
+  return initramfsPlus(join(dir, 'initrd.cpio'), files);
 }
 
 /** The match of re in a run's output; fails the test, showing the output, if there is none. */

@@ -12,12 +12,21 @@
 // this file; tests call compileGuestProgram().
 
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { planAsyncify } from '../wasm/asyncify-list.js';
+import { instrumentLoops } from '../wasm/preempt.js';
 import { readModule, type WasmModule } from '../wasm/reader.js';
 import { buildDir } from './paths.js';
 
@@ -46,6 +55,11 @@ export interface GuestCcOptions {
   verbose?: boolean;
   /** Let the compiler's and linker's diagnostics through to this process's stderr. */
   inheritOutput?: boolean;
+  /**
+   * Poll for preemption in every loop (default true; tools/wasm/preempt.ts).
+   * Only bench/preempt.ts turns it off, to measure what it costs.
+   */
+  preemptChecks?: boolean;
 }
 
 /** A failed compile or link: the message has the command and its diagnostics. */
@@ -298,6 +312,13 @@ function sourceKind(file: string): SourceKind {
 export function guestCflags(sysroot: string): string[] {
   return [
     GUEST_TARGET,
+    // wasm32-unknown-unknown defines no OS macros; the guest is Linux, and
+    // programs test these to pick Linux paths (BusyBox's <sys/sysinfo.h>).
+    // Not `linux`/`unix`: native compilers drop those under -std=c99 etc.
+    '-D__linux__',
+    '-D__linux',
+    '-D__unix__',
+    '-D__unix',
     '-matomics',
     '-mbulk-memory',
     '-nostdinc',
@@ -364,6 +385,10 @@ export async function compileGuestProgram(
         // Signal handlers (crt1.c): the entry, and the stack to run them on.
         '--export=__wasm_sigentry',
         '--export=__stack_pointer',
+        // Loops poll for preemption through this (tools/wasm/preempt.ts).
+        '--export=__wasm_preempt',
+        // Data from 1 KiB up: the word the loops poll is below (at 512).
+        '--global-base=1024',
         '-z',
         `stack-size=${DEFAULT_STACK_SIZE}`,
         '-o',
@@ -371,7 +396,14 @@ export async function compileGuestProgram(
       ],
       opts,
     );
-    const mod = readModule(readFileSync(linked));
+    let bytes: Uint8Array = readFileSync(linked);
+    if (opts.preemptChecks ?? true) {
+      const preempt = instrumentLoops(bytes);
+      bytes = preempt.bytes;
+      writeFileSync(linked, bytes);
+      if (opts.verbose) process.stderr.write(`preempt: ${preempt.loops} loops polled\n`);
+    }
+    const mod = readModule(bytes);
     if (mod.imports.some((i) => i.module === 'asyncify')) {
       const own = await definedOutsideLibc(inputs, opts);
       await exec(process.execPath, asyncifyArgs(mod, linked, out, strip, opts, own), opts);

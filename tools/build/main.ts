@@ -51,7 +51,7 @@ async function build(): Promise<void> {
   );
   await withStep(
     'userland',
-    () => buildUserland(kernel, busybox),
+    () => buildUserland(kernel, musl, busybox),
     (u) => u.initramfs,
   );
   await withStep('runtime', buildRuntime, (r) => r.cli);

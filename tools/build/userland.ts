@@ -11,7 +11,9 @@ import { writeCpio } from '../initramfs/cpio.js';
 import { entriesFromSpec } from '../initramfs/from-spec.js';
 import { cachedDir, hashInputs } from './cache.js';
 import type { BusyboxArtifacts } from './busybox.js';
+import { compileGuestProgram } from './guest-cc.js';
 import type { KernelArtifacts } from './kernel.js';
+import type { MuslArtifacts } from './musl.js';
 import { buildDir, repoRoot } from './paths.js';
 import { run } from './progress.js';
 
@@ -77,10 +79,16 @@ export async function buildProgram(
 
 export async function buildUserland(
   kernel: KernelArtifacts,
+  musl: MuslArtifacts,
   busybox: BusyboxArtifacts,
 ): Promise<UserlandArtifacts> {
   const root = repoRoot();
   const key = hashInputs([
+    // The sysroot's path is its own content key; guest-cc.ts and tools/wasm
+    // make /sbin/init as they make BusyBox.
+    musl.sysroot,
+    { file: join(root, 'tools/build/guest-cc.ts') },
+    { dir: join(root, 'tools/wasm') },
     { dir: join(root, 'userland') },
     { file: busybox.busybox },
     busybox.applets.join(' '),
@@ -99,11 +107,25 @@ export async function buildUserland(
       tmp,
       { ldflags: ['--shared-memory', '--export=__wasm_clone_entry'] },
     );
+    // /sbin/init, the interactive system, is a musl program.
+    const sbinInit = join(tmp, 'sbin-init');
+    await compileGuestProgram(sbinInit, [join(root, 'userland/sbin-init/init.c')], {
+      sysroot: musl.sysroot,
+      cflags: ['-O2', '-Wall', '-Werror'],
+      ldflags: ['--strip-all'],
+    });
     const entries = entriesFromSpec([
       { path: '/dev', type: 'dir', mode: 0o755 },
       { path: '/dev/console', type: 'char', mode: 0o600, major: 5, minor: 1 },
       { path: '/root', type: 'dir', mode: 0o700 },
+      ...['passwd', 'group', 'hostname', 'profile'].map((name) => ({
+        path: `/etc/${name}`,
+        type: 'file' as const,
+        mode: 0o644,
+        source: join(root, 'userland/etc', name),
+      })),
       { path: '/init', type: 'file', mode: 0o755, source: init },
+      { path: '/sbin/init', type: 'file', mode: 0o755, source: sbinInit },
       { path: '/bin/busybox', type: 'file', mode: 0o755, source: busybox.busybox },
       ...busybox.applets.map((name) => ({
         path: `/bin/${name}`,

@@ -82,12 +82,16 @@ function atomic(c: Cursor, sub: number, at: number): void {
   else throw new WasmFormatError(`unknown atomic opcode 0xfe 0x${sub.toString(16)}`, at);
 }
 
-/** Walk one function body's instructions, reporting calls and ref.func. */
-function walkBody(
+/**
+ * Walk one function body's instructions, reporting calls, ref.func and
+ * where each loop's body starts (the offset just after `loop blocktype`).
+ */
+export function walkBody(
   c: Cursor,
   onCall: (f: number) => void,
   onIndirect: (type: number) => void,
   onRefFunc: (f: number) => void,
+  onLoop?: (bodyStart: number) => void,
 ): void {
   while (!c.atEnd()) {
     const at = c.pos;
@@ -110,10 +114,13 @@ function walkBody(
       case 0xd1: // ref.is_null
         break;
       case 0x02: // block
-      case 0x03: // loop
       case 0x04: // if
       case 0x06: // try
         blockType(c);
+        break;
+      case 0x03: // loop
+        blockType(c);
+        onLoop?.(c.pos);
         break;
       case 0x07: // catch tag
       case 0x08: // throw tag

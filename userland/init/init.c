@@ -148,6 +148,25 @@ static void host_streams(const char *flags)
 	}
 }
 
+/*
+ * fd 0-2 came from the initramfs's /dev/console, which the devtmpfs mount
+ * now hides: reopen the console there, so that ttyname() (which compares
+ * /proc/self/fd/N with the path's inode) names the terminal.
+ */
+static void reopen_console(const char *flags)
+{
+	long fd = sys4(__NR_openat, AT_FDCWD, (long)"/dev/console", O_RDWR, 0);
+	int i;
+
+	if (fd < 0)
+		return;
+	for (i = 0; i < 3; i++)
+		if (flags[i] == 't' && fd != i)
+			sys3(__NR_dup3, fd, i, 0);
+	if (fd > 2)
+		sys1(__NR_close, fd);
+}
+
 /* Without a terminal on the host side: no echo, and \n stays \n. */
 static void console_for_pipes(void)
 {
@@ -189,6 +208,23 @@ static void mount_basics(void)
 	}
 }
 
+/* The name in /etc/hostname, as /sbin/init sets it for the interactive system. */
+static void set_hostname(void)
+{
+	char name[65];
+	long fd = sys4(__NR_openat, AT_FDCWD, (long)"/etc/hostname", O_RDONLY, 0);
+	long n = 0;
+
+	if (fd >= 0) {
+		n = sys3(__NR_read, fd, (long)name, sizeof(name) - 1);
+		sys1(__NR_close, fd);
+	}
+	while (n > 0 && (name[n - 1] == '\n' || name[n - 1] == ' '))
+		n--;
+	if (n > 0)
+		sys2(__NR_sethostname, (long)name, n);
+}
+
 /* Returns only if there is no command to run. */
 static void run_command(void)
 {
@@ -204,8 +240,11 @@ static void run_command(void)
 	if (n < 9 || run_buf[7] != 't')
 		console_for_pipes();
 	mount_basics();
-	if (n >= 9)
+	set_hostname();
+	if (n >= 9) {
+		reopen_console(run_buf + 6);
 		host_streams(run_buf + 6);
+	}
 	p = run_buf;
 	end = run_buf + (n > 0 ? n : 0);
 	while (p < end && *p != '\n')
@@ -230,13 +269,32 @@ static void run_command(void)
 	stop_with_status(code);
 }
 
-int main(int argc, char **argv)
+/*
+ * Without a command: the interactive system, /sbin/init, unless the
+ * command line asks for this program's own demonstration ("demo" or
+ * "echo-stdin" after "--").
+ */
+static void interactive(int argc, char **argv, char **envp)
+{
+	static char *const init_argv[] = { "/sbin/init", 0 };
+	long ret;
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (streq(argv[i], "demo") || streq(argv[i], "echo-stdin"))
+			return;
+	ret = sys3(__NR_execve, (long)init_argv[0], (long)init_argv, (long)envp);
+	fail("exec /sbin/init", ret);
+}
+
+int main(int argc, char **argv, char **envp)
 {
 	struct new_utsname u;
 	long ret;
 	int i;
 
 	run_command();
+	interactive(argc, argv, envp);
 
 	put("hello from userspace\n");
 
@@ -281,5 +339,5 @@ void __wasm_start_c(long *sp)
 	int argc = (int)sp[0];
 	char **argv = (char **)(sp + 1);
 
-	sys1(__NR_exit_group, main(argc, argv));
+	sys1(__NR_exit_group, main(argc, argv, argv + argc + 1));
 }

@@ -28,6 +28,11 @@ static inline long sys1(long nr, long a)
 	return __wasm_syscall(nr, SYS_ARG(a), 0, 0, 0, 0, 0);
 }
 
+static inline long sys2(long nr, long a, long b)
+{
+	return __wasm_syscall(nr, SYS_ARG(a), SYS_ARG(b), 0, 0, 0, 0);
+}
+
 static inline long sys3(long nr, long a, long b, long c)
 {
 	return __wasm_syscall(nr, SYS_ARG(a), SYS_ARG(b), SYS_ARG(c), 0, 0, 0);

@@ -3,7 +3,8 @@
  * The host console: a console for printk and a one-line tty (ttyW0) that
  * /dev/console resolves to.  Output goes straight to the host.  Input
  * arrives in wasm_console_in, a ring the host fills before raising
- * WASM_IRQ_CONSOLE.
+ * WASM_IRQ_CONSOLE; the host terminal's size arrives the same way, in
+ * wasm_console_winsize.
  */
 
 #include <linux/console.h>
@@ -12,6 +13,7 @@
 #include <linux/tty.h>
 #include <linux/tty_driver.h>
 #include <linux/tty_flip.h>
+#include <linux/workqueue.h>
 #include <asm/host.h>
 #include <asm/wasm.h>
 
@@ -25,6 +27,18 @@ struct wasm_console_ring {
 };
 
 struct wasm_console_ring wasm_console_in __aligned(8);
+
+/*
+ * The host terminal's size: the host stores rows << 16 | cols into size,
+ * then bumps seq and raises WASM_IRQ_CONSOLE.  0 rows or columns: unknown.
+ */
+struct wasm_console_winsize {
+	u32 seq;
+	u32 size;
+};
+
+struct wasm_console_winsize wasm_console_winsize __aligned(8);
+static u32 wasm_winsize_seen;
 
 static struct tty_driver *wasm_tty_driver;
 static struct tty_port wasm_tty_port;
@@ -75,12 +89,55 @@ void __init wasm_console_init(void)
 
 static void wasm_console_drain(void);
 
+/* Give the tty the host's size if it changed since last time (or always). */
+static void wasm_console_apply_size(struct tty_struct *tty, bool always)
+{
+	struct winsize ws = {};
+	u32 seq, size;
+
+	seq = __atomic_load_n(&wasm_console_winsize.seq, __ATOMIC_ACQUIRE);
+	size = READ_ONCE(wasm_console_winsize.size);
+	if (!always && seq == READ_ONCE(wasm_winsize_seen))
+		return;
+	WRITE_ONCE(wasm_winsize_seen, seq);
+	ws.ws_row = size >> 16;
+	ws.ws_col = size & 0xffff;
+	if (ws.ws_row && ws.ws_col)
+		tty_do_resize(tty, &ws);
+}
+
+/*
+ * tty_do_resize() takes a mutex and signals the foreground process group
+ * (SIGWINCH), so it runs from a work item, not the interrupt.
+ */
+static void wasm_console_resize(struct work_struct *work)
+{
+	struct tty_struct *tty = tty_port_tty_get(&wasm_tty_port);
+
+	if (!tty)
+		return;
+	wasm_console_apply_size(tty, false);
+	tty_kref_put(tty);
+}
+static DECLARE_WORK(wasm_resize_work, wasm_console_resize);
+
+static void wasm_console_check_size(void)
+{
+	if (__atomic_load_n(&wasm_console_winsize.seq, __ATOMIC_ACQUIRE) !=
+	    READ_ONCE(wasm_winsize_seen))
+		schedule_work(&wasm_resize_work);
+}
+
 static int wasm_tty_open(struct tty_struct *tty, struct file *filp)
 {
 	int ret = tty_port_open(&wasm_tty_port, tty, filp);
 
-	if (!ret)
+	if (!ret) {
+		/* A new tty starts at 0x0: give it the host's size. */
+		if (tty->count == 1)
+			wasm_console_apply_size(tty, true);
 		wasm_console_drain();
+	}
 	return ret;
 }
 
@@ -136,6 +193,7 @@ static void wasm_console_drain(void)
 
 static irqreturn_t wasm_console_interrupt(int irq, void *dev_id)
 {
+	wasm_console_check_size();
 	wasm_console_drain();
 	return IRQ_HANDLED;
 }
@@ -159,6 +217,8 @@ static int __init wasm_tty_init(void)
 	driver->type = TTY_DRIVER_TYPE_SYSTEM;
 	driver->subtype = SYSTEM_TYPE_CONSOLE;
 	driver->init_termios = tty_std_termios;
+	/* Host terminals speak UTF-8: erase whole characters, as they do. */
+	driver->init_termios.c_iflag |= IUTF8;
 	if (wasm_console_pipe) {
 		driver->init_termios.c_lflag &= ~(ECHO | ECHOE | ECHOK | ECHONL |
 						  ECHOCTL | ECHOKE);

@@ -18,13 +18,21 @@
 unsigned long wasm_irq_enabled = ARCH_IRQ_DISABLED;
 unsigned int wasm_irq_pending __aligned(4);
 
-/* Interrupts never arrive in the middle of user code or kernel code. */
-static struct pt_regs wasm_irq_regs = {
+/*
+ * Interrupts never arrive in the middle of kernel code: the kernel looks
+ * for them when it enables interrupts or idles.  Those that were raised
+ * while user code ran are taken at the next system call's entry, and
+ * count as interrupting user mode (a tick then counts as user time).
+ */
+static struct pt_regs wasm_irq_regs_kernel = {
 	.syscall_nr = -1,
 	.flags = PT_WASM_KERNEL,
 };
+static struct pt_regs wasm_irq_regs_user = {
+	.syscall_nr = -1,
+};
 
-void wasm_handle_pending_irqs(void)
+static void wasm_handle_irqs(struct pt_regs *regs)
 {
 	unsigned int pending;
 	struct pt_regs *old_regs;
@@ -32,7 +40,7 @@ void wasm_handle_pending_irqs(void)
 	WRITE_ONCE(wasm_irq_enabled, ARCH_IRQ_DISABLED);
 	while ((pending = __atomic_exchange_n(&wasm_irq_pending, 0,
 					      __ATOMIC_ACQ_REL))) {
-		old_regs = set_irq_regs(&wasm_irq_regs);
+		old_regs = set_irq_regs(regs);
 		irq_enter();
 		while (pending) {
 			unsigned int irq = __builtin_ctz(pending);
@@ -44,6 +52,17 @@ void wasm_handle_pending_irqs(void)
 		set_irq_regs(old_regs);
 	}
 	WRITE_ONCE(wasm_irq_enabled, ARCH_IRQ_ENABLED);
+}
+
+void wasm_handle_pending_irqs(void)
+{
+	wasm_handle_irqs(&wasm_irq_regs_kernel);
+}
+
+void wasm_handle_user_irqs(void)
+{
+	if (READ_ONCE(wasm_irq_pending))
+		wasm_handle_irqs(&wasm_irq_regs_user);
 }
 
 void __init init_IRQ(void)

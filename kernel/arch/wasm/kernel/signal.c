@@ -75,11 +75,14 @@ static void handle_signal(struct ksignal *ksig, struct pt_regs *regs)
 	signal_setup_done(0, ksig, 0);
 
 	saved = *regs;
+	/* The handler is user code: the host may have to preempt it too. */
+	wasm_user_enter();
 	trap = wasm_host_user_signal((void __user *)ksig->ka.sa.sa_handler,
 				     ksig->sig,
 				     &frame->info, &frame->uc,
 				     (unsigned long)frame,
 				     !!(ksig->ka.sa.sa_flags & SA_SIGINFO));
+	wasm_user_leave();
 	*regs = saved;
 	/* The handler trapped: that is the task's fault, as on a CPU. */
 	if (trap)

@@ -13,9 +13,35 @@
 #include <linux/sched/signal.h>
 #include <linux/syscalls.h>
 #include <linux/resume_user_mode.h>
+#include <linux/mm_types.h>
 #include <asm/host.h>
 #include <asm/syscall.h>
 #include <asm/wasm.h>
+
+/*
+ * Which process's code the CPU is running, for the host: wasm code cannot
+ * be interrupted, so wasmlinux-cc makes every loop in a program poll a word
+ * in the program's memory (WASM_USER_PREEMPT_ADDR) and enter the kernel
+ * when it is set.  The host sets it when it sees the same stretch of user
+ * code (same seq) still running with an interrupt pending, and the kernel
+ * then does on that system call's way out what a timer interrupt would
+ * have done: reschedule, or deliver a signal.
+ */
+struct wasm_user_running wasm_user_running __aligned(8);
+
+void wasm_user_enter(void)
+{
+	struct mm_struct *mm = current->mm;
+
+	__atomic_fetch_add(&wasm_user_running.seq, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&wasm_user_running.mm, mm ? mm->context.host_id : 0,
+			 __ATOMIC_RELEASE);
+}
+
+void wasm_user_leave(void)
+{
+	__atomic_store_n(&wasm_user_running.mm, 0, __ATOMIC_RELEASE);
+}
 
 long __wasm_sys_ni_syscall(const struct pt_regs *regs)
 {
@@ -59,6 +85,7 @@ unsigned long wasm_enter_user(struct pt_regs *regs)
 {
 	wasm_exit_to_user(regs, _TIF_WORK_MASK &
 			  ~(_TIF_SIGPENDING | _TIF_NOTIFY_SIGNAL));
+	wasm_user_enter();
 	return regs->sp;
 }
 
@@ -77,6 +104,9 @@ long wasm_syscall(long nr, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 	struct pt_regs *regs = current_pt_regs();
 	unsigned long new_sp;
 
+	wasm_user_leave();
+	/* Interrupts raised while user code ran: ticks count as user time. */
+	wasm_handle_user_irqs();
 	regs->syscall_nr = nr;
 	regs->args[0] = a0;
 	regs->args[1] = a1;
@@ -96,6 +126,7 @@ long wasm_syscall(long nr, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 		regs->ret = wasm_call_syscall(regs);
 	}
 	regs->syscall_nr = -1;
+	wasm_user_enter();
 	if (new_sp)
 		wasm_host_exec_restart(new_sp);
 	return regs->ret;

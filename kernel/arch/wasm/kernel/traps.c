@@ -45,6 +45,7 @@ unsigned long wasm_user_fault(int sig)
 {
 	struct pt_regs *regs = current_pt_regs();
 
+	wasm_user_leave();
 	if (sig != SIGSEGV && sig != SIGILL && sig != SIGBUS && sig != SIGFPE)
 		sig = SIGSEGV;
 	force_fatal_sig(sig);

@@ -56,6 +56,22 @@ void __wasm_sigentry(void *handler, int sig, siginfo_t *info, void *uc, int sigi
 	__syscall(SYS_rt_sigreturn, uc);
 }
 
+/*
+ * Nothing can interrupt running wasm code, so wasmlinux-cc puts a check of
+ * this word at the top of every loop (tools/wasm/preempt.ts). The host sets
+ * it when the same stretch of user code has run for a while with an
+ * interrupt pending; any system call then lets the kernel reschedule and
+ * deliver signals on its way out, as after a timer interrupt on a CPU.
+ * Keep the address in step with arch/wasm's WASM_USER_PREEMPT_ADDR.
+ */
+#define WASM_USER_PREEMPT_ADDR 512
+
+void __wasm_preempt(void)
+{
+	__atomic_store_n((volatile int *)WASM_USER_PREEMPT_ADDR, 0, __ATOMIC_RELAXED);
+	__syscall(SYS_getpid);
+}
+
 /* A clone()d child: run the function __clone left on its stack, then exit. */
 hidden void __wasm_clone_start_c(void **sp)
 {

@@ -15,6 +15,7 @@
 extern unsigned long wasm_irq_enabled;
 extern unsigned int wasm_irq_pending;
 void wasm_handle_pending_irqs(void);
+void wasm_handle_user_irqs(void);
 
 static inline unsigned long arch_local_save_flags(void)
 {

@@ -32,6 +32,27 @@ __clear_user(void __user *to, unsigned long n)
 }
 #define __clear_user __clear_user
 
+/*
+ * Kernel memory is plain memory, unlike user memory: asm-generic's
+ * fallbacks would go through __get_user() and so read the calling
+ * process's memory at that address (d_path() then made every path "/").
+ * copy_from_kernel_nofault_allowed() (mm/maccess.c) keeps the address
+ * inside the memory, where no access can fault.
+ */
+#define __get_kernel_nofault(dst, src, type, err_label)			\
+do {									\
+	*((type *)(dst)) = *((const type *)(src));			\
+	if (0)								\
+		goto err_label;						\
+} while (0)
+
+#define __put_kernel_nofault(dst, src, type, err_label)			\
+do {									\
+	*((type *)(dst)) = *((const type *)(src));			\
+	if (0)								\
+		goto err_label;						\
+} while (0)
+
 #include <asm-generic/uaccess.h>
 
 #endif /* _ASM_WASM_UACCESS_H */

@@ -12,9 +12,24 @@
 #define WASM_IRQ_CONSOLE	1
 #define WASM_IRQ_STDIN		2
 
+/*
+ * The word in every program's memory that its loops poll (wasmlinux-cc
+ * instruments them); the host sets it to ask for a system call.
+ */
+#define WASM_USER_PREEMPT_ADDR	512
+
 #ifndef __ASSEMBLY__
 
 #include <linux/types.h>
+
+/* What the host's preemption watchdog reads (syscall.c). */
+struct wasm_user_running {
+	u32 mm;		/* host_id of the mm running user code, or 0 */
+	u32 seq;	/* bumped on every return to user code */
+};
+extern struct wasm_user_running wasm_user_running;
+void wasm_user_enter(void);
+void wasm_user_leave(void);
 
 struct pt_regs;
 struct task_struct;

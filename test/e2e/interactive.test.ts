@@ -1,0 +1,251 @@
+// The interactive system through a pseudo-terminal: boot to a prompt, type,
+// edit, interrupt, suspend, edit a file in vi, resize, leave.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { CLI, haveBuild, initramfsWithPrograms } from '../helpers/guest.js';
+import { PtySession } from '../helpers/pty.js';
+
+/** The default prompt: PS1='\u@\h:\w\$ ' from /etc/profile. */
+const PROMPT = /root@wasmlinux:[^\n]*# $/;
+
+let dir = '';
+let initrd = '';
+let session: PtySession | null = null;
+
+/** Boot the system with the busy program added, and wait for the first prompt. */
+async function boot(opts?: { cols?: number; rows?: number }): Promise<PtySession> {
+  const s = PtySession.wasmlinux(['--initrd', initrd], opts);
+  session = s;
+  await s.waitFor(PROMPT, 20_000);
+  return s;
+}
+
+/** Run a command line and return what it printed before the next prompt. */
+async function run(s: PtySession, line: string): Promise<string> {
+  s.line(line);
+  const m = await s.waitFor(new RegExp(`([\\s\\S]*?)${PROMPT.source}`));
+  const out = (m[1] ?? '').replace(/\r/g, '');
+  // Drop the echoed command line itself.
+  const nl = out.indexOf('\n');
+  return nl < 0 ? '' : out.slice(nl + 1);
+}
+
+describe('interactive system (pty)', { timeout: 300_000 }, () => {
+  before(async () => {
+    assert.ok(haveBuild(), 'build artifacts missing: run npm run build');
+    dir = mkdtempSync(join(tmpdir(), 'wasmlinux-pty-'));
+    initrd = await initramfsWithPrograms(dir, { '/bin/busy': 'busy.c' });
+  });
+  afterEach(() => {
+    session?.kill();
+    session = null;
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('boots to a prompt with a greeting; commands run; exit powers off with status 0', async () => {
+    const s = await boot();
+    const text = s.text();
+    assert.match(
+      text,
+      /Welcome to wasmlinux: Linux 6\.12\.\d+\S* on wasm, 1 CPU, \d+ MiB of memory/,
+    );
+    assert.match(await run(s, 'uname -sr'), /^Linux 6\.12\.\d+/m);
+    assert.equal((await run(s, 'hostname')).trim(), 'wasmlinux');
+    assert.equal((await run(s, 'tty')).trim(), '/dev/ttyW0');
+    s.line('exit');
+    const e = await s.exit();
+    assert.equal(e.exitCode, 0);
+  });
+
+  it('line editing: backspace, cursor keys and history', async () => {
+    const s = await boot();
+    // "echo abX", backspace, "c": the shell sees "echo abc".
+    assert.equal((await run(s, 'echo abX\x7fc')).trim(), 'abc');
+    // Left arrow twice, insert "Z": "echo aZbc".
+    assert.equal((await run(s, 'echo abc\x1b[D\x1b[DZ')).trim(), 'aZbc');
+    await run(s, 'echo first-$((40+2))');
+    // Up arrow recalls the last line.
+    s.write('\x1b[A');
+    assert.equal((await run(s, '')).trim(), 'first-42');
+    // Tab completion of a command name and of a file name.
+    await run(s, 'echo hello > /tmp/completion-target');
+    s.write('ca\t/tmp/completion-ta\t');
+    assert.equal((await run(s, '')).trim(), 'hello');
+    s.line('poweroff');
+    assert.equal((await s.exit()).exitCode, 0);
+  });
+
+  it('Ctrl-C stops sleep 100 and a busy C loop; the shell goes on', async () => {
+    const s = await boot();
+    s.line('sleep 100');
+    await new Promise((r) => setTimeout(r, 300));
+    s.write('\x03');
+    await s.waitFor(PROMPT);
+    assert.equal((await run(s, 'echo $?')).trim(), '130');
+    s.line('busy');
+    await s.waitFor(/busy: looping/);
+    await new Promise((r) => setTimeout(r, 200));
+    s.write('\x03');
+    await s.waitFor(PROMPT);
+    assert.equal((await run(s, 'echo $?')).trim(), '130');
+    s.line('exit');
+    assert.equal((await s.exit()).exitCode, 0);
+  });
+
+  it('Ctrl-Z suspends a job, jobs lists it, fg resumes it, bg runs it in the background', async () => {
+    const s = await boot();
+    s.line('sleep 2');
+    await new Promise((r) => setTimeout(r, 300));
+    s.write('\x1a');
+    await s.waitFor(/\[1\] \d+ sleep 2/);
+    await s.waitFor(PROMPT);
+    assert.match(await run(s, 'jobs'), /\[1\]\s+Stopped\s+sleep 2/);
+    // fg: back in the foreground until it is done, with its status.
+    assert.match(await run(s, 'fg; echo status=$?'), /^status=0$/m);
+    // bg: stopped again, then finished in the background; wait reaps it.
+    s.line('sleep 1');
+    await new Promise((r) => setTimeout(r, 300));
+    s.write('\x1a');
+    await s.waitFor(/\[1\] \d+ sleep 1/);
+    await s.waitFor(PROMPT);
+    await run(s, 'bg');
+    assert.match(await run(s, 'jobs'), /Running/);
+    assert.match(await run(s, 'wait; echo waited'), /waited/);
+    // A busy loop stops too, and comes back to die by Ctrl-C.
+    s.line('busy');
+    await s.waitFor(/busy: looping/);
+    s.write('\x1a');
+    await s.waitFor(/\[1\] \d+ busy/);
+    await s.waitFor(PROMPT);
+    assert.match(await run(s, 'ps -o stat,args | grep "[b]usy"'), /^T/m);
+    s.line('fg');
+    await new Promise((r) => setTimeout(r, 300));
+    s.write('\x03');
+    await s.waitFor(PROMPT);
+    assert.equal((await run(s, 'jobs')).trim(), '');
+    s.line('exit');
+    assert.equal((await s.exit()).exitCode, 0);
+  });
+
+  it('UTF-8 goes through; backspace erases a whole character', async () => {
+    const s = await boot();
+    assert.equal((await run(s, 'echo héllo wörld ✓')).trim(), 'héllo wörld ✓');
+    assert.equal((await run(s, 'echo aé\x7fb')).trim(), 'ab');
+    assert.equal((await run(s, 'printf "✓" | wc -c')).trim(), '3');
+    s.line('exit');
+    assert.equal((await s.exit()).exitCode, 0);
+  });
+
+  it('a background job that reads the terminal is stopped (SIGTTIN); kill %1 ends it', async () => {
+    const s = await boot();
+    // hush gives background jobs /dev/null as stdin, so ask for the tty.
+    await run(s, 'cat </dev/tty &');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.match(await run(s, 'jobs'), /\[1\]\s+Stopped\s+cat/);
+    await run(s, 'kill -KILL %1');
+    await new Promise((r) => setTimeout(r, 200));
+    await run(s, 'true');
+    assert.equal((await run(s, 'jobs')).trim(), '');
+    s.line('exit');
+    assert.equal((await s.exit()).exitCode, 0);
+  });
+
+  it('vi opens, edits and saves a file', async () => {
+    const s = await boot();
+    await run(s, 'printf "one\\ntwo\\n" > /tmp/v.txt');
+    s.line('vi /tmp/v.txt');
+    await s.waitFor(/two/);
+    // Go to the end, open a line below, type, leave insert mode, delete
+    // the first line, save and quit.
+    await s.type(['G', 'o', 'three, typed in vi', '\x1b', 'g', 'g', 'd', 'd', ':wq\r']);
+    await s.waitFor(PROMPT);
+    const out = await run(s, 'cat /tmp/v.txt; wc -l < /tmp/v.txt');
+    assert.equal(out.trim(), 'two\nthree, typed in vi\n2');
+    s.line('exit');
+    assert.equal((await s.exit()).exitCode, 0);
+  });
+
+  it('full-screen programs: less pages a file, top shows the processes, both quit on q', async () => {
+    const s = await boot({ cols: 80, rows: 24 });
+    await run(s, 'seq 1 200 > /tmp/numbers');
+    s.line('less /tmp/numbers');
+    // One screen: the first 23 lines and the prompt line.
+    await s.waitFor(/\b23\b/);
+    assert.doesNotMatch(s.recent(), /\b30\b/);
+    await s.type([' ']); // next page
+    await s.waitFor(/\b40\b/);
+    await s.type(['q']);
+    await s.waitFor(PROMPT);
+    s.line('top');
+    await s.waitFor(/Mem:[\s\S]*PID[\s\S]*top/);
+    await s.type(['q']);
+    await s.waitFor(PROMPT);
+    s.line('exit');
+    assert.equal((await s.exit()).exitCode, 0);
+  });
+
+  it('resizing the terminal changes stty size and signals the foreground job', async () => {
+    const s = await boot({ cols: 100, rows: 30 });
+    assert.equal((await run(s, 'stty size')).trim(), '30 100');
+    s.resize(132, 43);
+    // The shell redraws its prompt for the new size.
+    await s.settle();
+    assert.equal((await run(s, 'stty size')).trim(), '43 132');
+    // A foreground program gets SIGWINCH (the shell's trap runs after it).
+    s.line("trap 'echo got-winch' WINCH; sleep 1");
+    await new Promise((r) => setTimeout(r, 300));
+    s.resize(90, 20);
+    await s.waitFor(/got-winch/, 5_000);
+    await s.waitFor(PROMPT);
+    await s.settle();
+    assert.equal((await run(s, 'stty size')).trim(), '20 90');
+    s.line('exit');
+    assert.equal((await s.exit()).exitCode, 0);
+  });
+
+  it('reboot ends the run with status 0, a killed shell is started again', async () => {
+    const s = await boot();
+    s.line('kill -KILL $$');
+    await s.waitFor(/starting a new one/);
+    await s.waitFor(PROMPT);
+    s.line('reboot');
+    assert.equal((await s.exit()).exitCode, 0);
+  });
+
+  it('Ctrl-] stops the machine at once', async () => {
+    const s = await boot();
+    s.line('busy');
+    await s.waitFor(/busy: looping/);
+    s.write('\x1d');
+    const e = await s.exit();
+    assert.equal(e.exitCode, 130);
+  });
+
+  it('the host terminal is as it was after a kernel panic and after SIGTERM to wasmlinux', async () => {
+    // A host shell in the pty notes `stty -g`, runs wasmlinux, notes it again.
+    const cli = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} --initrd ${JSON.stringify(initrd)}`;
+    const s = new PtySession('/bin/sh', [
+      '-c',
+      `stty -g; ${cli}; echo "status=$?"; stty -g; ${cli} </dev/tty & echo "pid=$!"; wait $!; echo "status=$?"; stty -g`,
+    ]);
+    session = s;
+    await s.waitFor(PROMPT, 20_000);
+    s.line('echo c > /proc/sysrq-trigger');
+    await s.waitFor(/status=1\b/);
+    const pid = Number((await s.waitFor(/pid=(\d+)/))[1]);
+    await s.waitFor(PROMPT, 20_000);
+    process.kill(pid, 'SIGTERM');
+    await s.waitFor(/status=143\b/);
+    await s.exit();
+    const settings = s.text().match(/^[0-9a-f]+(?::[0-9a-f]+){10,}\r?$/gm) ?? [];
+    assert.equal(settings.length, 3, s.text());
+    const [before, afterPanic, afterSignal] = settings.map((x) => x.trim());
+    assert.equal(afterPanic, before);
+    assert.equal(afterSignal, before);
+    assert.match(s.text(), /kernel panic: sysrq triggered crash/);
+  });
+});
