@@ -289,6 +289,17 @@ describe('BusyBox applets', { timeout: 600_000 }, () => {
     assert.equal(ps[0]?.[1], shell, 'ps is a child of the shell');
   });
 
+  it('/proc/PID/cmdline and environ hold what execve() got; ps shows the arguments', async () => {
+    const r = await sh(
+      'X_MARK=here sleep 30 5 & p=$!; echo ==cmdline==; od -An -c /proc/$p/cmdline; echo ==environ==; tr "\\0" "\\n" < /proc/$p/environ; echo ==ps==; ps; kill $p',
+    );
+    // od -c shows each byte: "s l e e p \0 3 0 \0 5 \0".
+    const bytes = section(r, 'cmdline').trim().split(/\s+/).join('');
+    assert.equal(bytes, 'sleep\\030\\05\\0', r.stdout);
+    assert.match(section(r, 'environ'), /^X_MARK=here$/m);
+    assert.match(section(r, 'ps'), /^\s*\d+\s+root\s+\S+\s+sleep 30 5$/m);
+  });
+
   it('top -b -n 1: its own line, memory as /proc/meminfo has it', async () => {
     const r = await sh(
       'echo $$; echo ==meminfo==; cat /proc/meminfo; echo ==top==; exec top -b -n 1',
@@ -304,7 +315,8 @@ describe('BusyBox applets', { timeout: 600_000 }, () => {
     assert.ok(header >= 0, top);
     const mine = rows(top.split('\n').slice(header).join('\n')).find((c) => c[0] === self);
     assert.ok(mine, `no line for top's own pid ${self}:\n${top}`);
-    assert.match(mine.at(-1) ?? '', /^\[?top\]?$/);
+    // COMMAND, after eight columns: the command line /proc/PID/cmdline holds.
+    assert.equal(mine.slice(8).join(' '), 'top -b -n 1');
   });
 
   it('kill and killall: signals reach the processes, exit statuses are 128 + N', async () => {

@@ -20,6 +20,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <asm/host.h>
+#include <asm/mmu_context.h>
 
 #define WASM_MAX_IMAGE	(256UL << 20)
 
@@ -154,6 +155,7 @@ static int load_wasm_binary(struct linux_binprm *bprm)
 	ret = wasm_create_tables(bprm, &sp);
 	if (ret)
 		return ret;
+	wasm_mm_keep_args(current->mm);
 
 	current->mm->start_code = 0;
 	current->mm->end_code = 0;

@@ -10,6 +10,13 @@ typedef struct {
 	 * the end of an old one from different workers, in either order.
 	 */
 	unsigned long host_id;
+	/*
+	 * A copy of the argument and environment strings as execve() laid
+	 * them out at mm->arg_start: another task cannot reach the process's
+	 * memory, so /proc/PID/cmdline and environ read this instead.
+	 */
+	void *args;
+	unsigned long args_len;
 } mm_context_t;
 
 #endif /* _ASM_WASM_MMU_H */

@@ -12,16 +12,19 @@ static inline int init_new_context(struct task_struct *tsk,
 				   struct mm_struct *mm)
 {
 	mm->context.host_id = atomic_long_inc_return(&wasm_mm_host_ids);
+	mm->context.args = NULL;
+	mm->context.args_len = 0;
 	return 0;
 }
 #define init_new_context init_new_context
 
-/* The host keeps each process's program and memory until its mm goes. */
-static inline void destroy_context(struct mm_struct *mm)
-{
-	wasm_host_mm_release(mm->context.host_id);
-}
+void destroy_context(struct mm_struct *mm);
 #define destroy_context destroy_context
+
+void wasm_mm_keep_args(struct mm_struct *mm);
+int arch_access_remote_vm(struct mm_struct *mm, unsigned long addr, void *buf,
+			  int len, unsigned int gup_flags);
+#define arch_access_remote_vm arch_access_remote_vm
 
 #include <asm-generic/nommu_context.h>
 
