@@ -5,7 +5,9 @@
 //   - echo latency: time from writing one key to the pty until the terminal
 //     shows it, at the guest shell's prompt (hush's line editing echoes it),
 //     against the same keys at a native /bin/sh in a pty (the host kernel's
-//     tty echo): the ratio is guest / native.
+//     tty echo): the ratio is guest / native;
+//   - the same echo latency while a shell loop computes in the background
+//     (`while :; do :; done &`): the keystroke waits for preemption.
 //
 //   node --import tsx bench/interactive.ts [--runs N] [--keys N]
 
@@ -94,6 +96,7 @@ async function main(): Promise<void> {
 
   const prompts: number[] = [];
   let guestEcho: number[] = [];
+  let busyEcho: number[] = [];
   for (let i = 0; i < runs; i++) {
     const { promptMs, pty } = await bootToPrompt();
     prompts.push(promptMs);
@@ -101,6 +104,11 @@ async function main(): Promise<void> {
     if (i === 0) {
       await new Promise((r) => setTimeout(r, 300));
       guestEcho = await echoLatencies(pty, keys);
+      pty.write('\x15while :; do :; done &\r');
+      await new Promise((r) => setTimeout(r, 500));
+      busyEcho = await echoLatencies(pty, Math.min(keys, 100));
+      pty.write('\x15kill %1\r');
+      await new Promise((r) => setTimeout(r, 300));
     }
     pty.write('\x15poweroff\r');
     await new Promise<void>((resolve) => pty.onExit(() => resolve()));
@@ -117,6 +125,9 @@ async function main(): Promise<void> {
   );
   console.log(
     `echo latency (${keys} keys): guest median ${ms(median(guestEcho))}, p95 ${ms(percentile(guestEcho, 95))}, max ${ms(Math.max(...guestEcho))}`,
+  );
+  console.log(
+    `echo latency with a busy loop in the background (${busyEcho.length} keys): median ${ms(median(busyEcho))}, p95 ${ms(percentile(busyEcho, 95))}, max ${ms(Math.max(...busyEcho))}`,
   );
   console.log(
     `echo latency native /bin/sh in a pty: median ${ms(median(nativeEcho))}, p95 ${ms(percentile(nativeEcho, 95))}`,

@@ -96,6 +96,24 @@ describe('interactive system (pty)', { timeout: 300_000 }, () => {
     assert.equal((await s.exit()).exitCode, 0);
   });
 
+  it('Ctrl-\\ quits a job (SIGQUIT); Ctrl-D ends cat, then leaves the shell and powers off', async () => {
+    const s = await boot();
+    s.line('sleep 100');
+    await new Promise((r) => setTimeout(r, 300));
+    s.write('\x1c');
+    await s.waitFor(PROMPT);
+    assert.equal((await run(s, 'echo $?')).trim(), '131');
+    // Ctrl-D on an empty line is end-of-file for a program reading the tty.
+    s.line('cat > /tmp/typed');
+    await new Promise((r) => setTimeout(r, 200));
+    s.write('typed line\r\x04');
+    await s.waitFor(PROMPT);
+    assert.equal((await run(s, 'cat /tmp/typed')).trim(), 'typed line');
+    // And for the login shell: it leaves, and the machine powers off.
+    s.write('\x04');
+    assert.equal((await s.exit()).exitCode, 0);
+  });
+
   it('Ctrl-Z suspends a job, jobs lists it, fg resumes it, bg runs it in the background', async () => {
     const s = await boot();
     s.line('sleep 2');
