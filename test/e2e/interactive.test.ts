@@ -158,7 +158,7 @@ describe('interactive system (pty)', { timeout: 300_000 }, () => {
     assert.equal((await s.exit()).exitCode, 0);
   });
 
-  it('a background job that reads the terminal is stopped (SIGTTIN); kill %1 ends it', async () => {
+  it('background jobs that read (SIGTTIN) or, with tostop, write (SIGTTOU) the terminal are stopped', async () => {
     const s = await boot();
     // hush gives background jobs /dev/null as stdin, so ask for the tty.
     await run(s, 'cat </dev/tty &');
@@ -168,6 +168,12 @@ describe('interactive system (pty)', { timeout: 300_000 }, () => {
     await new Promise((r) => setTimeout(r, 200));
     await run(s, 'true');
     assert.equal((await run(s, 'jobs')).trim(), '');
+    // With tostop, one that writes to it is stopped too (SIGTTOU); fg lets it write.
+    await run(s, 'stty tostop; echo from-the-background &');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.match(await run(s, 'jobs'), /\[1\]\s+Stopped\s+echo from-the-background/);
+    assert.match(await run(s, 'fg'), /from-the-background/);
+    await run(s, 'stty -tostop');
     s.line('exit');
     assert.equal((await s.exit()).exitCode, 0);
   });
