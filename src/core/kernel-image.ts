@@ -51,7 +51,18 @@ export async function loadKernelImage(
     const msg = err instanceof Error ? err.message : String(err);
     throw new KernelImageError(`${what} is not a valid WebAssembly module: ${msg}`);
   }
+  return kernelImageFromModule(module, what, bytes.length);
+}
 
+/**
+ * Check a compiled kernel (e.g. from WebAssembly.compileStreaming in a
+ * browser) and read its layout: the same checks as loadKernelImage.
+ */
+export function kernelImageFromModule(
+  module: WebAssembly.Module,
+  what = 'kernel image',
+  sizeBytes = 0,
+): KernelImage {
   const sections = WebAssembly.Module.customSections(module, LAYOUT_SECTION);
   const section = sections[0];
   if (!section) {
@@ -83,6 +94,6 @@ export async function loadKernelImage(
     module,
     symbols,
     minMemoryBytes: (layout.memory?.initial ?? 0) * 65536,
-    sizeBytes: bytes.length,
+    sizeBytes,
   };
 }

@@ -11,8 +11,12 @@ export interface PtyExit {
 
 /** Colours, cursor movement and other escape sequences, for matching text. */
 export function stripAnsi(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>78]/g, '');
+  return text.replace(
+    // CSI sequences, OSC (window title) sequences, charset and keypad modes.
+    // eslint-disable-next-line no-control-regex
+    /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][0-9A-Za-z]|\x1b[=>78]/g,
+    '',
+  );
 }
 
 export class PtySession {

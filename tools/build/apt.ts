@@ -28,6 +28,11 @@ export const REQUIRED_COMMANDS: Readonly<Record<string, string>> = {
   gcc: 'gcc', // host compiler for the kernel's build-time tools (fixdep, kconfig)
 };
 
+/** What only the tests need: Debian's Chromium for the web page's tests (playwright-core). */
+export const TEST_COMMANDS: Readonly<Record<string, string>> = {
+  chromium: 'chromium',
+};
+
 // Wait for the dpkg lock instead of failing when another apt run (another
 // engineer's, unattended-upgrades) holds it.
 const APT_LOCK_WAIT = ['-o', 'DPkg::Lock::Timeout=300'];
@@ -42,9 +47,10 @@ export function isRoot(): boolean {
 }
 
 /** Debian packages needed for the commands that are missing, sorted and deduplicated. */
-export function missingPackages(): string[] {
+export function missingPackages(forTests = false): string[] {
   const pkgs = new Set<string>();
-  for (const [cmd, pkg] of Object.entries(REQUIRED_COMMANDS)) {
+  const wanted = forTests ? { ...REQUIRED_COMMANDS, ...TEST_COMMANDS } : REQUIRED_COMMANDS;
+  for (const [cmd, pkg] of Object.entries(wanted)) {
     if (!hasCommand(cmd)) pkgs.add(pkg);
   }
   return [...pkgs].sort();
@@ -56,8 +62,8 @@ export async function aptUpdate(): Promise<void> {
 }
 
 /** Returns a short detail string for the progress line. */
-export async function ensureSystemPackages(): Promise<string> {
-  const pkgs = missingPackages();
+export async function ensureSystemPackages(forTests = false): Promise<string> {
+  const pkgs = missingPackages(forTests);
   if (pkgs.length === 0) return 'all present';
   if (!isRoot()) {
     throw new BuildError(
@@ -71,7 +77,7 @@ export async function ensureSystemPackages(): Promise<string> {
     label: 'apt-get install',
     env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
   });
-  const still = missingPackages();
+  const still = missingPackages(forTests);
   if (still.length > 0) {
     throw new BuildError(
       `apt-get install succeeded but these are still missing: ${still.join(' ')}`,

@@ -1,8 +1,8 @@
 // Build orchestrator, run by scripts/bootstrap.mjs once node_modules exists.
 //
-//   main.ts build            system packages → kernel tree → kernel → userland
+//   main.ts build            system packages → kernel tree → kernel → userland → runtime → web page
 //   main.ts test [paths|--node-test-flags]   build, then the node:test suites
-//   main.ts start [-- cli args]              build, then the CLI (dist/node/cli.js)
+//   main.ts start [-- --port N --host H]     build, then serve the web page (dist/node/serve.js)
 //
 // Every step is cached (see cache.ts), so a second run does almost nothing.
 // Environment: WASMLINUX_SKIP_BUILD=1 skips the build in `test` mode (quick
@@ -21,6 +21,7 @@ import { repoRoot } from './paths.js';
 import { BuildError, formatDuration, info, step, warn, withStep } from './progress.js';
 import { buildRuntime } from './runtime.js';
 import { buildUserland } from './userland.js';
+import { buildWeb } from './web.js';
 
 type Mode = 'build' | 'start' | 'test';
 const MODES: readonly Mode[] = ['build', 'start', 'test'];
@@ -29,10 +30,10 @@ function isMode(s: string | undefined): s is Mode {
   return MODES.includes(s as Mode);
 }
 
-async function build(): Promise<void> {
+async function build(forTests: boolean): Promise<void> {
   const start = performance.now();
   const asDetail = (s: string): string => s;
-  await withStep('system packages', ensureSystemPackages, asDetail);
+  await withStep('system packages', () => ensureSystemPackages(forTests), asDetail);
   const tree = await withStep('kernel source tree', ensureKernelTree, asDetail);
   const kernel = await withStep(
     'kernel',
@@ -49,12 +50,17 @@ async function build(): Promise<void> {
     () => buildBusybox(musl),
     (b) => `${b.busybox} (${b.applets.length} applets)`,
   );
-  await withStep(
+  const userland = await withStep(
     'userland',
     () => buildUserland(kernel, musl, busybox),
     (u) => u.initramfs,
   );
   await withStep('runtime', buildRuntime, (r) => r.cli);
+  await withStep(
+    'web page',
+    () => buildWeb({ vmlinux: kernel.vmlinux, initramfs: userland.initramfs }),
+    (w) => w.dir,
+  );
   info(`build finished in ${formatDuration(performance.now() - start)}`);
 }
 
@@ -143,11 +149,12 @@ async function runTests(args: readonly string[]): Promise<number> {
   return code;
 }
 
-async function runCli(args: readonly string[]): Promise<number> {
+/** `npm start`: serve the web page (dist/node/serve.js; --port, --host). */
+async function runServer(args: readonly string[]): Promise<number> {
   const root = repoRoot();
-  const cli = join(root, 'dist', 'node', 'cli.js');
-  const cliArgs = args[0] === '--' ? args.slice(1) : args;
-  return spawnInherit(process.execPath, [cli, ...cliArgs], root);
+  const serve = join(root, 'dist', 'node', 'serve.js');
+  const serveArgs = args[0] === '--' ? args.slice(1) : args;
+  return spawnInherit(process.execPath, [serve, ...serveArgs], root);
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -159,10 +166,10 @@ async function main(argv: readonly string[]): Promise<number> {
   if (mode === 'test' && process.env['WASMLINUX_SKIP_BUILD'] === '1') {
     warn('WASMLINUX_SKIP_BUILD=1: not building; tests use whatever was built before');
   } else {
-    await build();
+    await build(mode === 'test');
   }
   if (mode === 'test') return runTests(rest);
-  if (mode === 'start') return runCli(rest);
+  if (mode === 'start') return runServer(rest);
   return 0;
 }
 

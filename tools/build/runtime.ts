@@ -13,7 +13,11 @@ export async function buildRuntime(): Promise<RuntimeArtifacts> {
   const root = repoRoot();
   const outdir = join(root, 'dist/node');
   await build({
-    entryPoints: [join(root, 'src/node/cli.ts'), join(root, 'src/node/worker.ts')],
+    entryPoints: [
+      join(root, 'src/node/cli.ts'),
+      join(root, 'src/node/worker.ts'),
+      join(root, 'src/node/serve.ts'),
+    ],
     outdir,
     bundle: true,
     platform: 'node',

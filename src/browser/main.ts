@@ -1,0 +1,78 @@
+// The web terminal page: an xterm.js terminal filling the window, attached
+// to a wasmlinux machine through the embedding API (vm.ts).
+
+import { FitAddon } from '@xterm/addon-fit';
+import { Terminal } from '@xterm/xterm';
+import { unsupportedReason, WasmLinux, type BootProgress } from './vm.js';
+
+const status = document.getElementById('status') as HTMLDivElement;
+const host = document.getElementById('terminal') as HTMLDivElement;
+
+function showStatus(text: string, error = false): void {
+  status.textContent = text;
+  status.className = error ? 'error' : '';
+  status.hidden = false;
+}
+
+function showProgress(p: BootProgress): void {
+  if (p.phase === 'download') {
+    const mib = (n: number): string => (n / 1048576).toFixed(1);
+    const of = p.total ? ` of ${mib(p.total)}` : '';
+    status.replaceChildren(`Downloading… ${mib(p.loaded ?? 0)}${of} MiB`);
+    if (p.total) {
+      const bar = document.createElement('progress');
+      bar.max = p.total;
+      bar.value = p.loaded ?? 0;
+      status.append(document.createElement('br'), bar);
+    }
+  } else {
+    showStatus(p.phase === 'compile' ? 'Compiling the kernel…' : 'Booting…');
+  }
+}
+
+async function main(): Promise<void> {
+  const why = unsupportedReason();
+  if (why) {
+    showStatus(`wasmlinux cannot run here: ${why}`, true);
+    return;
+  }
+  const term = new Terminal({ convertEol: false, cursorBlink: true, scrollback: 5000 });
+  const fit = new FitAddon();
+  term.loadAddon(fit);
+  term.open(host);
+  fit.fit();
+  window.addEventListener('resize', () => fit.fit());
+
+  const params = new URLSearchParams(location.search);
+  const vm = new WasmLinux({
+    onProgress: showProgress,
+    memoryMiB: Number(params.get('mem') ?? '') || 128,
+  });
+  // For the console and for tests: the machine and the terminal.
+  Object.assign(window, { wasmlinux: vm, wasmlinuxTerminal: term });
+  await vm.boot();
+  let first = true;
+  vm.onOutput(() => {
+    if (first) status.hidden = true;
+    first = false;
+  });
+  vm.attach(term);
+  term.focus();
+  // The shell's prompt sets the title (user@host: dir) for xterm-like terminals.
+  term.onTitleChange((title) => (document.title = title || 'wasmlinux'));
+  const exit = await vm.exited;
+  const how =
+    exit.kind === 'panic'
+      ? `kernel panic: ${exit.message}`
+      : exit.kind === 'crash'
+        ? `the machine crashed: ${exit.message}`
+        : 'the machine has stopped';
+  term.write(`\r\n[${how}; reload the page to start again]\r\n`);
+}
+
+main().catch((err: unknown) => {
+  showStatus(
+    `wasmlinux failed to start: ${err instanceof Error ? err.message : String(err)}`,
+    true,
+  );
+});

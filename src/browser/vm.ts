@@ -1,0 +1,206 @@
+// The embedding API: a wasmlinux machine in a web page.
+//
+//   const vm = new WasmLinux({ onProgress: (p) => console.log(p) });
+//   await vm.boot();
+//   vm.attach(terminal);          // an xterm.js Terminal, or anything alike
+//   await vm.exited;              // power-off, panic or crash
+//
+// The same platform-neutral core as `npx wasmlinux` (src/core) runs the
+// machine; this file only fetches the images, starts Web Workers and moves
+// bytes between the console and the page.
+
+import { kernelImageFromModule } from '../core/kernel-image.js';
+import { Machine, type MachineExit } from '../core/machine.js';
+import { OutputRing } from '../core/output-ring.js';
+import { browserPlatform } from './platform.js';
+
+export type BootPhase = 'download' | 'compile' | 'boot';
+
+export interface BootProgress {
+  readonly phase: BootPhase;
+  /** Bytes so far and in all (0 when unknown), while downloading. */
+  readonly loaded?: number;
+  readonly total?: number;
+}
+
+export interface WasmLinuxOptions {
+  /** Where the kernel and the initramfs are (default: beside this script). */
+  readonly kernelUrl?: string | URL;
+  readonly initrdUrl?: string | URL;
+  /** The worker script (default: worker.js beside this script). */
+  readonly workerUrl?: URL;
+  /** Kernel memory in MiB (default 128). */
+  readonly memoryMiB?: number;
+  /** More kernel command line. */
+  readonly cmdline?: string;
+  readonly onProgress?: (p: BootProgress) => void;
+}
+
+/** What attach() needs of a terminal; an xterm.js Terminal has all of it. */
+export interface TerminalLike {
+  write(data: Uint8Array): void;
+  onData(callback: (data: string) => void): { dispose(): void };
+  onResize?(callback: (size: { rows: number; cols: number }) => void): { dispose(): void };
+  readonly rows?: number;
+  readonly cols?: number;
+}
+
+/** Why this browser cannot run the machine, or null if it can. */
+export function unsupportedReason(): string | null {
+  if (typeof WebAssembly !== 'object') return 'this browser has no WebAssembly';
+  if (typeof SharedArrayBuffer !== 'function' || !globalThis.crossOriginIsolated) {
+    return (
+      'the page is not cross-origin isolated, so SharedArrayBuffer (wasm threads) is off. ' +
+      'The server must send "Cross-Origin-Opener-Policy: same-origin" and ' +
+      '"Cross-Origin-Embedder-Policy: require-corp" with the page.'
+    );
+  }
+  try {
+    new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+  } catch {
+    return 'this browser cannot make a shared WebAssembly memory (wasm threads)';
+  }
+  return null;
+}
+
+/** Read a response's body to the end, reporting bytes as they arrive. */
+async function readAll(
+  res: Response,
+  onLoaded: (n: number, total: number) => void,
+): Promise<Uint8Array<ArrayBuffer>> {
+  if (!res.body) throw new Error(`no body in the response for ${res.url}`);
+  // A compressed body's length says nothing about the bytes we will count.
+  const total = res.headers.get('content-encoding')
+    ? 0
+    : Number(res.headers.get('content-length')) || 0;
+  const reader = res.body.getReader();
+  const parts: Uint8Array[] = [];
+  let loaded = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    parts.push(value);
+    loaded += value.length;
+    onLoaded(loaded, total);
+  }
+  const out = new Uint8Array(loaded);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+async function fetchOk(url: string | URL): Promise<Response> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`cannot load ${String(url)}: HTTP ${res.status}`);
+  return res;
+}
+
+export class WasmLinux {
+  private machine: Machine | null = null;
+  private readonly ring = new OutputRing(1 << 20);
+  private readonly listeners = new Set<(bytes: Uint8Array) => void>();
+  private resolveExit: (e: MachineExit) => void = () => {};
+  /** Settles when the machine stops: power-off, restart, panic or crash. */
+  readonly exited: Promise<MachineExit> = new Promise((r) => (this.resolveExit = r));
+
+  constructor(private readonly opts: WasmLinuxOptions = {}) {}
+
+  /** Download and compile the kernel, then start it. Resolves once it runs. */
+  async boot(): Promise<void> {
+    const why = unsupportedReason();
+    if (why) throw new Error(why);
+    const progress = this.opts.onProgress ?? (() => {});
+    const base = new URL('.', import.meta.url);
+    const kernelUrl = this.opts.kernelUrl ?? new URL('vmlinux.wasm', base);
+    const initrdUrl = this.opts.initrdUrl ?? new URL('initramfs.cpio', base);
+    let kLoaded = 0;
+    let kTotal = 0;
+    let iLoaded = 0;
+    let iTotal = 0;
+    const report = (): void =>
+      progress({ phase: 'download', loaded: kLoaded + iLoaded, total: kTotal + iTotal });
+    const [kernelRes, initrdRes] = await Promise.all([fetchOk(kernelUrl), fetchOk(initrdUrl)]);
+    // Streaming compilation of the response itself, so that the browser can
+    // also cache the compiled code; a clone of it counts the bytes.
+    const compiled = WebAssembly.compileStreaming(kernelRes.clone());
+    compiled.catch(() => {}); // awaited below, after the download
+    const [kernelBytes, initrd] = await Promise.all([
+      readAll(kernelRes, (n, t) => {
+        kLoaded = n;
+        kTotal = t;
+        report();
+      }),
+      readAll(initrdRes, (n, t) => {
+        iLoaded = n;
+        iTotal = t;
+        report();
+      }),
+    ]);
+    progress({ phase: 'compile' });
+    let module: WebAssembly.Module;
+    try {
+      module = await compiled;
+    } catch (err) {
+      throw new Error(`${String(kernelUrl)} is not a usable kernel: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    const kernel = kernelImageFromModule(module, String(kernelUrl), kernelBytes.length);
+    progress({ phase: 'boot' });
+    const workerUrl = this.opts.workerUrl ?? new URL('worker.js', import.meta.url);
+    const machine = new Machine(browserPlatform(workerUrl, this.ring.buffer), {
+      kernel,
+      // xterm.js is an xterm: colours, title, keys.
+      cmdline: ['loglevel=0', 'TERM=xterm-256color', this.opts.cmdline ?? '']
+        .filter(Boolean)
+        .join(' '),
+      initrd,
+      memoryBytes: (this.opts.memoryMiB ?? 128) << 20,
+    });
+    this.machine = machine;
+    this.ring.drain((bytes) => {
+      for (const l of this.listeners) l(bytes);
+    });
+    void machine.run().then((e) => {
+      this.ring.close();
+      this.resolveExit(e);
+    });
+  }
+
+  /** Console output, as it comes. Returns a function that stops it. */
+  onOutput(listener: (bytes: Uint8Array) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Type into the console. */
+  input(data: string | Uint8Array): void {
+    this.machine?.input(typeof data === 'string' ? new TextEncoder().encode(data) : data);
+  }
+
+  /** The console's window size (the guest gets SIGWINCH). */
+  resize(rows: number, cols: number): void {
+    this.machine?.resize(rows, cols);
+  }
+
+  /** Connect a terminal: its keys to the console, the console to it, its size to the guest. */
+  attach(term: TerminalLike): () => void {
+    const stopOutput = this.onOutput((b) => term.write(b));
+    const keys = term.onData((d) => this.input(d));
+    const sizes = term.onResize?.((s) => this.resize(s.rows, s.cols));
+    if (term.rows && term.cols) this.resize(term.rows, term.cols);
+    return () => {
+      stopOutput();
+      keys.dispose();
+      sizes?.dispose();
+    };
+  }
+
+  /** Stop the machine at once (like pulling the plug). */
+  shutdown(): void {
+    this.machine?.stop({ kind: 'power-off' });
+  }
+}

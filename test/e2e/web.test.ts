@@ -1,0 +1,115 @@
+// The web page in Debian's headless Chromium (playwright-core): it boots to
+// a prompt, runs commands, follows the window's size, and explains itself
+// when the server does not make it cross-origin isolated.
+
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { serve } from '../../src/node/serve.js';
+import { ROOT } from '../helpers/guest.js';
+
+const WEB = join(ROOT, 'dist/web');
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = join(ROOT, 'build/test-artifacts');
+const PROMPT = /root@wasmlinux:[^\n]*# $/;
+
+let browser: Browser;
+let isolated: { url: string; close: () => void };
+let plain: { url: string; close: () => void };
+
+/** What the terminal shows, row by row. */
+function screen(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const rows = document.querySelector('.xterm-rows');
+    return rows ? (rows as HTMLElement).innerText.replace(/\u00a0/g, ' ') : '';
+  });
+}
+
+async function waitForScreen(page: Page, re: RegExp, timeoutMs = 20_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await screen(page);
+    if (re.test(text.trimEnd() + ' ')) return text;
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${re}; the page showed:\n${text}`);
+    await page.waitForTimeout(50);
+  }
+}
+
+/** Type a command and return the lines it printed before the next prompt. */
+async function run(page: Page, command: string): Promise<string> {
+  const marker = `__done_${Math.random().toString(36).slice(2)}__`;
+  await page.keyboard.type(`${command}; echo ${marker}\n`);
+  const text = await waitForScreen(page, new RegExp(`\\n${marker}\\n`));
+  const lines = text.split('\n');
+  const end = lines.lastIndexOf(marker);
+  let start = end - 1;
+  while (start >= 0 && !(lines[start] ?? '').includes(`echo ${marker}`)) start--;
+  return lines.slice(start + 1, end).join('\n');
+}
+
+describe('web page (Chromium)', { timeout: 180_000 }, () => {
+  before(async () => {
+    assert.ok(existsSync(join(WEB, 'index.html')), 'dist/web missing: run npm run build');
+    assert.ok(
+      existsSync(CHROMIUM),
+      'chromium missing: npm test installs it (apt-get install chromium)',
+    );
+    isolated = await serve({ dir: WEB, port: 0, host: '127.0.0.1', isolation: true });
+    plain = await serve({ dir: WEB, port: 0, host: '127.0.0.1', isolation: false });
+    // --no-sandbox: the tests run as root here.
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  });
+  after(async () => {
+    await browser?.close();
+    isolated?.close();
+    plain?.close();
+  });
+
+  it('boots to a prompt; uname and a pipeline run; the window size reaches stty', async () => {
+    const page = await browser.newPage({ viewport: { width: 1000, height: 600 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(isolated.url);
+    await waitForScreen(page, PROMPT);
+    assert.match(await run(page, 'uname -a'), /^Linux wasmlinux 6\.12\.\d+\S* .* wasm Linux$/m);
+    // The prompt sets the window title: user@host and the directory.
+    assert.equal(await page.title(), 'root@wasmlinux: ~');
+    const expected = createHash('md5')
+      .update(Array.from({ length: 1000 }, (_, i) => `${i + 1}\n`).join(''))
+      .digest('hex');
+    assert.equal((await run(page, 'seq 1 1000 | md5sum')).trim(), `${expected}  -`);
+    const size = async (): Promise<string> =>
+      page.evaluate(() => {
+        const t = (window as unknown as { wasmlinuxTerminal: { rows: number; cols: number } })
+          .wasmlinuxTerminal;
+        return `${t.rows} ${t.cols}`;
+      });
+    const before = await size();
+    assert.equal((await run(page, 'stty size')).trim(), before);
+    await page.setViewportSize({ width: 700, height: 400 });
+    await page.waitForTimeout(300);
+    const after = await size();
+    assert.notEqual(after, before);
+    assert.equal((await run(page, 'stty size')).trim(), after);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'web-prompt.png') });
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  it('without cross-origin isolation the page says why and how to fix it', async () => {
+    const page = await browser.newPage();
+    await page.goto(plain.url);
+    const status = page.locator('#status');
+    await status.waitFor();
+    const text = (await status.textContent()) ?? '';
+    assert.match(text, /cannot run here/);
+    assert.match(text, /Cross-Origin-Opener-Policy: same-origin/);
+    assert.match(text, /Cross-Origin-Embedder-Policy: require-corp/);
+    await page.close();
+  });
+});
