@@ -30,6 +30,44 @@ function showProgress(p: BootProgress): void {
   }
 }
 
+/**
+ * Files in and out: files dropped on the terminal are copied into /root;
+ * `download FILE` in the guest saves FILE in the browser.
+ */
+function handleFiles(vm: WasmLinux, term: Terminal): void {
+  vm.onDownload((name, data) => {
+    const url = URL.createObjectURL(new Blob([data as Uint8Array<ArrayBuffer>]));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = name;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  });
+  host.addEventListener('dragover', (e) => e.preventDefault());
+  host.addEventListener('drop', (e) => {
+    e.preventDefault();
+    const files = [...(e.dataTransfer?.files ?? [])];
+    void (async () => {
+      for (const file of files) {
+        const name = file.name.replace(/[/\n\0]/g, '_') || 'dropped-file';
+        try {
+          const data = new Uint8Array(await file.arrayBuffer());
+          await vm.writeFile(`/root/${name}`, data, {
+            onProgress: (sent, total) =>
+              showStatus(
+                `Copying ${name} to /root: ${Math.floor((sent * 100) / Math.max(total, 1))}%`,
+              ),
+          });
+          status.hidden = true;
+          term.focus();
+        } catch (err) {
+          showStatus(`Could not copy ${name}: ${(err as Error).message}`, true);
+        }
+      }
+    })();
+  });
+}
+
 async function main(): Promise<void> {
   const why = unsupportedReason();
   if (why) {
@@ -58,6 +96,7 @@ async function main(): Promise<void> {
   });
   vm.attach(term);
   term.focus();
+  handleFiles(vm, term);
   // The shell's prompt sets the title (user@host: dir) for xterm-like terminals.
   term.onTitleChange((title) => (document.title = title || 'wasmlinux'));
   const exit = await vm.exited;

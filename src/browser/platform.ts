@@ -5,7 +5,11 @@ import type { Platform, WorkerHandle } from '../core/machine.js';
 import type { WorkerInit, WorkerMessage } from '../core/messages.js';
 import type { BrowserWorkerStart } from './worker.js';
 
-export function browserPlatform(workerUrl: URL, output: SharedArrayBuffer): Platform {
+export function browserPlatform(
+  workerUrl: URL,
+  output: SharedArrayBuffer,
+  agent: SharedArrayBuffer,
+): Platform {
   return {
     startWorker(
       init: WorkerInit,
@@ -15,7 +19,7 @@ export function browserPlatform(workerUrl: URL, output: SharedArrayBuffer): Plat
       const worker = new Worker(workerUrl, { type: 'module', name: init.role });
       worker.onmessage = (e: MessageEvent) => onMessage(e.data as WorkerMessage);
       worker.onerror = (e: ErrorEvent) => onError(new Error(e.message || 'worker error'));
-      const start: BrowserWorkerStart = { init, output };
+      const start: BrowserWorkerStart = { init, output, agent };
       worker.postMessage(start);
       return {
         assign: (a) => worker.postMessage(a),

@@ -9,6 +9,14 @@
 // machine; this file only fetches the images, starts Web Workers and moves
 // bytes between the console and the page.
 
+import {
+  AgentReplyDecoder,
+  getRequest,
+  putRequest,
+  runRequest,
+  shellStatus,
+  type AgentReply,
+} from '../core/agent-protocol.js';
 import { kernelImageFromModule } from '../core/kernel-image.js';
 import { Machine, type MachineExit } from '../core/machine.js';
 import { OutputRing } from '../core/output-ring.js';
@@ -98,9 +106,25 @@ async function fetchOk(url: string | URL): Promise<Response> {
   return res;
 }
 
+/** What run() gives back: the shell's exit status and what it printed. */
+export interface RunResult {
+  /** As a shell's $?: the exit code, or 128 + the signal that killed it. */
+  readonly status: number;
+  /** stdout and stderr together, as bytes and as UTF-8 text. */
+  readonly bytes: Uint8Array;
+  readonly output: string;
+}
+
 export class WasmLinux {
   private machine: Machine | null = null;
   private readonly ring = new OutputRing(1 << 20);
+  private readonly agentRing = new OutputRing(1 << 20);
+  private nextId = 1;
+  private sendChain: Promise<void> = Promise.resolve();
+  private readonly waiting = new Map<number, (r: AgentReply) => void>();
+  private readonly downloads = new Set<(name: string, data: Uint8Array) => void>();
+  private agentReady: () => void = () => {};
+  private readonly agentHello = new Promise<void>((r) => (this.agentReady = r));
   private readonly listeners = new Set<(bytes: Uint8Array) => void>();
   private resolveExit: (e: MachineExit) => void = () => {};
   /** Settles when the machine stops: power-off, restart, panic or crash. */
@@ -151,21 +175,31 @@ export class WasmLinux {
     const kernel = kernelImageFromModule(module, String(kernelUrl), kernelBytes.length);
     progress({ phase: 'boot' });
     const workerUrl = this.opts.workerUrl ?? new URL('worker.js', import.meta.url);
-    const machine = new Machine(browserPlatform(workerUrl, this.ring.buffer), {
-      kernel,
-      // xterm.js is an xterm: colours, title, keys.
-      cmdline: ['loglevel=0', 'TERM=xterm-256color', this.opts.cmdline ?? '']
-        .filter(Boolean)
-        .join(' '),
-      initrd,
-      memoryBytes: (this.opts.memoryMiB ?? 128) << 20,
-    });
+    const machine = new Machine(
+      browserPlatform(workerUrl, this.ring.buffer, this.agentRing.buffer),
+      {
+        kernel,
+        // xterm.js is an xterm: colours, title, keys.
+        // WASMLINUX_AGENT: /sbin/init starts the agent behind run() and files.
+        cmdline: ['loglevel=0', 'TERM=xterm-256color', 'WASMLINUX_AGENT=1', this.opts.cmdline ?? '']
+          .filter(Boolean)
+          .join(' '),
+        initrd,
+        memoryBytes: (this.opts.memoryMiB ?? 128) << 20,
+      },
+    );
     this.machine = machine;
     this.ring.drain((bytes) => {
       for (const l of this.listeners) l(bytes);
     });
+    const decoder = new AgentReplyDecoder((r) => this.onAgentReply(r));
+    this.agentRing.drain((bytes) => decoder.push(bytes));
     void machine.run().then((e) => {
       this.ring.close();
+      this.agentRing.close();
+      for (const w of this.waiting.values())
+        w({ kind: 'err', id: 0, message: 'the machine stopped' });
+      this.waiting.clear();
       this.resolveExit(e);
     });
   }
@@ -197,6 +231,93 @@ export class WasmLinux {
       keys.dispose();
       sizes?.dispose();
     };
+  }
+
+  private onAgentReply(r: AgentReply): void {
+    if (r.kind === 'hello') {
+      this.agentReady();
+    } else if (r.kind === 'file' && r.id === 0) {
+      for (const l of this.downloads) l(r.name, r.data);
+    } else {
+      const w = this.waiting.get(r.id);
+      this.waiting.delete(r.id);
+      w?.(r);
+    }
+  }
+
+  /** Send a request (and a body) to the agent; resolves with its reply. */
+  private async request(
+    id: number,
+    head: Uint8Array,
+    body?: Uint8Array,
+    onSent?: (n: number) => void,
+  ): Promise<AgentReply> {
+    const machine = this.machine;
+    if (!machine) throw new Error('the machine is not running: call boot() first');
+    const reply = new Promise<AgentReply>((resolve) => this.waiting.set(id, resolve));
+    const send = async (bytes: Uint8Array): Promise<void> => {
+      if (!machine.stdin(bytes)) await new Promise<void>((r) => machine.onStdinDrain(r));
+    };
+    // One request's bytes at a time: the agent reads one stream.
+    const sending = this.sendChain.then(async () => {
+      await this.agentHello;
+      await send(head);
+      const CHUNK = 256 << 10;
+      for (let at = 0; body && at < body.length; at += CHUNK) {
+        await send(body.subarray(at, at + CHUNK));
+        onSent?.(Math.min(body.length, at + CHUNK));
+      }
+    });
+    this.sendChain = sending.catch(() => {});
+    await sending;
+    return reply;
+  }
+
+  /** Resolves when the guest can take run(), writeFile() and readFile(). */
+  ready(): Promise<void> {
+    return this.agentHello;
+  }
+
+  /** Run a command with /bin/sh -c in /root; its output and exit status. */
+  async run(command: string): Promise<RunResult> {
+    const id = this.nextId++;
+    const r = await this.request(id, runRequest(id, command));
+    if (r.kind !== 'done')
+      throw new Error(r.kind === 'err' ? r.message : `unexpected reply ${r.kind}`);
+    return {
+      status: shellStatus(r.status),
+      bytes: r.output,
+      output: new TextDecoder().decode(r.output),
+    };
+  }
+
+  /** Write a file in the guest (relative paths are in /root). */
+  async writeFile(
+    path: string,
+    data: Uint8Array | string,
+    opts: { mode?: number; onProgress?: (sent: number, total: number) => void } = {},
+  ): Promise<void> {
+    const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+    const id = this.nextId++;
+    const head = putRequest(id, path, opts.mode ?? 0o644, bytes.length);
+    const r = await this.request(id, head, bytes, (n) => opts.onProgress?.(n, bytes.length));
+    if (r.kind !== 'ok')
+      throw new Error(r.kind === 'err' ? r.message : `unexpected reply ${r.kind}`);
+  }
+
+  /** Read a file from the guest. */
+  async readFile(path: string): Promise<Uint8Array> {
+    const id = this.nextId++;
+    const r = await this.request(id, getRequest(id, path));
+    if (r.kind !== 'file')
+      throw new Error(r.kind === 'err' ? r.message : `unexpected reply ${r.kind}`);
+    return r.data;
+  }
+
+  /** Files the guest hands over with `download FILE`. Returns a function that stops it. */
+  onDownload(listener: (name: string, data: Uint8Array) => void): () => void {
+    this.downloads.add(listener);
+    return () => this.downloads.delete(listener);
   }
 
   /** Stop the machine at once (like pulling the plug). */

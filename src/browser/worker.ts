@@ -8,7 +8,10 @@ import { runWorker } from '../core/worker-runtime.js';
 /** The first message a browser worker gets (Node passes workerData instead). */
 export interface BrowserWorkerStart {
   readonly init: WorkerInit;
+  /** The console's OutputRing. */
   readonly output: SharedArrayBuffer;
+  /** /dev/host_stdout's OutputRing: the agent's replies (agent-protocol.ts). */
+  readonly agent: SharedArrayBuffer;
 }
 
 interface WorkerScope {
@@ -21,8 +24,9 @@ const scope = self as unknown as WorkerScope;
 
 function start(e: MessageEvent): void {
   scope.removeEventListener('message', start);
-  const { init, output } = e.data as BrowserWorkerStart;
+  const { init, output, agent } = e.data as BrowserWorkerStart;
   const ring = new OutputRing(output);
+  const agentRing = new OutputRing(agent);
   runWorker(init, {
     post: (msg: WorkerMessage) => scope.postMessage(msg),
     onAssignment: (handler) => {
@@ -33,9 +37,9 @@ function start(e: MessageEvent): void {
       scope.addEventListener('message', once);
     },
     writeConsole: (bytes) => ring.write(bytes),
-    // The page has no separate stdout and stderr: both go to the terminal.
-    writeStream: (_stream, bytes) => {
-      ring.write(bytes);
+    // /dev/host_stdout carries the agent's replies; /dev/host_stderr shows.
+    writeStream: (stream, bytes) => {
+      (stream === 1 ? agentRing : ring).write(bytes);
       return true;
     },
     writeError: (text) => console.error(text),

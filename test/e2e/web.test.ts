@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -110,6 +110,90 @@ describe('web page (Chromium)', { timeout: 180_000 }, () => {
     assert.match(text, /cannot run here/);
     assert.match(text, /Cross-Origin-Opener-Policy: same-origin/);
     assert.match(text, /Cross-Origin-Embedder-Policy: require-corp/);
+    await page.close();
+  });
+
+  it('embedding API: run() gives output and status, writeFile() and readFile() move bytes', async () => {
+    const page = await browser.newPage();
+    await page.goto(isolated.url);
+    await waitForScreen(page, PROMPT);
+    const r = await page.evaluate(async () => {
+      const vm = (window as unknown as { wasmlinux: import('../../src/browser/vm.js').WasmLinux })
+        .wasmlinux;
+      const ran = await vm.run('echo to-stdout; echo to-stderr >&2; uname -r; exit 3');
+      const killed = await vm.run('kill -TERM $$');
+      const data = new Uint8Array(100_000).map((_, i) => (i * 7919) % 251);
+      await vm.writeFile('/tmp/api.bin', data);
+      const sum = await vm.run('md5sum /tmp/api.bin');
+      const back = await vm.readFile('/tmp/api.bin');
+      const same = back.length === data.length && back.every((b, i) => b === data[i]);
+      let missing = '';
+      try {
+        await vm.readFile('/no/such/file');
+      } catch (err) {
+        missing = (err as Error).message;
+      }
+      return { ran, killed: killed.status, sum: sum.output, same, missing };
+    });
+    assert.equal(r.ran.status, 3);
+    assert.match(r.ran.output, /^to-stdout\nto-stderr\n6\.12\.\d+\S*\n$/);
+    assert.equal(r.killed, 143);
+    const data = Buffer.from(Array.from({ length: 100_000 }, (_, i) => (i * 7919) % 251));
+    assert.equal(r.sum.trim(), `${createHash('md5').update(data).digest('hex')}  /tmp/api.bin`);
+    assert.ok(r.same, 'readFile gives back what writeFile wrote');
+    assert.match(r.missing, /No such file or directory/);
+    await page.close();
+  });
+
+  it('a file dropped on the terminal arrives in /root intact; download FILE saves a file', async () => {
+    const page = await browser.newPage();
+    await page.goto(isolated.url);
+    await waitForScreen(page, PROMPT);
+    const size = 3 << 20;
+    // The same bytes on both sides: a little linear congruential generator.
+    const bytesOf = (n: number): Buffer => {
+      const out = Buffer.alloc(n);
+      let x = 12345;
+      for (let i = 0; i < n; i++) {
+        x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+        out[i] = x >>> 24;
+      }
+      return out;
+    };
+    await page.evaluate((n) => {
+      const out = new Uint8Array(n);
+      let x = 12345;
+      for (let i = 0; i < n; i++) {
+        x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+        out[i] = x >>> 24;
+      }
+      const dt = new DataTransfer();
+      dt.items.add(new File([out], 'dropped.bin'));
+      const target = document.getElementById('terminal') as HTMLElement;
+      target.dispatchEvent(
+        new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }),
+      );
+    }, size);
+    const expected = `${createHash('md5').update(bytesOf(size)).digest('hex')}  /root/dropped.bin`;
+    const deadline = Date.now() + 30_000;
+    let got = '';
+    while (Date.now() < deadline) {
+      got = await page.evaluate(async () => {
+        const vm = (window as unknown as { wasmlinux: import('../../src/browser/vm.js').WasmLinux })
+          .wasmlinux;
+        return (await vm.run('md5sum /root/dropped.bin 2>&1')).output.trim();
+      });
+      if (got === expected) break;
+      await page.waitForTimeout(200);
+    }
+    assert.equal(got, expected);
+
+    const download = page.waitForEvent('download');
+    await page.keyboard.type('echo saved-by-the-guest > note.txt; download note.txt\n');
+    const d = await download;
+    assert.equal(d.suggestedFilename(), 'note.txt');
+    const path = await d.path();
+    assert.equal(readFileSync(path, 'utf8'), 'saved-by-the-guest\n');
     await page.close();
   });
 });

@@ -114,6 +114,13 @@ export async function buildUserland(
       cflags: ['-O2', '-Wall', '-Werror'],
       ldflags: ['--strip-all'],
     });
+    // The agent behind the web page's embedding API (and `download`).
+    const agent = join(tmp, 'agent');
+    await compileGuestProgram(agent, [join(root, 'userland/agent/agent.c')], {
+      sysroot: musl.sysroot,
+      cflags: ['-O2', '-Wall', '-Werror'],
+      ldflags: ['--strip-all'],
+    });
     const entries = entriesFromSpec([
       { path: '/dev', type: 'dir', mode: 0o755 },
       { path: '/dev/console', type: 'char', mode: 0o600, major: 5, minor: 1 },
@@ -126,6 +133,8 @@ export async function buildUserland(
       })),
       { path: '/init', type: 'file', mode: 0o755, source: init },
       { path: '/sbin/init', type: 'file', mode: 0o755, source: sbinInit },
+      { path: '/sbin/wasmlinux-agent', type: 'file', mode: 0o755, source: agent },
+      { path: '/bin/download', type: 'symlink', mode: 0o777, target: '../sbin/wasmlinux-agent' },
       { path: '/bin/busybox', type: 'file', mode: 0o755, source: busybox.busybox },
       ...busybox.applets.map((name) => ({
         path: `/bin/${name}`,

@@ -108,35 +108,60 @@ static void motd(void)
 	fflush(stdout);
 }
 
-/* The login shell, in a session of its own with the console as its tty. */
-static pid_t start_shell(const sigset_t *none)
+/*
+ * Start path in a session of its own, with no signal blocked and every
+ * signal at its default action (init blocks and takes its own).
+ */
+static pid_t spawn_session(const char *path, char *const argv[],
+			   const posix_spawn_file_actions_t *fa)
 {
-	static char *argv[] = { "-sh", NULL };
-	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
-	sigset_t all;
+	sigset_t none, all;
 	pid_t pid;
 	int err;
 
+	sigemptyset(&none);
 	sigfillset(&all);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
+				 POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	err = posix_spawn(&pid, path, fa, &attr, argv, environ);
+	posix_spawnattr_destroy(&attr);
+	if (err) {
+		say("cannot start %s: %s\n", path, strerror(err));
+		return -1;
+	}
+	return pid;
+}
+
+/* The login shell, with the console as its controlling terminal. */
+static pid_t start_shell(void)
+{
+	static char *argv[] = { "-sh", NULL };
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+
 	posix_spawn_file_actions_init(&fa);
 	/* Opened after setsid(), so it becomes the controlling terminal. */
 	posix_spawn_file_actions_addopen(&fa, 0, CONSOLE_TTY, O_RDWR, 0);
 	posix_spawn_file_actions_adddup2(&fa, 0, 1);
 	posix_spawn_file_actions_adddup2(&fa, 0, 2);
-	posix_spawnattr_init(&attr);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
-				 POSIX_SPAWN_SETSIGDEF);
-	posix_spawnattr_setsigmask(&attr, none);
-	posix_spawnattr_setsigdefault(&attr, &all);
-	err = posix_spawn(&pid, SHELL, &fa, &attr, argv, environ);
+	pid = spawn_session(SHELL, argv, &fa);
 	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	if (err) {
-		say("cannot start %s: %s\n", SHELL, strerror(err));
-		return -1;
-	}
 	return pid;
+}
+
+/*
+ * The web page's agent (userland/agent), when the host asked for it: it
+ * serves requests from the page on /dev/host_stdin and /dev/host_stdout.
+ */
+static void start_agent(void)
+{
+	static char *argv[] = { "wasmlinux-agent", NULL };
+
+	spawn_session("/sbin/wasmlinux-agent", argv, NULL);
 }
 
 /* Reap every child that has ended; returns the shell's status if it did. */
@@ -183,7 +208,7 @@ static void shutdown_machine(int cmd)
 int main(void)
 {
 	time_t deaths[RESPAWN_LIMIT] = { 0 };
-	sigset_t wanted, none;
+	sigset_t wanted;
 	siginfo_t si;
 	int status, next = 0;
 	pid_t shell;
@@ -193,7 +218,6 @@ int main(void)
 		return 1;
 	}
 	/* init takes its signals one at a time, from sigwaitinfo(). */
-	sigemptyset(&none);
 	sigemptyset(&wanted);
 	sigaddset(&wanted, SIGCHLD);
 	sigaddset(&wanted, SIGTERM);
@@ -214,7 +238,9 @@ int main(void)
 		setenv("TERM", "linux", 1);
 	chdir("/root");
 	motd();
-	shell = start_shell(&none);
+	if (getenv("WASMLINUX_AGENT"))
+		start_agent();
+	shell = start_shell();
 	if (shell < 0)
 		shutdown_machine(RB_POWER_OFF);
 
@@ -242,7 +268,7 @@ int main(void)
 			}
 			deaths[next] = time(NULL);
 			next = (next + 1) % RESPAWN_LIMIT;
-			shell = start_shell(&none);
+			shell = start_shell();
 			if (shell < 0)
 				shutdown_machine(RB_POWER_OFF);
 			break;
