@@ -73,8 +73,31 @@ describe('web page (Chromium)', { timeout: 180_000 }, () => {
     const page = await browser.newPage({ viewport: { width: 1000, height: 600 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
+    // Note every text the status line shows while the page starts.
+    await page.addInitScript(() => {
+      const seen: string[] = [];
+      Object.assign(window, { statusTexts: seen });
+      document.addEventListener('DOMContentLoaded', () => {
+        const el = document.getElementById('status');
+        if (!el) return;
+        new MutationObserver(() => seen.push(el.textContent ?? '')).observe(el, {
+          childList: true,
+          characterData: true,
+          subtree: true,
+        });
+      });
+    });
     await page.goto(isolated.url);
     await waitForScreen(page, PROMPT);
+    const statuses = await page.evaluate(
+      () => (window as unknown as { statusTexts: string[] }).statusTexts,
+    );
+    assert.ok(
+      statuses.some((t) => /^Downloading/.test(t)),
+      statuses.join(' | '),
+    );
+    assert.ok(statuses.includes('Compiling the kernel…'), statuses.join(' | '));
+    assert.ok(statuses.includes('Booting…'), statuses.join(' | '));
     assert.match(await run(page, 'uname -a'), /^Linux wasmlinux 6\.12\.\d+\S* .* wasm Linux$/m);
     // The prompt sets the window title: user@host and the directory.
     assert.equal(await page.title(), 'root@wasmlinux: ~');
@@ -82,6 +105,13 @@ describe('web page (Chromium)', { timeout: 180_000 }, () => {
       .update(Array.from({ length: 1000 }, (_, i) => `${i + 1}\n`).join(''))
       .digest('hex');
     assert.equal((await run(page, 'seq 1 1000 | md5sum')).trim(), `${expected}  -`);
+    // Pasting goes through xterm.js's paste (bracketed when the shell asks).
+    await page.evaluate(() =>
+      (
+        window as unknown as { wasmlinuxTerminal: { paste(t: string): void } }
+      ).wasmlinuxTerminal.paste('echo pasted-$((6*7))'),
+    );
+    assert.match(await run(page, ''), /^pasted-42$/m);
     const size = async (): Promise<string> =>
       page.evaluate(() => {
         const t = (window as unknown as { wasmlinuxTerminal: { rows: number; cols: number } })
