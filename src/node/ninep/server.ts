@@ -1,0 +1,782 @@
+// A 9P2000.L file server exporting one host directory (groundwork for
+// "filesystems from the host over 9P"): one T-message in, one R-message out.
+//
+// Confinement is the property that matters most. A fid names a file by a list
+// of validated single path components below the export root (never a host
+// path string taken from the wire), so the host path is always
+// root/component/... with no '/', NUL, '.' or '..' inside a component. Walk
+// never follows symlinks (it lstat()s each step and stops at a symlink, which
+// it reports with its own qid, as Linux v9fs expects), so every directory a
+// fid can reach by walking is a real directory inside the root. The final
+// component of an open is opened with O_NOFOLLOW, and other operations use
+// calls that act on a symlink itself (lstat, lutimes, unlink, rename, link).
+//
+// Remaining gap (documented, not handled): a process on the host that swaps a
+// directory inside the export for a symlink between a walk and a later
+// operation can redirect that operation (a TOCTOU race); closing it needs
+// openat()-style calls that Node does not offer.
+
+import { constants as C, promises as fsp, type BigIntStats } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { realpathSync } from 'node:fs';
+import path from 'node:path';
+import {
+  AT_REMOVEDIR,
+  DirentType,
+  GetattrMask,
+  HEADER_SIZE,
+  LockStatus,
+  LockType,
+  MAX_WALK_NAMES,
+  NinePUnknownTypeError,
+  QidType,
+  SetattrMask,
+  decodeHeader,
+  decodeRequest,
+  direntSize,
+  encodeDirents,
+  encodeReply,
+  type Dirent,
+  type NinePReply,
+  type NinePRequest,
+  type Qid,
+  type RequestOf,
+} from '../../core/ninep/codec.js';
+
+export interface NinePServerOptions {
+  /** Host directory to export. */
+  readonly root: string;
+  readonly readOnly: boolean;
+  /** Largest msize the server agrees to (default 1 MiB). */
+  readonly maxMsize?: number;
+}
+
+/** Linux errno values sent in Rlerror. */
+export const Errno = {
+  EPERM: 1,
+  ENOENT: 2,
+  EIO: 5,
+  ENXIO: 6,
+  EBADF: 9,
+  EAGAIN: 11,
+  EACCES: 13,
+  EBUSY: 16,
+  EEXIST: 17,
+  EXDEV: 18,
+  ENOTDIR: 20,
+  EISDIR: 21,
+  EINVAL: 22,
+  EMFILE: 24,
+  EFBIG: 27,
+  ETXTBSY: 26,
+  ENOSPC: 28,
+  ESPIPE: 29,
+  EROFS: 30,
+  EMLINK: 31,
+  ERANGE: 34,
+  ENAMETOOLONG: 36,
+  ENOSYS: 38,
+  ENOTEMPTY: 39,
+  ELOOP: 40,
+  EPROTO: 71,
+  EOVERFLOW: 75,
+  EOPNOTSUPP: 95,
+  EDQUOT: 122,
+} as const;
+
+/** An operation failure carrying the errno to report. */
+class NinePError extends Error {
+  constructor(readonly errno: number) {
+    super(`errno ${errno}`);
+  }
+}
+
+/** Node error codes (as in err.code) mapped to Linux errno numbers. */
+// Node reports errors by symbolic name (the same on every host OS), so mapping
+// names rather than numbers gives Linux numbers even on a macOS host.
+function errnoOf(err: unknown): number {
+  if (err instanceof NinePError) return err.errno;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return Errno.EIO;
+  if (code in Errno) return Errno[code as keyof typeof Errno];
+  if (code === 'ENOTSUP') return Errno.EOPNOTSUPP; // macOS's name for it
+  if (code === 'EWOULDBLOCK') return Errno.EAGAIN;
+  // Node's own argument checks (ERR_OUT_OF_RANGE, ERR_INVALID_ARG_VALUE...).
+  if (code.startsWith('ERR_')) return Errno.EINVAL;
+  return Errno.EIO;
+}
+
+const DEFAULT_MSIZE = 1024 * 1024;
+/** Smallest msize accepted: room for a header plus a useful payload. */
+const MIN_MSIZE = 512;
+/** Rread/Rreaddir overhead: header + count[4]. */
+const IO_OVERHEAD = HEADER_SIZE + 4;
+const NAME_MAX = 255;
+
+interface OpenDir {
+  /** Entries snapshotted when reading starts at offset 0; cookies index into it. */
+  entries?: Dirent[];
+}
+
+interface Fid {
+  /** Validated components below the export root; [] is the root itself. */
+  parts: string[];
+  file?: FileHandle;
+  dir?: OpenDir;
+}
+
+/** Linux open(2) flag bits, as sent in Tlopen/Tlcreate. */
+const L = {
+  ACCMODE: 3,
+  WRONLY: 1,
+  RDWR: 2,
+  CREAT: 0o100,
+  EXCL: 0o200,
+  TRUNC: 0o1000,
+  APPEND: 0o2000,
+  DIRECTORY: 0o200000,
+} as const;
+
+export class NinePServer {
+  private readonly root: string;
+  private readonly readOnly: boolean;
+  private readonly maxMsize: number;
+  private msize: number;
+  private readonly fids = new Map<number, Fid>();
+
+  constructor(options: NinePServerOptions) {
+    // Resolve once so the root itself may be reached through a symlink; all
+    // later paths are built under this real directory.
+    this.root = realpathSync(options.root);
+    this.readOnly = options.readOnly;
+    this.maxMsize = Math.max(MIN_MSIZE, options.maxMsize ?? DEFAULT_MSIZE);
+    this.msize = this.maxMsize;
+  }
+
+  /**
+   * Handles one whole T-message. Returns the R-message, or null when the frame
+   * is too broken to carry a tag to answer (the caller should then drop the
+   * connection, since stream framing can no longer be trusted). Never throws.
+   * Requests touching the same fid should not overlap in time: fid state is
+   * updated after the host operation completes.
+   */
+  async handle(message: Uint8Array): Promise<Uint8Array | null> {
+    let tag: number;
+    try {
+      tag = decodeHeader(message, this.msize).tag;
+    } catch {
+      return null;
+    }
+    let req: NinePRequest;
+    try {
+      req = decodeRequest(message, this.msize);
+    } catch (err) {
+      const errno = err instanceof NinePUnknownTypeError ? Errno.ENOSYS : Errno.EPROTO;
+      return this.reply(tag, { kind: 'lerror', ecode: errno });
+    }
+    try {
+      return this.reply(tag, await this.dispatch(req));
+    } catch (err) {
+      return this.reply(tag, { kind: 'lerror', ecode: errnoOf(err) });
+    }
+  }
+
+  /** Closes every open file (on disconnect). */
+  async close(): Promise<void> {
+    for (const fid of [...this.fids.keys()]) await this.dropFid(fid);
+  }
+
+  private reply(tag: number, r: NinePReply): Uint8Array {
+    try {
+      return encodeReply(tag, r);
+    } catch {
+      // Only a bug (e.g. a string too long for 9P) gets here; answer rather
+      // than throw, since handle() promises never to.
+      return encodeReply(tag, { kind: 'lerror', ecode: Errno.EIO });
+    }
+  }
+
+  private dispatch(req: NinePRequest): Promise<NinePReply> | NinePReply {
+    switch (req.kind) {
+      case 'version':
+        return this.version(req);
+      case 'auth':
+        // No authentication: Linux mounts without Tauth unless asked to.
+        throw new NinePError(Errno.EOPNOTSUPP);
+      case 'attach':
+        return this.attach(req);
+      case 'flush':
+        // No operation here can be cancelled, so a flush only acknowledges. A
+        // transport running requests concurrently must send this Rflush after
+        // the flushed request's own reply, as 9P requires.
+        return { kind: 'flush' };
+      case 'walk':
+        return this.walk(req);
+      case 'lopen':
+        return this.lopen(req);
+      case 'lcreate':
+        return this.lcreate(req);
+      case 'read':
+        return this.read(req);
+      case 'write':
+        return this.write(req);
+      case 'readdir':
+        return this.readdir(req);
+      case 'getattr':
+        return this.getattr(req);
+      case 'setattr':
+        return this.setattr(req);
+      case 'mkdir':
+        return this.mkdir(req);
+      case 'unlinkat':
+        return this.unlinkat(req);
+      case 'renameat':
+        return this.renameat(req);
+      case 'rename':
+        return this.rename(req);
+      case 'symlink':
+        return this.symlink(req);
+      case 'readlink':
+        return this.readlink(req);
+      case 'link':
+        return this.link(req);
+      case 'statfs':
+        return this.statfs(req);
+      case 'fsync':
+        return this.fsync(req);
+      case 'lock':
+        this.fid(req.fid);
+        // Locks are advisory between guest processes only; always granted.
+        return { kind: 'lock', status: LockStatus.SUCCESS };
+      case 'getlock':
+        this.fid(req.fid);
+        // Nothing conflicts: report the range as unlocked, echoing the query.
+        return {
+          kind: 'getlock',
+          lockType: LockType.UNLCK,
+          start: req.start,
+          length: req.length,
+          procId: req.procId,
+          clientId: req.clientId,
+        };
+      case 'clunk':
+        return this.clunk(req);
+      case 'remove':
+        return this.remove(req);
+      case 'mknod':
+        this.checkWritable();
+        throw new NinePError(Errno.EPERM);
+      case 'xattrwalk':
+      case 'xattrcreate':
+        // No extended attributes: v9fs treats EOPNOTSUPP as "none".
+        throw new NinePError(Errno.EOPNOTSUPP);
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // Helpers
+
+  private fid(n: number): Fid {
+    const f = this.fids.get(n);
+    if (f === undefined) throw new NinePError(Errno.EBADF);
+    return f;
+  }
+
+  private hostPath(parts: readonly string[]): string {
+    return path.join(this.root, ...parts);
+  }
+
+  private checkWritable(): void {
+    if (this.readOnly) throw new NinePError(Errno.EROFS);
+  }
+
+  /** A name that creates or removes an entry: one real component. */
+  private static checkName(name: string): void {
+    if (name === '.' || name === '..' || !isComponent(name)) throw new NinePError(Errno.EINVAL);
+    if (Buffer.byteLength(name) > NAME_MAX) throw new NinePError(Errno.ENAMETOOLONG);
+  }
+
+  /** The fid must name a directory; returns its components. */
+  private async dirParts(n: number): Promise<string[]> {
+    const parts = this.fid(n).parts;
+    const st = await fsp.lstat(this.hostPath(parts));
+    if (!st.isDirectory()) throw new NinePError(Errno.ENOTDIR);
+    return parts;
+  }
+
+  private async childPath(dirFid: number, name: string): Promise<string[]> {
+    NinePServer.checkName(name);
+    return [...(await this.dirParts(dirFid)), name];
+  }
+
+  private async qidOf(parts: readonly string[]): Promise<Qid> {
+    return qidFromStats(await fsp.lstat(this.hostPath(parts), { bigint: true }));
+  }
+
+  private async dropFid(n: number): Promise<void> {
+    const f = this.fids.get(n);
+    this.fids.delete(n);
+    await f?.file?.close().catch(() => undefined);
+  }
+
+  private iounit(): number {
+    return this.msize - IO_OVERHEAD;
+  }
+
+  // -------------------------------------------------------------------------
+  // Session
+
+  private async version(req: RequestOf<'version'>): Promise<NinePReply> {
+    // Tversion starts a new session: every fid of the old one is gone.
+    await this.close();
+    const msize = Math.min(req.msize, this.maxMsize);
+    if (!req.version.startsWith('9P2000.L') || msize < MIN_MSIZE)
+      return { kind: 'version', msize, version: 'unknown' };
+    this.msize = msize;
+    return { kind: 'version', msize, version: '9P2000.L' };
+  }
+
+  private async attach(req: RequestOf<'attach'>): Promise<NinePReply> {
+    if (this.fids.has(req.fid)) throw new NinePError(Errno.EBADF);
+    const qid = await this.qidOf([]);
+    this.fids.set(req.fid, { parts: [] });
+    return { kind: 'attach', qid };
+  }
+
+  private async clunk(req: RequestOf<'clunk'>): Promise<NinePReply> {
+    this.fid(req.fid);
+    await this.dropFid(req.fid);
+    return { kind: 'clunk' };
+  }
+
+  // -------------------------------------------------------------------------
+  // Walk
+
+  private async walk(req: RequestOf<'walk'>): Promise<NinePReply> {
+    const from = this.fid(req.fid);
+    if (req.names.length > MAX_WALK_NAMES) throw new NinePError(Errno.EINVAL);
+    if (req.newfid !== req.fid && this.fids.has(req.newfid)) throw new NinePError(Errno.EBADF);
+    const parts = [...from.parts];
+    const qids: Qid[] = [];
+    for (const name of req.names) {
+      try {
+        qids.push(await this.step(parts, name));
+      } catch (err) {
+        // Per 9P: failing on the first name is an error; later, a short Rwalk.
+        if (qids.length === 0) throw err;
+        return { kind: 'walk', qids };
+      }
+    }
+    if (req.newfid === req.fid) await this.dropFid(req.fid);
+    this.fids.set(req.newfid, { parts });
+    return { kind: 'walk', qids };
+  }
+
+  /** Moves `parts` one component along `name` without following symlinks. */
+  private async step(parts: string[], name: string): Promise<Qid> {
+    if (!isComponent(name)) throw new NinePError(Errno.EINVAL);
+    // Only directories can be walked out of; a symlink reached by walk is a
+    // leaf, which is what keeps walk from escaping the export.
+    const here = await fsp.lstat(this.hostPath(parts));
+    if (!here.isDirectory()) throw new NinePError(Errno.ENOTDIR);
+    if (name === '..')
+      parts.pop(); // at the root, pop() leaves [] (root's parent is root)
+    else if (name !== '.') {
+      if (Buffer.byteLength(name) > NAME_MAX) throw new NinePError(Errno.ENAMETOOLONG);
+      parts.push(name);
+    }
+    return this.qidOf(parts);
+  }
+
+  // -------------------------------------------------------------------------
+  // Open, create, I/O
+
+  private async lopen(req: RequestOf<'lopen'>): Promise<NinePReply> {
+    const f = this.fid(req.fid);
+    if (f.file !== undefined || f.dir !== undefined) throw new NinePError(Errno.EBADF);
+    const flags = req.flags & ~(L.CREAT | L.EXCL);
+    if (writesData(flags)) this.checkWritable();
+    const p = this.hostPath(f.parts);
+    const st = await fsp.lstat(p, { bigint: true });
+    if (st.isSymbolicLink()) throw new NinePError(Errno.ELOOP);
+    if (st.isDirectory()) {
+      if ((flags & L.ACCMODE) !== 0) throw new NinePError(Errno.EISDIR);
+      f.dir = {};
+    } else {
+      if ((flags & L.DIRECTORY) !== 0) throw new NinePError(Errno.ENOTDIR);
+      // A device node or FIFO in the export would act on the host itself (and
+      // opening a FIFO blocks a libuv worker thread until a writer appears).
+      if (!st.isFile()) throw new NinePError(Errno.EOPNOTSUPP);
+      // O_NOFOLLOW: if the file became a symlink since the lstat, fail (ELOOP).
+      f.file = await fsp.open(p, hostOpenFlags(flags) | C.O_NOFOLLOW);
+    }
+    return { kind: 'lopen', qid: qidFromStats(st), iounit: this.iounit() };
+  }
+
+  private async lcreate(req: RequestOf<'lcreate'>): Promise<NinePReply> {
+    this.checkWritable();
+    const f = this.fid(req.fid);
+    if (f.file !== undefined || f.dir !== undefined) throw new NinePError(Errno.EBADF);
+    const parts = await this.childPath(req.fid, req.name);
+    const flags = hostOpenFlags(req.flags) | C.O_CREAT | C.O_NOFOLLOW;
+    const file = await fsp.open(this.hostPath(parts), flags, req.mode & 0o7777);
+    // The fid now stands for the new, open file (as the protocol says).
+    f.parts = parts;
+    f.file = file;
+    return { kind: 'lcreate', qid: await this.qidOf(parts), iounit: this.iounit() };
+  }
+
+  private openFile(n: number): FileHandle {
+    const f = this.fid(n);
+    if (f.dir !== undefined) throw new NinePError(Errno.EISDIR);
+    if (f.file === undefined) throw new NinePError(Errno.EBADF);
+    return f.file;
+  }
+
+  private async read(req: RequestOf<'read'>): Promise<NinePReply> {
+    const file = this.openFile(req.fid);
+    const count = Math.min(req.count, this.iounit());
+    const buf = new Uint8Array(count);
+    const { bytesRead } = await file.read(buf, 0, count, safePosition(req.offset));
+    return { kind: 'read', data: buf.subarray(0, bytesRead) };
+  }
+
+  private async write(req: RequestOf<'write'>): Promise<NinePReply> {
+    this.checkWritable();
+    const file = this.openFile(req.fid);
+    const { bytesWritten } = await file.write(
+      req.data,
+      0,
+      req.data.length,
+      safePosition(req.offset),
+    );
+    return { kind: 'write', count: bytesWritten };
+  }
+
+  private async readdir(req: RequestOf<'readdir'>): Promise<NinePReply> {
+    const f = this.fid(req.fid);
+    if (f.dir === undefined)
+      throw new NinePError(f.file === undefined ? Errno.EBADF : Errno.ENOTDIR);
+    // Offset 0 (re)starts the listing; other offsets are cookies into the snapshot.
+    if (req.offset === 0n || f.dir.entries === undefined)
+      f.dir.entries = await this.listDir(f.parts);
+    const entries = f.dir.entries;
+    const limit = Math.min(req.count, this.iounit());
+    const out: Dirent[] = [];
+    let used = 0;
+    const start = req.offset >= BigInt(entries.length) ? entries.length : Number(req.offset);
+    for (const e of entries.slice(start)) {
+      used += direntSize(e.name);
+      if (used > limit) break;
+      out.push(e);
+    }
+    return { kind: 'readdir', data: encodeDirents(out) };
+  }
+
+  /** ".", "..", then the entries, each with the cookie of the entry after it. */
+  private async listDir(parts: readonly string[]): Promise<Dirent[]> {
+    const dir = this.hostPath(parts);
+    const names = ['.', '..', ...(await fsp.readdir(dir)).sort()];
+    const out: Dirent[] = [];
+    for (const name of names) {
+      // ".." of the root is the root: never reveal the host's parent.
+      const target = name === '..' ? parts.slice(0, -1) : name === '.' ? parts : [...parts, name];
+      let st: BigIntStats;
+      try {
+        st = await fsp.lstat(this.hostPath(target), { bigint: true });
+      } catch {
+        continue; // removed since readdir
+      }
+      out.push({
+        qid: qidFromStats(st),
+        offset: BigInt(out.length + 1),
+        type: direntType(st),
+        name,
+      });
+    }
+    return out;
+  }
+
+  // -------------------------------------------------------------------------
+  // Attributes
+
+  private async getattr(req: RequestOf<'getattr'>): Promise<NinePReply> {
+    const st = await fsp.lstat(this.hostPath(this.fid(req.fid).parts), { bigint: true });
+    return {
+      kind: 'getattr',
+      valid: BigInt(GetattrMask.BASIC),
+      qid: qidFromStats(st),
+      mode: Number(st.mode),
+      uid: Number(st.uid),
+      gid: Number(st.gid),
+      nlink: st.nlink,
+      rdev: st.rdev,
+      size: st.size,
+      blksize: st.blksize,
+      blocks: st.blocks,
+      atimeSec: st.atimeNs / 1_000_000_000n,
+      atimeNsec: st.atimeNs % 1_000_000_000n,
+      mtimeSec: st.mtimeNs / 1_000_000_000n,
+      mtimeNsec: st.mtimeNs % 1_000_000_000n,
+      ctimeSec: st.ctimeNs / 1_000_000_000n,
+      ctimeNsec: st.ctimeNs % 1_000_000_000n,
+      btimeSec: 0n,
+      btimeNsec: 0n,
+      gen: 0n,
+      dataVersion: 0n,
+    };
+  }
+
+  private async setattr(req: RequestOf<'setattr'>): Promise<NinePReply> {
+    this.checkWritable();
+    const f = this.fid(req.fid);
+    const p = this.hostPath(f.parts);
+    const st = await fsp.lstat(p);
+    if (req.valid & SetattrMask.MODE) {
+      // chmod follows symlinks, and Linux cannot chmod a symlink anyway.
+      if (st.isSymbolicLink()) throw new NinePError(Errno.EOPNOTSUPP);
+      await fsp.chmod(p, req.mode & 0o7777);
+    }
+    if (req.valid & (SetattrMask.UID | SetattrMask.GID)) await this.chown(p, req, st.uid, st.gid);
+    if (req.valid & SetattrMask.SIZE) await this.truncate(f, p, st.isSymbolicLink(), req.size);
+    if (req.valid & (SetattrMask.ATIME | SetattrMask.MTIME))
+      await setTimes(p, req, st.atimeMs, st.mtimeMs);
+    return { kind: 'setattr' };
+  }
+
+  /** Ownership changes are best effort: an unprivileged host server cannot give files away. */
+  private async chown(
+    p: string,
+    req: RequestOf<'setattr'>,
+    uid: number,
+    gid: number,
+  ): Promise<void> {
+    const newUid = req.valid & SetattrMask.UID ? req.uid : uid;
+    const newGid = req.valid & SetattrMask.GID ? req.gid : gid;
+    await fsp.lchown(p, newUid, newGid).catch((err: unknown) => {
+      if (errnoOf(err) !== Errno.EPERM) throw err;
+    });
+  }
+
+  private async truncate(f: Fid, p: string, isLink: boolean, size: bigint): Promise<void> {
+    const len = safePosition(size);
+    if (f.file !== undefined) return f.file.truncate(len);
+    if (isLink) throw new NinePError(Errno.EINVAL);
+    const fh = await fsp.open(p, C.O_WRONLY | C.O_NOFOLLOW);
+    try {
+      await fh.truncate(len);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // Directory entries
+
+  private async mkdir(req: RequestOf<'mkdir'>): Promise<NinePReply> {
+    this.checkWritable();
+    const parts = await this.childPath(req.dfid, req.name);
+    await fsp.mkdir(this.hostPath(parts), req.mode & 0o7777);
+    return { kind: 'mkdir', qid: await this.qidOf(parts) };
+  }
+
+  private async symlink(req: RequestOf<'symlink'>): Promise<NinePReply> {
+    this.checkWritable();
+    const parts = await this.childPath(req.fid, req.name);
+    // The target is stored as text and never followed by this server.
+    await fsp.symlink(req.target, this.hostPath(parts));
+    return { kind: 'symlink', qid: await this.qidOf(parts) };
+  }
+
+  private async readlink(req: RequestOf<'readlink'>): Promise<NinePReply> {
+    const target = await fsp.readlink(this.hostPath(this.fid(req.fid).parts));
+    return { kind: 'readlink', target };
+  }
+
+  private async link(req: RequestOf<'link'>): Promise<NinePReply> {
+    this.checkWritable();
+    const parts = await this.childPath(req.dfid, req.name);
+    const source = this.hostPath(this.fid(req.fid).parts);
+    // Linux's link(2) links a symlink itself, but macOS's follows it, which
+    // would give the export a hard link to a file outside it.
+    if (process.platform !== 'linux' && (await fsp.lstat(source)).isSymbolicLink())
+      throw new NinePError(Errno.EPERM);
+    await fsp.link(source, this.hostPath(parts));
+    return { kind: 'link' };
+  }
+
+  private async unlinkat(req: RequestOf<'unlinkat'>): Promise<NinePReply> {
+    this.checkWritable();
+    const p = this.hostPath(await this.childPath(req.dirfid, req.name));
+    if (req.flags & AT_REMOVEDIR) await fsp.rmdir(p);
+    else {
+      // unlink(2) on a directory is EISDIR on Linux; make it so on any host.
+      if ((await fsp.lstat(p)).isDirectory()) throw new NinePError(Errno.EISDIR);
+      await fsp.unlink(p);
+    }
+    return { kind: 'unlinkat' };
+  }
+
+  private async renameat(req: RequestOf<'renameat'>): Promise<NinePReply> {
+    this.checkWritable();
+    const from = await this.childPath(req.olddirfid, req.oldname);
+    const to = await this.childPath(req.newdirfid, req.newname);
+    await this.move(from, to);
+    return { kind: 'renameat' };
+  }
+
+  private async rename(req: RequestOf<'rename'>): Promise<NinePReply> {
+    this.checkWritable();
+    const from = this.fid(req.fid).parts;
+    if (from.length === 0) throw new NinePError(Errno.EBUSY); // the export root
+    await this.move([...from], await this.childPath(req.dfid, req.name));
+    return { kind: 'rename' };
+  }
+
+  /** Renames on the host and re-points every fid at or below the old path. */
+  private async move(from: string[], to: string[]): Promise<void> {
+    await fsp.rename(this.hostPath(from), this.hostPath(to));
+    for (const f of this.fids.values()) {
+      if (f.parts.length >= from.length && from.every((c, i) => f.parts[i] === c))
+        f.parts = [...to, ...f.parts.slice(from.length)];
+    }
+  }
+
+  private async remove(req: RequestOf<'remove'>): Promise<NinePReply> {
+    const f = this.fid(req.fid);
+    try {
+      this.checkWritable();
+      if (f.parts.length === 0) throw new NinePError(Errno.EBUSY);
+      const p = this.hostPath(f.parts);
+      if ((await fsp.lstat(p)).isDirectory()) await fsp.rmdir(p);
+      else await fsp.unlink(p);
+    } finally {
+      // Tremove clunks the fid whether or not the removal worked.
+      await this.dropFid(req.fid);
+    }
+    return { kind: 'remove' };
+  }
+
+  // -------------------------------------------------------------------------
+  // Whole-filesystem and sync
+
+  private async statfs(req: RequestOf<'statfs'>): Promise<NinePReply> {
+    // statfs() follows symlinks, so ask about the directory holding a
+    // non-directory (same filesystem, and it cannot lead outside).
+    const parts = this.fid(req.fid).parts;
+    const isDir = (await fsp.lstat(this.hostPath(parts))).isDirectory();
+    const s = await fsp.statfs(this.hostPath(isDir ? parts : parts.slice(0, -1)), { bigint: true });
+    return {
+      kind: 'statfs',
+      fsType: Number(BigInt.asUintN(32, s.type)),
+      bsize: Number(BigInt.asUintN(32, s.bsize)),
+      blocks: s.blocks,
+      bfree: s.bfree,
+      bavail: s.bavail,
+      files: s.files,
+      ffree: s.ffree,
+      fsid: 0n,
+      namelen: NAME_MAX,
+    };
+  }
+
+  private async fsync(req: RequestOf<'fsync'>): Promise<NinePReply> {
+    const f = this.fid(req.fid);
+    if (f.file !== undefined) await (req.datasync ? f.file.datasync() : f.file.sync());
+    return { kind: 'fsync' };
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Pure helpers
+
+// On Windows, path.join also splits at a backslash and ':' starts a drive or
+// stream, so neither may appear inside a single component there.
+const NOT_IN_NAME = process.platform === 'win32' ? /[/\\:\0]/ : /[/\0]/;
+
+/** One non-empty path component with no separator or NUL. */
+function isComponent(name: string): boolean {
+  return name !== '' && !NOT_IN_NAME.test(name);
+}
+
+function qidFromStats(st: BigIntStats): Qid {
+  const type = st.isDirectory()
+    ? QidType.DIR
+    : st.isSymbolicLink()
+      ? QidType.SYMLINK
+      : QidType.FILE;
+  // version 0: the client treats the file as possibly changed on every
+  // getattr, which is right for a directory the host may also modify.
+  return { type, version: 0, path: st.ino };
+}
+
+function direntType(st: BigIntStats): number {
+  if (st.isDirectory()) return DirentType.DIR;
+  if (st.isFile()) return DirentType.REG;
+  if (st.isSymbolicLink()) return DirentType.LNK;
+  if (st.isCharacterDevice()) return DirentType.CHR;
+  if (st.isBlockDevice()) return DirentType.BLK;
+  if (st.isFIFO()) return DirentType.FIFO;
+  if (st.isSocket()) return DirentType.SOCK;
+  return DirentType.UNKNOWN;
+}
+
+function writesData(linuxFlags: number): boolean {
+  return (linuxFlags & L.ACCMODE) !== 0 || (linuxFlags & L.TRUNC) !== 0;
+}
+
+/**
+ * Translates the Linux open flags the guest sent into this host's values,
+ * keeping only the ones that make sense for the server to apply (no
+ * O_NOCTTY, O_ASYNC, O_DIRECT...; O_CREAT only via Tlcreate).
+ */
+function hostOpenFlags(linuxFlags: number): number {
+  const acc = linuxFlags & L.ACCMODE;
+  let flags = acc === L.WRONLY ? C.O_WRONLY : acc === L.RDWR ? C.O_RDWR : C.O_RDONLY;
+  if (linuxFlags & L.EXCL) flags |= C.O_EXCL;
+  if (linuxFlags & L.TRUNC) flags |= C.O_TRUNC;
+  if (linuxFlags & L.APPEND) flags |= C.O_APPEND;
+  return flags;
+}
+
+/** File offsets beyond 2^53 cannot be represented for node's fs calls. */
+function safePosition(v: bigint): number {
+  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new NinePError(Errno.EFBIG);
+  return Number(v);
+}
+
+async function setTimes(
+  p: string,
+  req: RequestOf<'setattr'>,
+  atimeMs: number,
+  mtimeMs: number,
+): Promise<void> {
+  const now = Date.now() / 1000;
+  const pick = (
+    bit: number,
+    setBit: number,
+    sec: bigint,
+    nsec: bigint,
+    currentMs: number,
+  ): number => {
+    if (!(req.valid & bit)) return currentMs / 1000;
+    if (req.valid & setBit) return Number(sec) + Number(nsec) / 1e9;
+    return now;
+  };
+  const atime = pick(
+    SetattrMask.ATIME,
+    SetattrMask.ATIME_SET,
+    req.atimeSec,
+    req.atimeNsec,
+    atimeMs,
+  );
+  const mtime = pick(
+    SetattrMask.MTIME,
+    SetattrMask.MTIME_SET,
+    req.mtimeSec,
+    req.mtimeNsec,
+    mtimeMs,
+  );
+  // lutimes: times of a symlink itself, never of what it points to.
+  await fsp.lutimes(p, atime, mtime);
+}

@@ -1,0 +1,547 @@
+// The host's 9P2000.L file server (src/node/ninep/server.ts) on a temporary
+// directory: the operations Linux v9fs uses, confinement to the export root,
+// read-only exports, and robustness against malformed and random frames.
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import {
+  AT_REMOVEDIR,
+  GetattrMask,
+  MsgType,
+  NOFID,
+  NOTAG,
+  NinePWriter,
+  QidType,
+  SetattrMask,
+  decodeDirents,
+  decodeReply,
+  encodeRequest,
+  type NinePReply,
+  type NinePRequest,
+  type ReplyKind,
+  type ReplyOf,
+} from '../../src/core/ninep/codec.js';
+import { Errno, NinePServer } from '../../src/node/ninep/server.js';
+
+type Untagged<R> = R extends unknown ? Omit<R, 'tag'> : never;
+type Request = Untagged<NinePRequest>;
+
+const O_RDONLY = 0;
+const O_WRONLY = 1;
+const O_RDWR = 2;
+const MSIZE = 65536;
+
+/** A minimal client: one request at a time, replies decoded. */
+class Client {
+  private tag = 0;
+  constructor(readonly server: NinePServer) {}
+
+  async rpc(req: Request): Promise<NinePReply> {
+    const tag = req.kind === 'version' ? NOTAG : this.tag++ & 0x7fff;
+    const raw = await this.server.handle(encodeRequest({ ...req, tag } as NinePRequest));
+    assert.ok(raw, `no reply to ${req.kind}`);
+    const { tag: got, reply } = decodeReply(raw, MSIZE);
+    assert.equal(got, tag);
+    return reply;
+  }
+
+  async ok<K extends ReplyKind>(req: Request & { kind: K }): Promise<ReplyOf<K>> {
+    const r = await this.rpc(req);
+    assert.equal(r.kind, req.kind, `expected R${req.kind}, got ${JSON.stringify(r, bigintJson)}`);
+    return r as ReplyOf<K>;
+  }
+
+  async fails(req: Request, errno: number): Promise<void> {
+    assert.deepEqual(
+      await this.rpc(req),
+      { kind: 'lerror', ecode: errno },
+      `${req.kind} should fail`,
+    );
+  }
+
+  /** Tversion + Tattach as fid 0. */
+  async mount(): Promise<void> {
+    const v = await this.ok({ kind: 'version', msize: MSIZE, version: '9P2000.L' });
+    assert.deepEqual(v, { kind: 'version', msize: MSIZE, version: '9P2000.L' });
+    await this.ok({ kind: 'attach', fid: 0, afid: NOFID, uname: 'root', aname: '', nUname: 0 });
+  }
+
+  walk(fid: number, newfid: number, ...names: string[]): Promise<ReplyOf<'walk'>> {
+    return this.ok({ kind: 'walk', fid, newfid, names });
+  }
+
+  async readAll(fid: number): Promise<string> {
+    const r = await this.ok({ kind: 'read', fid, offset: 0n, count: 4096 });
+    return Buffer.from(r.data).toString();
+  }
+
+  async list(fid: number): Promise<string[]> {
+    const names: string[] = [];
+    let offset = 0n;
+    for (;;) {
+      // A small count forces several Treaddir calls, exercising the cookies.
+      const r = await this.ok({ kind: 'readdir', fid, offset, count: 64 });
+      const ents = decodeDirents(r.data);
+      if (ents.length === 0) return names;
+      for (const e of ents) names.push(e.name);
+      offset = ents[ents.length - 1]?.offset ?? 0n;
+    }
+  }
+}
+
+function bigintJson(_k: string, v: unknown): unknown {
+  return typeof v === 'bigint' ? v.toString() : v;
+}
+
+let base: string;
+let root: string;
+
+function setupTree(): void {
+  base = fs.mkdtempSync(path.join(os.tmpdir(), 'ninep-'));
+  root = path.join(base, 'export');
+  fs.mkdirSync(path.join(root, 'sub'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'hello.txt'), 'hello world\n');
+  fs.mkdirSync(path.join(base, 'outside'));
+  fs.writeFileSync(path.join(base, 'outside', 'secret.txt'), 'SECRET');
+  fs.symlinkSync('/etc', path.join(root, 'etc-link'));
+  fs.symlinkSync('../outside', path.join(root, 'up-link'));
+  fs.symlinkSync(path.join(base, 'outside', 'secret.txt'), path.join(root, 'secret-link'));
+}
+
+async function mounted(readOnly = false): Promise<Client> {
+  const c = new Client(new NinePServer({ root, readOnly, maxMsize: MSIZE }));
+  await c.mount();
+  return c;
+}
+
+describe('9P server', () => {
+  before(setupTree);
+  after(() => fs.rmSync(base, { recursive: true, force: true }));
+
+  test('version: other protocols get "unknown", msize is capped', async () => {
+    const c = new Client(new NinePServer({ root, readOnly: false, maxMsize: MSIZE }));
+    assert.deepEqual(await c.rpc({ kind: 'version', msize: 8192, version: '9P2000' }), {
+      kind: 'version',
+      msize: 8192,
+      version: 'unknown',
+    });
+    assert.deepEqual(await c.rpc({ kind: 'version', msize: 1 << 30, version: '9P2000.L' }), {
+      kind: 'version',
+      msize: MSIZE,
+      version: '9P2000.L',
+    });
+  });
+
+  test('attach, walk, read an existing file, getattr', async () => {
+    const c = await mounted();
+    const w = await c.walk(0, 1, 'hello.txt');
+    assert.equal(w.qids.length, 1);
+    assert.equal(w.qids[0]?.path, BigInt(fs.statSync(path.join(root, 'hello.txt')).ino));
+    const o = await c.ok({ kind: 'lopen', fid: 1, flags: O_RDONLY });
+    assert.equal(o.qid.type, QidType.FILE);
+    assert.equal(await c.readAll(1), 'hello world\n');
+    const a = await c.ok({ kind: 'getattr', fid: 1, requestMask: BigInt(GetattrMask.ALL) });
+    assert.equal(a.size, 12n);
+    assert.equal(a.mode & 0o170000, 0o100000);
+    assert.equal(a.valid, BigInt(GetattrMask.BASIC));
+    assert.equal(a.nlink, 1n);
+    await c.ok({ kind: 'clunk', fid: 1 });
+    await c.fails({ kind: 'clunk', fid: 1 }, Errno.EBADF);
+  });
+
+  test('lcreate, write, read back, getattr size and mode', async () => {
+    const c = await mounted();
+    await c.walk(0, 1, 'sub');
+    const r = await c.ok({
+      kind: 'lcreate',
+      fid: 1,
+      name: 'new.txt',
+      flags: O_RDWR,
+      mode: 0o640,
+      gid: 0,
+    });
+    assert.equal(r.qid.type, QidType.FILE);
+    const w = await c.ok({ kind: 'write', fid: 1, offset: 0n, data: Buffer.from('abcdef') });
+    assert.equal(w.count, 6);
+    await c.ok({ kind: 'write', fid: 1, offset: 3n, data: Buffer.from('XY') });
+    assert.equal(await c.readAll(1), 'abcXYf');
+    await c.ok({ kind: 'fsync', fid: 1, datasync: 0 });
+    const a = await c.ok({ kind: 'getattr', fid: 1, requestMask: BigInt(GetattrMask.BASIC) });
+    assert.equal(a.size, 6n);
+    assert.equal(a.mode & 0o777, 0o640 & ~process.umask());
+    assert.equal(fs.readFileSync(path.join(root, 'sub', 'new.txt'), 'utf8'), 'abcXYf');
+    // Exclusive create of an existing name fails.
+    await c.walk(0, 2, 'sub');
+    await c.fails(
+      { kind: 'lcreate', fid: 2, name: 'new.txt', flags: O_RDWR | 0o200, mode: 0o600, gid: 0 },
+      Errno.EEXIST,
+    );
+  });
+
+  test('readdir lists ".", ".." and the entries with their types', async () => {
+    const c = await mounted();
+    await c.walk(0, 1);
+    await c.ok({ kind: 'lopen', fid: 1, flags: O_RDONLY });
+    const names = await c.list(1);
+    assert.deepEqual(names.sort(), ['.', '..', ...fs.readdirSync(root)].sort());
+    const first = await c.ok({ kind: 'readdir', fid: 1, offset: 0n, count: 8192 });
+    const sub = decodeDirents(first.data).find((e) => e.name === 'sub');
+    assert.equal(sub?.type, 4);
+    assert.equal(sub?.qid.type, QidType.DIR);
+    const link = decodeDirents(first.data).find((e) => e.name === 'etc-link');
+    assert.equal(link?.type, 10);
+    // A file fid is not a directory.
+    await c.walk(0, 2, 'hello.txt');
+    await c.ok({ kind: 'lopen', fid: 2, flags: O_RDONLY });
+    await c.fails({ kind: 'readdir', fid: 2, offset: 0n, count: 100 }, Errno.ENOTDIR);
+  });
+
+  test('mkdir, renameat, rename, unlinkat (file and AT_REMOVEDIR)', async () => {
+    const c = await mounted();
+    const m = await c.ok({ kind: 'mkdir', dfid: 0, name: 'd1', mode: 0o755, gid: 0 });
+    assert.equal(m.qid.type, QidType.DIR);
+    assert.ok(fs.statSync(path.join(root, 'd1')).isDirectory());
+    await c.fails({ kind: 'mkdir', dfid: 0, name: 'd1', mode: 0o755, gid: 0 }, Errno.EEXIST);
+    fs.writeFileSync(path.join(root, 'd1', 'f'), 'x');
+    await c.walk(0, 1, 'd1');
+    await c.ok({ kind: 'renameat', olddirfid: 1, oldname: 'f', newdirfid: 0, newname: 'g' });
+    assert.ok(fs.existsSync(path.join(root, 'g')));
+    // Trename moves the fid's own file and keeps the fid pointing at it.
+    await c.walk(0, 2, 'g');
+    await c.ok({ kind: 'rename', fid: 2, dfid: 1, name: 'h' });
+    assert.ok(fs.existsSync(path.join(root, 'd1', 'h')));
+    const a = await c.ok({ kind: 'getattr', fid: 2, requestMask: 1n });
+    assert.equal(a.size, 1n);
+    await c.fails(
+      { kind: 'unlinkat', dirfid: 0, name: 'd1', flags: AT_REMOVEDIR },
+      Errno.ENOTEMPTY,
+    );
+    await c.fails({ kind: 'unlinkat', dirfid: 0, name: 'd1', flags: 0 }, Errno.EISDIR);
+    await c.ok({ kind: 'unlinkat', dirfid: 1, name: 'h', flags: 0 });
+    await c.ok({ kind: 'unlinkat', dirfid: 0, name: 'd1', flags: AT_REMOVEDIR });
+    assert.ok(!fs.existsSync(path.join(root, 'd1')));
+    await c.fails({ kind: 'unlinkat', dirfid: 0, name: 'nope', flags: 0 }, Errno.ENOENT);
+  });
+
+  test('symlink + readlink, link, remove', async () => {
+    const c = await mounted();
+    const s = await c.ok({ kind: 'symlink', fid: 0, name: 'sl', target: 'hello.txt', gid: 0 });
+    assert.equal(s.qid.type, QidType.SYMLINK);
+    assert.equal(fs.readlinkSync(path.join(root, 'sl')), 'hello.txt');
+    const w = await c.walk(0, 1, 'sl');
+    assert.equal(w.qids[0]?.type, QidType.SYMLINK);
+    assert.deepEqual(await c.rpc({ kind: 'readlink', fid: 1 }), {
+      kind: 'readlink',
+      target: 'hello.txt',
+    });
+    await c.walk(0, 2, 'hello.txt');
+    await c.ok({ kind: 'link', dfid: 0, fid: 2, name: 'hard' });
+    assert.equal(
+      fs.statSync(path.join(root, 'hard')).ino,
+      fs.statSync(path.join(root, 'hello.txt')).ino,
+    );
+    await c.walk(0, 3, 'hard');
+    await c.ok({ kind: 'remove', fid: 3 });
+    assert.ok(!fs.existsSync(path.join(root, 'hard')));
+    await c.fails({ kind: 'getattr', fid: 3, requestMask: 1n }, Errno.EBADF); // remove clunked it
+    await c.ok({ kind: 'remove', fid: 1 });
+  });
+
+  test('setattr: truncate, chmod, times (explicit and now)', async () => {
+    const c = await mounted();
+    fs.writeFileSync(path.join(root, 'attr.txt'), '0123456789');
+    await c.walk(0, 1, 'attr.txt');
+    const base = { kind: 'setattr', fid: 1, mode: 0, uid: 0, gid: 0, size: 0n } as const;
+    const times = { atimeSec: 0n, atimeNsec: 0n, mtimeSec: 0n, mtimeNsec: 0n };
+    await c.ok({ ...base, ...times, valid: SetattrMask.SIZE, size: 4n });
+    assert.equal(fs.readFileSync(path.join(root, 'attr.txt'), 'utf8'), '0123');
+    await c.ok({ ...base, ...times, valid: SetattrMask.MODE, mode: 0o600 });
+    assert.equal(fs.statSync(path.join(root, 'attr.txt')).mode & 0o777, 0o600);
+    await c.ok({
+      ...base,
+      valid: SetattrMask.ATIME | SetattrMask.ATIME_SET | SetattrMask.MTIME | SetattrMask.MTIME_SET,
+      atimeSec: 1000n,
+      atimeNsec: 0n,
+      mtimeSec: 2000n,
+      mtimeNsec: 500_000_000n,
+    });
+    let st = fs.statSync(path.join(root, 'attr.txt'));
+    assert.equal(st.atimeMs, 1_000_000);
+    assert.equal(st.mtimeMs, 2_000_500);
+    await c.ok({ ...base, ...times, valid: SetattrMask.MTIME });
+    st = fs.statSync(path.join(root, 'attr.txt'));
+    assert.ok(Math.abs(st.mtimeMs - Date.now()) < 60_000, 'mtime is now');
+    assert.equal(st.atimeMs, 1_000_000, 'atime untouched');
+    // Owner changes are best effort (no error even when unprivileged).
+    await c.ok({
+      ...base,
+      ...times,
+      valid: SetattrMask.UID | SetattrMask.GID,
+      uid: st.uid,
+      gid: st.gid,
+    });
+  });
+
+  test('statfs, lock, getlock, flush', async () => {
+    const c = await mounted();
+    const s = await c.ok({ kind: 'statfs', fid: 0 });
+    assert.ok(s.bsize > 0);
+    assert.ok(s.blocks > 0n);
+    assert.equal(s.namelen, 255);
+    const lk = { fid: 0, lockType: 1, start: 0n, length: 0n, procId: 7, clientId: 'guest' };
+    assert.deepEqual(await c.rpc({ kind: 'lock', flags: 0, ...lk }), { kind: 'lock', status: 0 });
+    assert.deepEqual(await c.rpc({ kind: 'getlock', ...lk }), {
+      kind: 'getlock',
+      lockType: 2,
+      start: 0n,
+      length: 0n,
+      procId: 7,
+      clientId: 'guest',
+    });
+    assert.deepEqual(await c.rpc({ kind: 'flush', oldtag: 3 }), { kind: 'flush' });
+  });
+
+  test('read-only export refuses every write with EROFS but still reads', async () => {
+    const c = await mounted(true);
+    await c.walk(0, 1, 'hello.txt');
+    await c.fails({ kind: 'lopen', fid: 1, flags: O_WRONLY }, Errno.EROFS);
+    await c.fails({ kind: 'lopen', fid: 1, flags: O_RDONLY | 0o1000 }, Errno.EROFS);
+    await c.ok({ kind: 'lopen', fid: 1, flags: O_RDONLY });
+    assert.equal(await c.readAll(1), 'hello world\n');
+    await c.fails({ kind: 'write', fid: 1, offset: 0n, data: new Uint8Array(1) }, Errno.EROFS);
+    await c.fails(
+      { kind: 'lcreate', fid: 0, name: 'x', flags: O_RDWR, mode: 0o644, gid: 0 },
+      Errno.EROFS,
+    );
+    await c.fails({ kind: 'mkdir', dfid: 0, name: 'x', mode: 0o755, gid: 0 }, Errno.EROFS);
+    await c.fails({ kind: 'symlink', fid: 0, name: 'x', target: 'y', gid: 0 }, Errno.EROFS);
+    await c.fails({ kind: 'link', dfid: 0, fid: 1, name: 'x' }, Errno.EROFS);
+    await c.fails({ kind: 'unlinkat', dirfid: 0, name: 'hello.txt', flags: 0 }, Errno.EROFS);
+    await c.fails(
+      { kind: 'renameat', olddirfid: 0, oldname: 'hello.txt', newdirfid: 0, newname: 'z' },
+      Errno.EROFS,
+    );
+    await c.fails({ kind: 'rename', fid: 1, dfid: 0, name: 'z' }, Errno.EROFS);
+    const sa = {
+      kind: 'setattr',
+      fid: 1,
+      valid: 1,
+      mode: 0o777,
+      uid: 0,
+      gid: 0,
+      size: 0n,
+    } as const;
+    await c.fails({ ...sa, atimeSec: 0n, atimeNsec: 0n, mtimeSec: 0n, mtimeNsec: 0n }, Errno.EROFS);
+    await c.fails({ kind: 'remove', fid: 1 }, Errno.EROFS);
+    assert.equal(fs.readFileSync(path.join(root, 'hello.txt'), 'utf8'), 'hello world\n');
+  });
+});
+
+describe('9P server confinement', () => {
+  before(setupTree);
+  after(() => fs.rmSync(base, { recursive: true, force: true }));
+
+  test('".." from the root stays at the root', async () => {
+    const c = await mounted();
+    const rootQid = (await c.walk(0, 1, '.')).qids[0];
+    const w = await c.walk(0, 2, '..', '..', '..');
+    assert.equal(w.qids.length, 3);
+    for (const q of w.qids) assert.deepEqual(q, rootQid);
+    const names = await (async () => {
+      await c.ok({ kind: 'lopen', fid: 2, flags: O_RDONLY });
+      return c.list(2);
+    })();
+    assert.ok(names.includes('hello.txt') && !names.includes('export'), 'still the export root');
+    const up = await c.walk(0, 3, 'sub', '..', '..', 'hello.txt');
+    assert.equal(up.qids.length, 4);
+    assert.equal(up.qids[3]?.path, BigInt(fs.statSync(path.join(root, 'hello.txt')).ino));
+  });
+
+  test('walk never follows symlinks out of the export', async () => {
+    const c = await mounted();
+    for (const link of ['etc-link', 'up-link']) {
+      // The link itself is reached (its own qid) but cannot be walked through.
+      const w = await c.walk(0, 1, link);
+      assert.equal(w.qids[0]?.type, QidType.SYMLINK);
+      const through = await c.rpc({ kind: 'walk', fid: 0, newfid: 2, names: [link, 'secret.txt'] });
+      assert.deepEqual(
+        through,
+        { kind: 'walk', qids: [w.qids[0]] },
+        'short walk: stopped at the link',
+      );
+      await c.fails({ kind: 'walk', fid: 1, newfid: 2, names: ['hostname'] }, Errno.ENOTDIR);
+      await c.fails({ kind: 'lopen', fid: 1, flags: O_RDONLY }, Errno.ELOOP);
+      await c.ok({ kind: 'clunk', fid: 1 });
+    }
+    assert.deepEqual(await c.rpc({ kind: 'readlink', fid: (await c.walk(0, 5, 'up-link'), 5) }), {
+      kind: 'readlink',
+      target: '../outside',
+    });
+  });
+
+  test('a symlink to a file outside is never opened, truncated or read', async () => {
+    const c = await mounted();
+    await c.walk(0, 1, 'secret-link');
+    await c.fails({ kind: 'lopen', fid: 1, flags: O_RDONLY }, Errno.ELOOP);
+    await c.fails({ kind: 'read', fid: 1, offset: 0n, count: 100 }, Errno.EBADF);
+    const sa = { kind: 'setattr', fid: 1, mode: 0o777, uid: 0, gid: 0 } as const;
+    const t = { atimeSec: 0n, atimeNsec: 0n, mtimeSec: 0n, mtimeNsec: 0n };
+    await c.fails({ ...sa, ...t, valid: SetattrMask.SIZE, size: 0n }, Errno.EINVAL);
+    await c.fails({ ...sa, ...t, valid: SetattrMask.MODE, size: 0n }, Errno.EOPNOTSUPP);
+    // lcreate over the link with O_NOFOLLOW must not write through it.
+    await c.fails(
+      { kind: 'lcreate', fid: 0, name: 'secret-link', flags: O_RDWR, mode: 0o644, gid: 0 },
+      Errno.ELOOP,
+    );
+    assert.equal(fs.readFileSync(path.join(base, 'outside', 'secret.txt'), 'utf8'), 'SECRET');
+    assert.notEqual(fs.statSync(path.join(base, 'outside', 'secret.txt')).mode & 0o777, 0o777);
+  });
+
+  test('statfs on a symlink fid reports the export, a FIFO is never opened', async (t) => {
+    const c = await mounted();
+    await c.walk(0, 1, 'etc-link');
+    const s = await c.ok({ kind: 'statfs', fid: 1 });
+    assert.ok(s.blocks > 0n);
+    const fifo = path.join(root, 'fifo');
+    try {
+      execFileSync('mkfifo', [fifo]);
+    } catch {
+      t.skip('no mkfifo on this host');
+      return;
+    }
+    await c.walk(0, 2, 'fifo');
+    // Opening a FIFO would block the server until a host writer showed up.
+    await c.fails({ kind: 'lopen', fid: 2, flags: O_RDONLY }, Errno.EOPNOTSUPP);
+    fs.rmSync(fifo);
+  });
+
+  test('names with "/", NUL, "", "." or ".." are refused where they make entries', async () => {
+    const c = await mounted();
+    await c.fails({ kind: 'walk', fid: 0, newfid: 1, names: ['../outside'] }, Errno.EINVAL);
+    await c.fails({ kind: 'walk', fid: 0, newfid: 1, names: ['sub/..'] }, Errno.EINVAL);
+    await c.fails({ kind: 'walk', fid: 0, newfid: 1, names: [''] }, Errno.EINVAL);
+    await c.fails(
+      { kind: 'walk', fid: 0, newfid: 1, names: Array<string>(17).fill('.') },
+      Errno.EINVAL,
+    );
+    for (const name of ['../escape', 'a/b', 'nul\0', '', '.', '..'])
+      await c.fails({ kind: 'mkdir', dfid: 0, name, mode: 0o755, gid: 0 }, Errno.EINVAL);
+    await c.fails(
+      { kind: 'mkdir', dfid: 0, name: 'x'.repeat(256), mode: 0o755, gid: 0 },
+      Errno.ENAMETOOLONG,
+    );
+    await c.fails({ kind: 'symlink', fid: 0, name: '../evil', target: '/', gid: 0 }, Errno.EINVAL);
+    await c.fails(
+      { kind: 'renameat', olddirfid: 0, oldname: 'hello.txt', newdirfid: 0, newname: '../x' },
+      Errno.EINVAL,
+    );
+    await c.fails(
+      { kind: 'unlinkat', dirfid: 0, name: '../outside/secret.txt', flags: 0 },
+      Errno.EINVAL,
+    );
+    assert.ok(!fs.existsSync(path.join(base, 'escape')) && !fs.existsSync(path.join(base, 'evil')));
+    assert.ok(fs.existsSync(path.join(base, 'outside', 'secret.txt')));
+  });
+});
+
+/** Deterministic PRNG (mulberry32) so a failing fuzz case can be replayed. */
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('9P server robustness', () => {
+  before(setupTree);
+  after(() => fs.rmSync(base, { recursive: true, force: true }));
+
+  test('frames without a usable header give null; bad bodies give Rlerror', async () => {
+    const server = new NinePServer({ root, readOnly: false, maxMsize: MSIZE });
+    assert.equal(await server.handle(new Uint8Array([1, 2, 3])), null);
+    const clunk = encodeRequest({ kind: 'clunk', tag: 5, fid: 0 });
+    const lying = clunk.slice();
+    new DataView(lying.buffer).setUint32(0, 4096, true); // size larger than the data
+    assert.equal(await server.handle(lying), null);
+    const huge = new NinePWriter()
+      .u32(MSIZE + 1)
+      .u8(MsgType.Tclunk)
+      .u16(1)
+      .u32(0);
+    assert.equal(await server.handle(huge.finish().slice(0, 11)), null);
+    const big = new Uint8Array(MSIZE + 8);
+    new DataView(big.buffer).setUint32(0, big.length, true);
+    big[4] = MsgType.Twrite;
+    assert.equal(await server.handle(big), null, 'bigger than msize');
+    // Truncated body, correctly framed: Rlerror EPROTO with the tag.
+    const short = new NinePWriter().u32(9).u8(MsgType.Tclunk).u16(6).u16(0).finish();
+    const r = await server.handle(short);
+    assert.ok(r);
+    assert.deepEqual(decodeReply(r, MSIZE), {
+      tag: 6,
+      reply: { kind: 'lerror', ecode: Errno.EPROTO },
+    });
+    const unknown = new NinePWriter().u32(7).u8(250).u16(8).finish();
+    const u = await server.handle(unknown);
+    assert.ok(u);
+    assert.deepEqual(decodeReply(u, MSIZE), {
+      tag: 8,
+      reply: { kind: 'lerror', ecode: Errno.ENOSYS },
+    });
+    // Operations on fids never attached.
+    const c = new Client(server);
+    await c.fails({ kind: 'getattr', fid: 99, requestMask: 1n }, Errno.EBADF);
+  });
+
+  test('thousands of random frames: never throws, then still serves a client', async () => {
+    const server = new NinePServer({ root, readOnly: false, maxMsize: MSIZE });
+    const rand = prng(0x9e3779b9);
+    const types = Object.values(MsgType);
+    let nulls = 0;
+    let errors = 0;
+    for (let i = 0; i < 3000; i++) {
+      const len = Math.floor(rand() * 64);
+      const frame = new Uint8Array(len);
+      for (let j = 0; j < len; j++) frame[j] = Math.floor(rand() * 256);
+      // Most frames get a valid size and a known type so the body decoders run.
+      if (len >= 7 && rand() < 0.8) {
+        new DataView(frame.buffer).setUint32(0, len, true);
+        frame[4] = types[Math.floor(rand() * types.length)] ?? 0;
+        if (rand() < 0.5) frame.fill(0, 7, 11); // fid 0, which may be attached
+      }
+      const r = await server.handle(frame);
+      if (r === null) nulls++;
+      else if (decodeReply(r, MSIZE).reply.kind === 'lerror') errors++;
+      // Attach now and then so random operations reach real files.
+      if (i % 500 === 0)
+        await server.handle(
+          encodeRequest({
+            kind: 'attach',
+            tag: 1,
+            fid: 0,
+            afid: NOFID,
+            uname: '',
+            aname: '',
+            nUname: 0,
+          }),
+        );
+    }
+    assert.ok(nulls > 0 && errors > 0);
+    // Nothing outside the export was touched.
+    assert.equal(fs.readFileSync(path.join(base, 'outside', 'secret.txt'), 'utf8'), 'SECRET');
+    const c = new Client(server);
+    await c.mount();
+    await c.walk(0, 1, 'hello.txt');
+    await c.ok({ kind: 'lopen', fid: 1, flags: O_RDONLY });
+    assert.equal(await c.readAll(1), 'hello world\n');
+    await server.close();
+  });
+});
