@@ -31,6 +31,24 @@ export interface KernelHostImports {
   exec_restart(sp: number): never;
   /** Write to the host's stdout (1) or stderr (2); 0, or -EPIPE if nobody reads it. */
   stdio_write(stream: number, buf: number, len: number): number;
+  /** The index of the host's 9P export named by tag (in kernel memory), or -ENOENT. */
+  p9_open(tag: number, len: number): number;
+  /**
+   * Hand a T-message to the host's 9P server for export; it replies later by
+   * writing the R-message at rc (at most rcCap bytes) and queueing
+   * (chan, req, length) in wasm_p9_done, then raising IRQ_9P.
+   */
+  p9_request(
+    chan: number,
+    exportIndex: number,
+    tc: number,
+    tcLen: number,
+    req: number,
+    rc: number,
+    rcCap: number,
+  ): void;
+  /** The 9P channel chan is closed (unmounted). */
+  p9_close(chan: number): void;
   /** The current program's __stack_pointer, or 0 if it cannot run signal handlers. */
   user_sp(): number;
   /**
@@ -90,6 +108,7 @@ export const KERNEL_SYMBOLS = [
   'wasm_console_winsize',
   'wasm_stdin_in',
   'wasm_user_running',
+  'wasm_p9_done',
   '__heap_base',
 ] as const;
 export type KernelSymbol = (typeof KERNEL_SYMBOLS)[number];
@@ -104,6 +123,10 @@ export const HALT_RESTART = 2;
 export const IRQ_TIMER = 0;
 export const IRQ_CONSOLE = 1;
 export const IRQ_STDIN = 2;
+export const IRQ_9P = 3;
+
+/** struct wasm_p9_done_ring in arch/wasm/kernel/9p.c: head, tail, then (chan, req, len) slots. */
+export const P9_DONE_SLOTS = 256;
 
 /**
  * The word in every program's memory that its loops poll for preemption

@@ -12,6 +12,7 @@ import {
   STDIN_RING_SIZE,
 } from './abi.js';
 import { RingFeeder } from './input-ring.js';
+import { P9Host, type NinePExport } from './p9-host.js';
 import { PreemptWatchdog } from './preempt-watchdog.js';
 import type { KernelImage } from './kernel-image.js';
 import type { ProcessImage, TaskAssignment, WorkerInit, WorkerMessage } from './messages.js';
@@ -36,6 +37,8 @@ export interface MachineOptions {
   cmdline: string;
   initrd: Uint8Array | null;
   memoryBytes: number;
+  /** Directories the guest can mount over 9P (mount -t 9p TAG DIR). */
+  p9Exports?: readonly NinePExport[];
 }
 
 export type MachineExit =
@@ -78,6 +81,7 @@ export class Machine {
   private readonly consoleIn: RingFeeder;
   private readonly stdinIn: RingFeeder;
   private readonly watchdog: PreemptWatchdog;
+  private readonly p9: P9Host;
   /** The console's size (rows << 16 | cols), kept until the kernel's memory is set up. */
   private winsize: number | null = null;
   private booted = false;
@@ -121,6 +125,7 @@ export class Machine {
       pending,
       irq: IRQ_STDIN,
     });
+    this.p9 = new P9Host(this.memory, opts.kernel.symbols, opts.p9Exports ?? []);
     this.watchdog = new PreemptWatchdog({
       kernelMemory: this.memory,
       userRunning: opts.kernel.symbols.wasm_user_running,
@@ -186,6 +191,7 @@ export class Machine {
     if (this.stopped) return;
     this.stopped = true;
     this.watchdog.stop();
+    this.p9.stop();
     this.consoleIn.close();
     this.stdinIn.close();
     for (const w of this.workers) w.terminate();
@@ -193,12 +199,16 @@ export class Machine {
     this.exitResolve?.(exit);
   }
 
-  private base(): Pick<WorkerInit, 'module' | 'memory' | 'symbols' | 'clockOriginMs'> {
+  private base(): Pick<
+    WorkerInit,
+    'module' | 'memory' | 'symbols' | 'clockOriginMs' | 'p9Exports'
+  > {
     return {
       module: this.opts.kernel.module,
       memory: this.memory,
       symbols: this.opts.kernel.symbols,
       clockOriginMs: this.clockOriginMs,
+      p9Exports: this.p9.tags,
     };
   }
 
@@ -307,6 +317,12 @@ export class Machine {
         break;
       case 'crash':
         this.stop({ kind: 'crash', message: msg.message });
+        break;
+      case 'p9':
+        this.p9.request(msg);
+        break;
+      case 'p9-close':
+        this.p9.close(msg.chan);
         break;
     }
   }

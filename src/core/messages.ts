@@ -9,6 +9,8 @@ interface WorkerInitBase {
   symbols: KernelSymbols;
   /** Absolute time (ms since the epoch, fractional) that kernel clock 0 stands for. */
   clockOriginMs: number;
+  /** Names of the host's 9P exports (mount -t 9p TAG), by index. */
+  p9Exports: string[];
 }
 
 /** A process's program and memory, for a task cloned into it (CLONE_VM). */
@@ -62,4 +64,14 @@ export type WorkerMessage =
   | { type: 'halt'; status: number; message: string | null }
   | { type: 'instantiated' }
   | { type: 'exited' }
-  | { type: 'crash'; message: string };
+  | { type: 'crash'; message: string }
+  | {
+      type: 'p9';
+      chan: number;
+      exportIndex: number;
+      data: Uint8Array;
+      req: number;
+      rc: number;
+      rcCap: number;
+    }
+  | { type: 'p9-close'; chan: number };

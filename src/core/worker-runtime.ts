@@ -279,6 +279,25 @@ class KernelInstance {
         const bytes = this.kmem.slice(buf >>> 0, (buf >>> 0) + (len >>> 0));
         return host.writeStream(stream === 2 ? 2 : 1, bytes) ? 0 : -EPIPE;
       },
+      p9_open: (tag, len) => {
+        const name = new TextDecoder().decode(
+          this.kmem.slice(tag >>> 0, (tag >>> 0) + (len >>> 0)),
+        );
+        const i = this.init.p9Exports.indexOf(name);
+        return i >= 0 ? i : -ENOENT;
+      },
+      p9_request: (chan, exportIndex, tc, tcLen, req, rc, rcCap) => {
+        host.post({
+          type: 'p9',
+          chan: chan >>> 0,
+          exportIndex,
+          data: this.kmem.slice(tc >>> 0, (tc >>> 0) + (tcLen >>> 0)),
+          req: req >>> 0,
+          rc: rc >>> 0,
+          rcCap: rcCap >>> 0,
+        });
+      },
+      p9_close: (chan) => host.post({ type: 'p9-close', chan: chan >>> 0 }),
       user_sp: () => {
         const s = this.signalEntry();
         return s ? s.sp.value : 0;

@@ -1,12 +1,14 @@
 // `wasmlinux`: boot the kernel in this terminal.
 
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { KernelImageError, loadKernelImage } from '../core/kernel-image.js';
 import { Machine, MachineError, type MachineExit } from '../core/machine.js';
+import type { NinePExport } from '../core/p9-host.js';
 import { exitStatusFromRestart, withRunRequest } from '../core/run-request.js';
+import { NinePServer } from './ninep/server.js';
 import { nodePlatform } from './platform.js';
 import { ESCAPE_BYTE, HostTerminal } from './terminal.js';
 
@@ -28,6 +30,9 @@ Options:
   --cmdline TEXT   kernel command line
   --mem SIZE       kernel memory, e.g. 128M or 1G (default: 128M)
   --cpus N         virtual CPUs (only 1 for now)
+  --mount DIR:GUEST[:ro]
+                   export host directory DIR to the guest over 9P, mounted
+                   at GUEST (an absolute path) at boot; repeatable
   --quiet          do not show the kernel log
   --verbose        show the kernel log (hidden by default)
   -h, --help       show this help
@@ -52,6 +57,39 @@ function parseSize(text: string): number {
   const bytes = Number(m[1]) * unit;
   if (bytes > 4 * 2 ** 30 - 65536) throw new UsageError('--mem: at most 4G minus 64K');
   return bytes;
+}
+
+interface MountSpec {
+  readonly tag: string;
+  readonly host: string;
+  readonly guest: string;
+  readonly readOnly: boolean;
+}
+
+/** --mount DIR:GUEST[:ro] → a 9P export named hostN, mounted by init at GUEST. */
+function parseMount(text: string, index: number): MountSpec {
+  let spec = text;
+  let readOnly = false;
+  if (spec.endsWith(':ro')) {
+    readOnly = true;
+    spec = spec.slice(0, -3);
+  } else if (spec.endsWith(':rw')) {
+    spec = spec.slice(0, -3);
+  }
+  const at = spec.lastIndexOf(':');
+  if (at <= 0)
+    throw new UsageError(`--mount ${text}: expected DIR:GUEST[:ro], e.g. ./data:/mnt/data`);
+  const host = resolve(spec.slice(0, at));
+  const guest = spec.slice(at + 1);
+  if (!/^\/[A-Za-z0-9._/+-]*$/.test(guest) || guest.split('/').includes('..')) {
+    throw new UsageError(
+      `--mount ${text}: the guest path must be absolute, of letters, digits and . _ + - /`,
+    );
+  }
+  if (!existsSync(host) || !statSync(host).isDirectory()) {
+    throw new UsageError(`--mount ${text}: ${host} is not a directory`);
+  }
+  return { tag: `host${index}`, host, guest, readOnly };
 }
 
 function readInput(path: string, what: string): Uint8Array<ArrayBuffer> {
@@ -88,6 +126,7 @@ async function main(argv: string[]): Promise<number> {
       cmdline: { type: 'string', default: '' },
       mem: { type: 'string', default: '128M' },
       cpus: { type: 'string', default: '1' },
+      mount: { type: 'string', multiple: true, default: [] },
       quiet: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -130,21 +169,32 @@ async function main(argv: string[]): Promise<number> {
   // The guest's programs draw for the host terminal's type.
   const term = process.env['TERM'] ?? '';
   const termArg = interactive && /^[\w.+-]{1,64}$/.test(term) ? `TERM=${term}` : '';
+  const mounts = values.mount.map(parseMount);
+  // init mounts them: TAG:DIR[:ro] entries, comma-separated.
+  const mountArg = mounts.length
+    ? `WASMLINUX_MOUNTS=${mounts.map((m) => `${m.tag}:${m.guest}${m.readOnly ? ':ro' : ''}`).join(',')}`
+    : '';
   // Our options go first: everything after "--" in the user's part belongs to init.
   const cmdline = [
     quiet ? 'loglevel=0' : '',
     pipe ? 'wasm_console=pipe' : '',
     termArg,
+    mountArg,
     values.cmdline,
   ]
     .filter(Boolean)
     .join(' ');
 
+  const p9Exports: NinePExport[] = mounts.map((m) => ({
+    tag: m.tag,
+    open: () => new NinePServer({ root: m.host, readOnly: m.readOnly }),
+  }));
   const machine = new Machine(nodePlatform(new URL('./worker.js', import.meta.url)), {
     kernel,
     cmdline,
     initrd,
     memoryBytes,
+    p9Exports,
   });
   const terminal =
     ttys.stdin && process.stdout.isTTY ? new HostTerminal(process.stdin, process.stdout) : null;

@@ -5,6 +5,7 @@
  */
 
 #include <linux/fcntl.h>
+#include <linux/mount.h>
 #include <linux/reboot.h>
 #include <linux/sched.h>
 #include <linux/utsname.h>
@@ -269,6 +270,75 @@ static void run_command(void)
 	stop_with_status(code);
 }
 
+/* mkdir -p: every directory of path, which is absolute. */
+static void make_dirs(char *path)
+{
+	char *p;
+
+	for (p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		sys3(__NR_mkdirat, AT_FDCWD, (long)path, 0755);
+		*p = '/';
+	}
+	sys3(__NR_mkdirat, AT_FDCWD, (long)path, 0755);
+}
+
+/*
+ * WASMLINUX_MOUNTS=TAG:DIR[:ro],... (the CLI's --mount): mount the host's
+ * 9P exports, for the interactive system and for a command alike.
+ */
+static void mount_exports(char **envp)
+{
+	static const char key[] = "WASMLINUX_MOUNTS=";
+	static char spec[4096];
+	char *entry, *next, *dir, *ro;
+	const char *src = 0;
+	long ret;
+	int i;
+
+	for (i = 0; envp[i]; i++)
+		if (same(envp[i], key, sizeof(key) - 1))
+			src = envp[i] + sizeof(key) - 1;
+	if (!src || len(src) >= sizeof(spec))
+		return;
+	for (i = 0; src[i]; i++)
+		spec[i] = src[i];
+	spec[i] = 0;
+	for (entry = spec; entry && *entry; entry = next) {
+		next = entry;
+		while (*next && *next != ',')
+			next++;
+		if (*next)
+			*next++ = 0;
+		else
+			next = 0;
+		for (dir = entry; *dir && *dir != ':'; dir++)
+			;
+		if (!*dir)
+			continue;
+		*dir++ = 0;
+		for (ro = dir; *ro && *ro != ':'; ro++)
+			;
+		if (*ro)
+			*ro++ = 0;
+		make_dirs(dir);
+		ret = __wasm_syscall(__NR_mount, (long)entry, (long)dir, (long)"9p",
+				     streq(ro, "ro") ? MS_RDONLY : 0,
+				     (long)"trans=wasm,version=9p2000.L,msize=524288,cache=mmap", 0);
+		if (ret < 0) {
+			put("init: cannot mount the host's ");
+			put(entry);
+			put(" on ");
+			put(dir);
+			put(": error ");
+			put_num(-ret);
+			put("\n");
+		}
+	}
+}
+
 /*
  * Without a command: the interactive system, /sbin/init, unless the
  * command line asks for this program's own demonstration ("demo" or
@@ -293,6 +363,7 @@ int main(int argc, char **argv, char **envp)
 	long ret;
 	int i;
 
+	mount_exports(envp);
 	run_command();
 	interactive(argc, argv, envp);
 

@@ -705,9 +705,11 @@ function qidFromStats(st: BigIntStats): Qid {
     : st.isSymbolicLink()
       ? QidType.SYMLINK
       : QidType.FILE;
-  // version 0: the client treats the file as possibly changed on every
-  // getattr, which is right for a directory the host may also modify.
-  return { type, version: 0, path: st.ino };
+  // The version changes when the file does (mtime and size), and is never
+  // 0: Linux's v9fs does no caching at all for a version-0 file and goes
+  // straight to direct I/O, which pins user pages and so fails on wasm.
+  const version = (Number(st.mtimeNs % 0xffffffffn) ^ Number(st.size & 0xffffffn)) >>> 0 || 1;
+  return { type, version, path: st.ino };
 }
 
 function direntType(st: BigIntStats): number {

@@ -73,4 +73,6 @@ void __init init_IRQ(void)
 				 handle_simple_irq);
 	irq_set_chip_and_handler(WASM_IRQ_STDIN, &dummy_irq_chip,
 				 handle_simple_irq);
+	irq_set_chip_and_handler(WASM_IRQ_9P, &dummy_irq_chip,
+				 handle_simple_irq);
 }

@@ -11,6 +11,7 @@
 #define WASM_IRQ_TIMER		0
 #define WASM_IRQ_CONSOLE	1
 #define WASM_IRQ_STDIN		2
+#define WASM_IRQ_9P		3
 
 /*
  * The word in every program's memory that its loops poll (wasmlinux-cc

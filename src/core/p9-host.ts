@@ -1,0 +1,143 @@
+// The host's side of the kernel's 9P transport (arch/wasm/kernel/9p.c).
+//
+// A worker forwards each T-message the kernel hands it; here it goes to the
+// server of its export (a fresh one per mount, so fids never mix), in order
+// per mount. The R-message is written straight into the request's receive
+// buffer in kernel memory, (chan, req, length) is queued in wasm_p9_done,
+// and IRQ_9P tells the kernel. Every request gets a reply, so no guest
+// process waits forever: a server failure or an oversized reply becomes
+// Rlerror(EIO).
+
+import { IRQ_9P, P9_DONE_SLOTS, type KernelSymbols } from './abi.js';
+
+/** One mount's server: T-message in, R-message out (null: the frame made no sense). */
+export interface NinePHandler {
+  handle(message: Uint8Array): Promise<Uint8Array | null>;
+  close(): void;
+}
+
+/** A directory (or remote) the guest can mount with mount -t 9p TAG DIR. */
+export interface NinePExport {
+  readonly tag: string;
+  /** A new server for one mount. */
+  open(): NinePHandler;
+}
+
+export interface NinePRequest {
+  readonly chan: number;
+  readonly exportIndex: number;
+  readonly data: Uint8Array;
+  readonly req: number;
+  readonly rc: number;
+  readonly rcCap: number;
+}
+
+const RLERROR = 7;
+const EIO = 5;
+
+/** Rlerror(EIO) for the tag of a T-message. */
+function ioError(t: Uint8Array): Uint8Array {
+  const out = new Uint8Array(11);
+  const v = new DataView(out.buffer);
+  v.setUint32(0, 11, true);
+  out[4] = RLERROR;
+  out[5] = t[5] ?? 0xff;
+  out[6] = t[6] ?? 0xff;
+  v.setUint32(7, EIO, true);
+  return out;
+}
+
+export class P9Host {
+  private readonly channels = new Map<number, { handler: NinePHandler; last: Promise<void> }>();
+  private readonly done: { chan: number; req: number; len: number }[] = [];
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly memory: WebAssembly.Memory,
+    private readonly symbols: KernelSymbols,
+    private readonly exports: readonly NinePExport[],
+  ) {}
+
+  /** The export names, by index, for the workers' p9_open. */
+  get tags(): string[] {
+    return this.exports.map((e) => e.tag);
+  }
+
+  request(r: NinePRequest): void {
+    let ch = this.channels.get(r.chan);
+    if (!ch) {
+      const exp = this.exports[r.exportIndex];
+      if (!exp) {
+        this.complete(r, ioError(r.data));
+        return;
+      }
+      ch = { handler: exp.open(), last: Promise.resolve() };
+      this.channels.set(r.chan, ch);
+    }
+    const handler = ch.handler;
+    // One request at a time per mount, in the kernel's order.
+    ch.last = ch.last.then(async () => {
+      let reply: Uint8Array | null;
+      try {
+        reply = await handler.handle(r.data);
+      } catch {
+        reply = null;
+      }
+      this.complete(r, reply && reply.length <= r.rcCap ? reply : ioError(r.data));
+    });
+  }
+
+  close(chan: number): void {
+    const ch = this.channels.get(chan);
+    if (!ch) return;
+    this.channels.delete(chan);
+    void ch.last.then(() => ch.handler.close());
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    for (const ch of this.channels.values()) ch.handler.close();
+    this.channels.clear();
+  }
+
+  private complete(r: NinePRequest, reply: Uint8Array): void {
+    if (this.stopped) return;
+    new Uint8Array(this.memory.buffer).set(reply, r.rc);
+    this.done.push({ chan: r.chan, req: r.req, len: reply.length });
+    this.flush();
+  }
+
+  /** Move completions into the kernel's ring, as far as it has room. */
+  private flush(): void {
+    if (this.stopped) return;
+    const i32 = new Int32Array(this.memory.buffer);
+    const u32 = new Uint32Array(this.memory.buffer);
+    const base = this.symbols.wasm_p9_done >> 2;
+    let head = Atomics.load(i32, base) >>> 0;
+    const tail = Atomics.load(i32, base + 1) >>> 0;
+    let moved = false;
+    while (this.done.length > 0 && (head - tail) >>> 0 < P9_DONE_SLOTS) {
+      const d = this.done.shift()!;
+      const slot = base + 2 + (head % P9_DONE_SLOTS) * 3;
+      u32[slot] = d.chan;
+      u32[slot + 1] = d.req;
+      u32[slot + 2] = d.len;
+      head = (head + 1) >>> 0;
+      moved = true;
+    }
+    if (moved) {
+      Atomics.store(i32, base, head | 0);
+      const pending = this.symbols.wasm_irq_pending >> 2;
+      Atomics.or(i32, pending, 1 << IRQ_9P);
+      Atomics.notify(i32, pending);
+    }
+    if (this.done.length > 0 && !this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.flush();
+      }, 1);
+    }
+  }
+}
