@@ -1,0 +1,90 @@
+// 9P (`--mount`) throughput: a 256 MiB file written and then read back
+// sequentially with dd in the guest (read in a fresh boot, so from the host,
+// not the guest's page cache), against the same dd on the host; and the
+// metadata rate: create + stat + unlink of 10000 small files.
+//
+//   node --import tsx bench/ninep.ts [--runs N] [--mib N]
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..');
+const TIMED = (cmd: string): string =>
+  `a=$(date +%s%N); ${cmd}; b=$(date +%s%N); echo "ms=$(( (b - a) / 1000000 ))"`;
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function guest(dir: string, script: string): number {
+  const r = spawnSync(
+    process.execPath,
+    [join(ROOT, 'bin/wasmlinux.mjs'), '--mount', `${dir}:/mnt/b`, '--', 'sh', '-c', script],
+    { encoding: 'utf8' },
+  );
+  const ms = Number(/ms=(\d+)/.exec(r.stdout)?.[1]);
+  if (r.status !== 0 || Number.isNaN(ms))
+    throw new Error(`guest run failed: ${r.stderr}${r.stdout}`);
+  return ms;
+}
+
+function host(script: string): number {
+  const r = spawnSync('sh', ['-c', script], { encoding: 'utf8' });
+  const ms = Number(/ms=(\d+)/.exec(r.stdout)?.[1]);
+  if (Number.isNaN(ms)) throw new Error(`host run failed: ${r.stderr}`);
+  return ms;
+}
+
+function main(): void {
+  const { values } = parseArgs({
+    options: { runs: { type: 'string', default: '3' }, mib: { type: 'string', default: '256' } },
+  });
+  const runs = Number(values.runs);
+  const mib = Number(values.mib);
+  const dir = mkdtempSync(join(tmpdir(), 'wasmlinux-bench-9p-'));
+  const gw: number[] = [];
+  const gr: number[] = [];
+  const hw: number[] = [];
+  const hr: number[] = [];
+  const gm: number[] = [];
+  const hm: number[] = [];
+  const meta = (d: string): string =>
+    `mkdir -p ${d}/m && cd ${d}/m && i=0; while [ $i -lt 10000 ]; do : > f$i; stat f$i >/dev/null; rm f$i; i=$((i+1)); done`;
+  try {
+    for (let i = 0; i < runs; i++) {
+      gw.push(
+        guest(dir, TIMED(`dd if=/dev/zero of=/mnt/b/f bs=1M count=${mib} 2>/dev/null; sync`)),
+      );
+      gr.push(guest(dir, TIMED('dd if=/mnt/b/f of=/dev/null bs=1M 2>/dev/null')));
+      hw.push(host(TIMED(`dd if=/dev/zero of=${dir}/f bs=1M count=${mib} 2>/dev/null; sync`)));
+      // The host reads from its page cache, which is what the guest's reads
+      // end up reading too.
+      hr.push(host(TIMED(`dd if=${dir}/f of=/dev/null bs=1M 2>/dev/null`)));
+      if (i === 0) {
+        gm.push(guest(dir, TIMED(meta('/mnt/b'))));
+        hm.push(host(TIMED(meta(dir))));
+      }
+      process.stderr.write(`run ${i + 1}/${runs} done\n`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const rate = (ms: number): string => `${((mib * 1000) / ms).toFixed(0)} MiB/s`;
+  console.log(
+    `sequential write ${mib} MiB: guest over 9P ${rate(median(gw))}, host dd ${rate(median(hw))}`,
+  );
+  console.log(
+    `sequential read ${mib} MiB: guest over 9P ${rate(median(gr))}, host dd ${rate(median(hr))}`,
+  );
+  console.log(
+    `create+stat+unlink x 10000: guest over 9P ${((10000 * 1000) / gm[0]!).toFixed(0)} files/s, host shell ${((10000 * 1000) / hm[0]!).toFixed(0)} files/s`,
+  );
+}
+
+main();
