@@ -9,6 +9,7 @@ import { Machine, MachineError, type MachineExit } from '../core/machine.js';
 import type { NinePExport } from '../core/p9-host.js';
 import { exitStatusFromRestart, withRunRequest } from '../core/run-request.js';
 import { NinePServer } from './ninep/server.js';
+import { serveNineP, webSocketExport } from './ninep/ws.js';
 import { nodePlatform } from './platform.js';
 import { ESCAPE_BYTE, HostTerminal } from './terminal.js';
 
@@ -32,10 +33,14 @@ Options:
   --cpus N         virtual CPUs (only 1 for now)
   --mount DIR:GUEST[:ro]
                    export host directory DIR to the guest over 9P, mounted
-                   at GUEST (an absolute path) at boot; repeatable
+                   at GUEST (an absolute path) at boot; repeatable. DIR may
+                   be the ws:// URL of a "wasmlinux serve-9p" server
   --quiet          do not show the kernel log
   --verbose        show the kernel log (hidden by default)
   -h, --help       show this help
+
+wasmlinux serve-9p DIR [--port 5640] [--host 127.0.0.1] [--token T] [--ro]
+serves DIR over 9P on WebSocket, for --mount ws://HOST:PORT/?token=T:/mnt/x.
 
 Exit status without a command: 0 when the guest powers off or reboots, 1
 after a kernel panic or crash, 2 for bad options or files, 130 after Ctrl-].`;
@@ -61,7 +66,9 @@ function parseSize(text: string): number {
 
 interface MountSpec {
   readonly tag: string;
+  /** A host directory, or the ws:// URL of a 9P server. */
   readonly host: string;
+  readonly remote: boolean;
   readonly guest: string;
   readonly readOnly: boolean;
 }
@@ -79,17 +86,20 @@ function parseMount(text: string, index: number): MountSpec {
   const at = spec.lastIndexOf(':');
   if (at <= 0)
     throw new UsageError(`--mount ${text}: expected DIR:GUEST[:ro], e.g. ./data:/mnt/data`);
-  const host = resolve(spec.slice(0, at));
+  const remote = /^wss?:\/\//.test(spec);
+  const host = remote ? spec.slice(0, at) : resolve(spec.slice(0, at));
   const guest = spec.slice(at + 1);
   if (!/^\/[A-Za-z0-9._/+-]*$/.test(guest) || guest.split('/').includes('..')) {
     throw new UsageError(
       `--mount ${text}: the guest path must be absolute, of letters, digits and . _ + - /`,
     );
   }
-  if (!existsSync(host) || !statSync(host).isDirectory()) {
+  if (remote) {
+    if (!URL.canParse(host)) throw new UsageError(`--mount ${text}: ${host} is not a URL`);
+  } else if (!existsSync(host) || !statSync(host).isDirectory()) {
     throw new UsageError(`--mount ${text}: ${host} is not a directory`);
   }
-  return { tag: `host${index}`, host, guest, readOnly };
+  return { tag: `host${index}`, host, guest, readOnly, remote };
 }
 
 function readInput(path: string, what: string): Uint8Array<ArrayBuffer> {
@@ -116,7 +126,44 @@ function exitStatus(exit: MachineExit): number {
   }
 }
 
+/** `wasmlinux serve-9p DIR …`: serve DIR over 9P on WebSocket until killed. */
+async function serve9p(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      port: { type: 'string', default: '5640' },
+      host: { type: 'string', default: '127.0.0.1' },
+      token: { type: 'string' },
+      ro: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const dir = positionals[0];
+  if (positionals.length !== 1 || dir === undefined) {
+    throw new UsageError('serve-9p: give exactly one directory to serve');
+  }
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new UsageError(`serve-9p: ${dir} is not a directory`);
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`serve-9p: --port ${values.port} is not a port number`);
+  }
+  const { url } = await serveNineP({
+    dir: resolve(dir),
+    port,
+    host: values.host,
+    token: values.token ?? null,
+    readOnly: values.ro,
+  });
+  const ro = values.ro ? ' (read-only)' : '';
+  process.stdout.write(`wasmlinux: serving ${resolve(dir)} over 9P at ${url}${ro}\n`);
+  return new Promise<number>(() => {}); // until killed
+}
+
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'serve-9p') return serve9p(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -185,10 +232,11 @@ async function main(argv: string[]): Promise<number> {
     .filter(Boolean)
     .join(' ');
 
-  const p9Exports: NinePExport[] = mounts.map((m) => ({
-    tag: m.tag,
-    open: () => new NinePServer({ root: m.host, readOnly: m.readOnly }),
-  }));
+  const p9Exports: NinePExport[] = mounts.map((m) =>
+    m.remote
+      ? webSocketExport(m.tag, m.host)
+      : { tag: m.tag, open: () => new NinePServer({ root: m.host, readOnly: m.readOnly }) },
+  );
   const machine = new Machine(nodePlatform(new URL('./worker.js', import.meta.url)), {
     kernel,
     cmdline,

@@ -24,6 +24,11 @@ export async function buildRuntime(): Promise<RuntimeArtifacts> {
     format: 'esm',
     target: 'node20',
     sourcemap: true,
+    // CommonJS packages in the bundle (ws) call require() for Node's own
+    // modules, which an ES module does not have: give them one.
+    banner: {
+      js: "import { createRequire as __wasmlinuxCreateRequire } from 'node:module'; const require = __wasmlinuxCreateRequire(import.meta.url);",
+    },
     logLevel: 'warning',
   });
   return { cli: join(outdir, 'cli.js') };

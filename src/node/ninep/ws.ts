@@ -1,0 +1,115 @@
+// 9P over WebSocket: `wasmlinux serve-9p DIR` serves a directory to guests
+// elsewhere (a browser tab, another machine), and `--mount ws://…:/mnt/x`
+// mounts such a server. One binary WebSocket message carries one 9P
+// message; the server answers in order. A token, when set, must come as
+// `?token=` in the URL or as `Authorization: Bearer`.
+
+import type { IncomingMessage } from 'node:http';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import type { NinePExport, NinePHandler } from '../../core/p9-host.js';
+import { NinePServer } from './server.js';
+
+/** Messages above this close the connection: the server's msize and some slack. */
+const MAX_MESSAGE = (1 << 20) + 4096;
+
+export interface ServeNinePOptions {
+  readonly dir: string;
+  readonly port: number;
+  readonly host: string;
+  readonly token: string | null;
+  readonly readOnly: boolean;
+}
+
+function tokenOf(req: IncomingMessage): string | null {
+  const auth = req.headers.authorization;
+  if (auth?.startsWith('Bearer ')) return auth.slice(7);
+  return new URL(req.url ?? '/', 'http://x').searchParams.get('token');
+}
+
+function bytesOf(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+}
+
+/** Serve dir over WebSocket; resolves once listening. */
+export function serveNineP(opts: ServeNinePOptions): Promise<{ url: string; close: () => void }> {
+  const wss = new WebSocketServer({
+    port: opts.port,
+    host: opts.host,
+    maxPayload: MAX_MESSAGE,
+    verifyClient: (info: { req: IncomingMessage }) =>
+      opts.token === null || tokenOf(info.req) === opts.token,
+  });
+  wss.on('connection', (ws) => {
+    const server = new NinePServer({ root: opts.dir, readOnly: opts.readOnly });
+    let last = Promise.resolve();
+    ws.on('message', (data, isBinary) => {
+      if (!isBinary) {
+        ws.close(1003, '9P messages are binary');
+        return;
+      }
+      const message = bytesOf(data);
+      // In order: a reply must not overtake an earlier one.
+      last = last.then(async () => {
+        const reply = await server.handle(message).catch(() => null);
+        if (reply === null) ws.close(1002, 'malformed 9P message');
+        else if (ws.readyState === WebSocket.OPEN) ws.send(reply);
+      });
+    });
+    ws.on('close', () => void last.then(() => server.close()));
+    ws.on('error', () => ws.terminate());
+  });
+  return new Promise((resolve, reject) => {
+    wss.once('error', reject);
+    wss.once('listening', () => {
+      const addr = wss.address();
+      const port = addr !== null && typeof addr === 'object' ? addr.port : opts.port;
+      // close() also drops the connections, as a server going away does.
+      const close = (): void => {
+        for (const c of wss.clients) c.terminate();
+        wss.close();
+      };
+      resolve({ url: `ws://${opts.host}:${port}/`, close });
+    });
+  });
+}
+
+/** A mount of a 9P server at url: one WebSocket per mount. */
+export function webSocketExport(tag: string, url: string): NinePExport {
+  return {
+    tag,
+    open: (): NinePHandler => {
+      const ws = new WebSocket(url, { maxPayload: MAX_MESSAGE });
+      ws.binaryType = 'nodebuffer';
+      const waiting: { resolve: (b: Uint8Array) => void; reject: (e: Error) => void }[] = [];
+      let lost: Error | null = null;
+      const opened = new Promise<void>((resolve, reject) => {
+        ws.once('open', () => resolve());
+        ws.once('error', (err) => reject(err));
+      });
+      opened.catch(() => {});
+      const fail = (err: Error): void => {
+        lost ??= err;
+        for (const w of waiting.splice(0)) w.reject(lost);
+      };
+      ws.on('message', (data) => waiting.shift()?.resolve(bytesOf(data)));
+      ws.on('close', (code, reason) =>
+        fail(new Error(`9P connection to ${url} closed (${code} ${reason.toString()})`)),
+      );
+      ws.on('error', (err) => fail(err));
+      return {
+        async handle(message: Uint8Array): Promise<Uint8Array | null> {
+          await opened;
+          if (lost) throw lost;
+          return new Promise<Uint8Array>((resolve, reject) => {
+            waiting.push({ resolve, reject });
+            ws.send(message);
+          });
+        },
+        close(): void {
+          ws.close();
+        },
+      };
+    },
+  };
+}
