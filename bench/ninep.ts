@@ -1,7 +1,8 @@
 // 9P (`--mount`) throughput: a 256 MiB file written and then read back
 // sequentially with dd in the guest (read in a fresh boot, so from the host,
-// not the guest's page cache), against the same dd on the host; and the
-// metadata rate: create + stat + unlink of 10000 small files.
+// not the guest's page cache), against the same dd on the host, with the
+// server in the same process and over WebSocket on loopback (serve-9p); and
+// the metadata rate: create + stat + unlink of 10000 small files.
 //
 //   node --import tsx bench/ninep.ts [--runs N] [--mib N]
 
@@ -11,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { serveNineP } from '../src/node/ninep/ws.js';
 
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 const TIMED = (cmd: string): string =>
@@ -22,11 +24,22 @@ function median(xs: readonly number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-function guest(dir: string, script: string): number {
-  const r = spawnSync(
-    process.execPath,
-    [join(ROOT, 'bin/wasmlinux.mjs'), '--mount', `${dir}:/mnt/b`, '--', 'sh', '-c', script],
-    { encoding: 'utf8' },
+/** Time a guest script with dir (or a ws:// URL) mounted at /mnt/b. */
+async function guest(dir: string, script: string): Promise<number> {
+  const { spawn } = await import('node:child_process');
+  const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>(
+    (resolve) => {
+      const child = spawn(
+        process.execPath,
+        [join(ROOT, 'bin/wasmlinux.mjs'), '--mount', `${dir}:/mnt/b`, '--', 'sh', '-c', script],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('close', (status) => resolve({ status, stdout, stderr }));
+    },
   );
   const ms = Number(/ms=(\d+)/.exec(r.stdout)?.[1]);
   if (r.status !== 0 || Number.isNaN(ms))
@@ -41,7 +54,7 @@ function host(script: string): number {
   return ms;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { runs: { type: 'string', default: '3' }, mib: { type: 'string', default: '256' } },
   });
@@ -53,24 +66,42 @@ function main(): void {
   const hw: number[] = [];
   const hr: number[] = [];
   const gm: number[] = [];
+  const ww: number[] = [];
+  const wr: number[] = [];
   const hm: number[] = [];
   const meta = (d: string): string =>
     `mkdir -p ${d}/m && cd ${d}/m && i=0; while [ $i -lt 10000 ]; do : > f$i; stat f$i >/dev/null; rm f$i; i=$((i+1)); done`;
   try {
     for (let i = 0; i < runs; i++) {
       gw.push(
-        guest(dir, TIMED(`dd if=/dev/zero of=/mnt/b/f bs=1M count=${mib} 2>/dev/null; sync`)),
+        await guest(dir, TIMED(`dd if=/dev/zero of=/mnt/b/f bs=1M count=${mib} 2>/dev/null; sync`)),
       );
-      gr.push(guest(dir, TIMED('dd if=/mnt/b/f of=/dev/null bs=1M 2>/dev/null')));
+      gr.push(await guest(dir, TIMED('dd if=/mnt/b/f of=/dev/null bs=1M 2>/dev/null')));
       hw.push(host(TIMED(`dd if=/dev/zero of=${dir}/f bs=1M count=${mib} 2>/dev/null; sync`)));
       // The host reads from its page cache, which is what the guest's reads
       // end up reading too.
       hr.push(host(TIMED(`dd if=${dir}/f of=/dev/null bs=1M 2>/dev/null`)));
       if (i === 0) {
-        gm.push(guest(dir, TIMED(meta('/mnt/b'))));
+        gm.push(await guest(dir, TIMED(meta('/mnt/b'))));
         hm.push(host(TIMED(meta(dir))));
       }
       process.stderr.write(`run ${i + 1}/${runs} done\n`);
+    }
+    // The same over WebSocket on loopback (the server runs in this process,
+    // as `wasmlinux serve-9p` would).
+    const ws = await serveNineP({ dir, port: 0, host: '127.0.0.1', token: null, readOnly: false });
+    try {
+      for (let i = 0; i < runs; i++) {
+        ww.push(
+          await guest(
+            ws.url,
+            TIMED(`dd if=/dev/zero of=/mnt/b/f bs=1M count=${mib} 2>/dev/null; sync`),
+          ),
+        );
+        wr.push(await guest(ws.url, TIMED('dd if=/mnt/b/f of=/dev/null bs=1M 2>/dev/null')));
+      }
+    } finally {
+      ws.close();
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -82,9 +113,13 @@ function main(): void {
   console.log(
     `sequential read ${mib} MiB: guest over 9P ${rate(median(gr))}, host dd ${rate(median(hr))}`,
   );
+  console.log(`over WebSocket on loopback: write ${rate(median(ww))}, read ${rate(median(wr))}`);
   console.log(
     `create+stat+unlink x 10000: guest over 9P ${((10000 * 1000) / gm[0]!).toFixed(0)} files/s, host shell ${((10000 * 1000) / hm[0]!).toFixed(0)} files/s`,
   );
 }
 
-main();
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
