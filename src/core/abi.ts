@@ -125,6 +125,12 @@ export const IRQ_CONSOLE = 1;
 export const IRQ_STDIN = 2;
 export const IRQ_9P = 3;
 
+/** Raise interrupt line irq: set its bit in wasm_irq_pending and wake an idle kernel. */
+export function raiseIrq(i32: Int32Array, pendingAddr: number, irq: number): void {
+  Atomics.or(i32, pendingAddr >> 2, 1 << irq);
+  Atomics.notify(i32, pendingAddr >> 2);
+}
+
 /** struct wasm_p9_done_ring in arch/wasm/kernel/9p.c: head, tail, then (chan, req, len) slots. */
 export const P9_DONE_SLOTS = 256;
 

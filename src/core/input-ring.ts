@@ -4,6 +4,8 @@
 // queue here and is retried shortly; the kernel drains the ring from its
 // interrupt handler or its readers.
 
+import { raiseIrq } from './abi.js';
+
 /** Where a ring is in kernel memory and how to announce new bytes. */
 export interface RingLayout {
   /** Address of the u32 head; the u32 tail follows it. */
@@ -95,10 +97,7 @@ export class RingFeeder {
     if (this.ended && this.queue.length === 0 && r.eof !== null) {
       if (Atomics.exchange(i32, r.eof >> 2, 1) === 0) announce = true;
     }
-    if (announce) {
-      Atomics.or(i32, r.pending >> 2, 1 << r.irq);
-      Atomics.notify(i32, r.pending >> 2);
-    }
+    if (announce) raiseIrq(i32, r.pending, r.irq);
     if (this.queued < HIGH_WATER && this.drained) {
       const cb = this.drained;
       this.drained = null;

@@ -8,6 +8,7 @@ import {
   HALT_RESTART,
   IRQ_CONSOLE,
   IRQ_STDIN,
+  raiseIrq,
   STDIN_RING_DATA,
   STDIN_RING_SIZE,
 } from './abi.js';
@@ -165,9 +166,7 @@ export class Machine {
     const at = this.opts.kernel.symbols.wasm_console_winsize >> 2;
     Atomics.store(i32, at + 1, this.winsize | 0);
     Atomics.add(i32, at, 1);
-    const pending = this.opts.kernel.symbols.wasm_irq_pending >> 2;
-    Atomics.or(i32, pending, 1 << IRQ_CONSOLE);
-    Atomics.notify(i32, pending);
+    raiseIrq(i32, this.opts.kernel.symbols.wasm_irq_pending, IRQ_CONSOLE);
   }
 
   /**

@@ -8,7 +8,8 @@
 // process waits forever: a server failure or an oversized reply becomes
 // Rlerror(EIO).
 
-import { IRQ_9P, P9_DONE_SLOTS, type KernelSymbols } from './abi.js';
+import { IRQ_9P, P9_DONE_SLOTS, raiseIrq, type KernelSymbols } from './abi.js';
+import { encodeReply } from './ninep/codec.js';
 
 /** One mount's server: T-message in, R-message out (null: the frame made no sense). */
 export interface NinePHandler {
@@ -32,19 +33,12 @@ export interface NinePRequest {
   readonly rcCap: number;
 }
 
-const RLERROR = 7;
 const EIO = 5;
 
-/** Rlerror(EIO) for the tag of a T-message. */
+/** Rlerror(EIO) for the tag of a T-message (the tag is bytes 5-6). */
 function ioError(t: Uint8Array): Uint8Array {
-  const out = new Uint8Array(11);
-  const v = new DataView(out.buffer);
-  v.setUint32(0, 11, true);
-  out[4] = RLERROR;
-  out[5] = t[5] ?? 0xff;
-  out[6] = t[6] ?? 0xff;
-  v.setUint32(7, EIO, true);
-  return out;
+  const tag = t.length >= 7 ? (t[5] as number) | ((t[6] as number) << 8) : 0xffff;
+  return encodeReply(tag, { kind: 'lerror', ecode: EIO });
 }
 
 export class P9Host {
@@ -129,9 +123,7 @@ export class P9Host {
     }
     if (moved) {
       Atomics.store(i32, base, head | 0);
-      const pending = this.symbols.wasm_irq_pending >> 2;
-      Atomics.or(i32, pending, 1 << IRQ_9P);
-      Atomics.notify(i32, pending);
+      raiseIrq(i32, this.symbols.wasm_irq_pending, IRQ_9P);
     }
     if (this.done.length > 0 && !this.timer) {
       this.timer = setTimeout(() => {

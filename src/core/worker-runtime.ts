@@ -15,6 +15,7 @@ import {
   HOST_MODULE,
   IMAGE_KEY_WORDS,
   IRQ_TIMER,
+  raiseIrq,
   NR_EXIT_GROUP,
   ENTRY_CLONE,
   PT_REGS_PC,
@@ -445,7 +446,6 @@ function runTimer(init: TimerInit): never {
   const i64 = new BigInt64Array(buf);
   const seqIdx = init.symbols.wasm_timer_seq >> 2;
   const deadlineIdx = init.symbols.wasm_timer_deadline >> 3;
-  const pendingIdx = init.symbols.wasm_irq_pending >> 2;
   for (;;) {
     const seq = Atomics.load(i32, seqIdx);
     const deadline = Atomics.load(i64, deadlineIdx);
@@ -454,8 +454,7 @@ function runTimer(init: TimerInit): never {
       const now = BigInt(Math.floor(clockNs(init.clockOriginMs)));
       if (now >= deadline) {
         if (Atomics.compareExchange(i64, deadlineIdx, deadline, -1n) === deadline) {
-          Atomics.or(i32, pendingIdx, 1 << IRQ_TIMER);
-          Atomics.notify(i32, pendingIdx);
+          raiseIrq(i32, init.symbols.wasm_irq_pending, IRQ_TIMER);
         }
         continue;
       }

@@ -30,7 +30,8 @@ function customSections(bytes: Uint8Array): FoundCustom[] {
   return out;
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
+/** The parts one after another, in one new array. */
+export function concat(parts: readonly Uint8Array[]): Uint8Array {
   let len = 0;
   for (const p of parts) len += p.length;
   const out = new Uint8Array(len);

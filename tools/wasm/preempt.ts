@@ -28,6 +28,7 @@
 
 import { encodeUnsigned, WasmFormatError } from './leb128.js';
 import { walkBody } from './calls.js';
+import { concat } from './custom-section.js';
 import { Cursor, readModule, type WasmModule } from './reader.js';
 
 /** Keep in step with WASM_USER_PREEMPT_ADDR in arch/wasm/include/asm/wasm.h. */
@@ -43,16 +44,6 @@ export interface PreemptResult {
 }
 
 const CODE_SECTION = 10;
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 function check(pollFunc: number): Uint8Array {
   return concat([
