@@ -47,6 +47,43 @@ static void power_off(void)
 	     LINUX_REBOOT_CMD_POWER_OFF, 0);
 }
 
+/*
+ * Output lines are built here and written with one write(): after a vfork
+ * the parent and the exec'd child run side by side, and lines written piece
+ * by piece would interleave.
+ */
+static char line[256];
+static int line_len;
+
+static void add(const char *s)
+{
+	while (*s && line_len < (int)sizeof(line) - 1)
+		line[line_len++] = *s++;
+}
+
+static void add_num(long long v)
+{
+	char buf[24];
+	int i = sizeof(buf) - 1;
+	unsigned long long u = v < 0 ? -(unsigned long long)v : (unsigned long long)v;
+
+	buf[i] = 0;
+	do {
+		buf[--i] = '0' + u % 10;
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		buf[--i] = '-';
+	add(buf + i);
+}
+
+static void end_line(void)
+{
+	add("\n");
+	sys3(__NR_write, 1, (long)line, line_len);
+	line_len = 0;
+}
+
 /* One clone: the child exits, or execs this program again. */
 static void clone_once(int exec)
 {
@@ -65,20 +102,20 @@ static void clone_once(int exec)
 		return;
 	}
 	/* CLONE_VFORK: by now the child has exited or exec'd. */
-	put("parent: clone returned ");
-	put_num(pid);
-	put(", child saw pid ");
-	put_num(child_pid_seen);
-	put(", shared word ");
-	put_num(shared_word);
-	put("\n");
+	add("parent: clone returned ");
+	add_num(pid);
+	add(", child saw pid ");
+	add_num(child_pid_seen);
+	add(", shared word ");
+	add_num(shared_word);
+	end_line();
 
 	ret = sys4(__NR_wait4, pid, (long)&status, 0, 0);
-	put("parent: wait4 returned ");
-	put_num(ret);
-	put(" status ");
-	put_num(status);
-	put("\n");
+	add("parent: wait4 returned ");
+	add_num(ret);
+	add(" status ");
+	add_num(status);
+	end_line();
 }
 
 int main(int argc, char **argv, char **envp)
@@ -86,13 +123,13 @@ int main(int argc, char **argv, char **envp)
 	int status = 0;
 
 	if (argc > 1 && streq(argv[1], "hello-from-exec")) {
-		put("exec'd: pid ");
-		put_num(sys0(__NR_getpid));
-		put(" ppid ");
-		put_num(sys0(__NR_getppid));
-		put(" env ");
-		put(envp[0] ? envp[0] : "(none)");
-		put("\n");
+		add("exec'd: pid ");
+		add_num(sys0(__NR_getpid));
+		add(" ppid ");
+		add_num(sys0(__NR_getppid));
+		add(" env ");
+		add(envp[0] ? envp[0] : "(none)");
+		end_line();
 		return 7;
 	}
 
