@@ -89,7 +89,12 @@ async function main(): Promise<void> {
     }
     // The same over WebSocket on loopback (the server runs in this process,
     // as `wasmlinux serve-9p` would).
-    const ws = await serveNineP({ dir, port: 0, host: '127.0.0.1', token: null, readOnly: false });
+    const ws = await serveNineP({
+      source: { kind: 'dir', dir, readOnly: false },
+      port: 0,
+      host: '127.0.0.1',
+      token: null,
+    });
     try {
       for (let i = 0; i < runs; i++) {
         ww.push(

@@ -9,7 +9,8 @@ import { Machine, MachineError, type MachineExit } from '../core/machine.js';
 import type { NinePExport } from '../core/p9-host.js';
 import { exitStatusFromRestart, withRunRequest } from '../core/run-request.js';
 import { NinePServer } from './ninep/server.js';
-import { serveNineP, webSocketExport } from './ninep/ws.js';
+import { parseTcpTarget } from './ninep/bridge.js';
+import { serveNineP, webSocketExport, type NinePSource } from './ninep/ws.js';
 import { nodePlatform } from './platform.js';
 import { ESCAPE_BYTE, HostTerminal } from './terminal.js';
 
@@ -41,6 +42,9 @@ Options:
 
 wasmlinux serve-9p DIR [--port 5640] [--host 127.0.0.1] [--token T] [--ro]
 serves DIR over 9P on WebSocket, for --mount ws://HOST:PORT/?token=T:/mnt/x.
+wasmlinux serve-9p --to tcp://HOST:PORT[/EXPORT] [--port …] [--token T]
+forwards instead to an existing 9P server (e.g. diod); EXPORT is the aname
+sent when the guest gives none.
 
 Exit status without a command: 0 when the guest powers off or reboots, 1
 after a kernel panic or crash, 2 for bad options or files, 130 after Ctrl-].`;
@@ -136,29 +140,51 @@ async function serve9p(argv: string[]): Promise<number> {
       host: { type: 'string', default: '127.0.0.1' },
       token: { type: 'string' },
       ro: { type: 'boolean', default: false },
+      to: { type: 'string' },
     },
     strict: true,
   });
-  const dir = positionals[0];
-  if (positionals.length !== 1 || dir === undefined) {
-    throw new UsageError('serve-9p: give exactly one directory to serve');
-  }
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new UsageError(`serve-9p: ${dir} is not a directory`);
-  }
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new UsageError(`serve-9p: --port ${values.port} is not a port number`);
   }
+  let source: NinePSource;
+  let what: string;
+  if (values.to !== undefined) {
+    if (positionals.length > 0) {
+      throw new UsageError('serve-9p: give either a directory or --to, not both');
+    }
+    if (values.ro) {
+      throw new UsageError(
+        "serve-9p: --ro applies to directories; use the server's own read-only export",
+      );
+    }
+    try {
+      source = { kind: 'tcp', target: parseTcpTarget(values.to) };
+    } catch (err) {
+      throw new UsageError(`serve-9p: --to ${(err as Error).message}`);
+    }
+    what = `the 9P server at ${values.to}`;
+  } else {
+    const dir = positionals[0];
+    if (positionals.length !== 1 || dir === undefined) {
+      throw new UsageError(
+        'serve-9p: give exactly one directory to serve, or --to tcp://HOST:PORT',
+      );
+    }
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+      throw new UsageError(`serve-9p: ${dir} is not a directory`);
+    }
+    source = { kind: 'dir', dir: resolve(dir), readOnly: values.ro };
+    what = resolve(dir) + (values.ro ? ' (read-only)' : '');
+  }
   const { url } = await serveNineP({
-    dir: resolve(dir),
+    source,
     port,
     host: values.host,
     token: values.token ?? null,
-    readOnly: values.ro,
   });
-  const ro = values.ro ? ' (read-only)' : '';
-  process.stdout.write(`wasmlinux: serving ${resolve(dir)} over 9P at ${url}${ro}\n`);
+  process.stdout.write(`wasmlinux: serving ${what} over 9P at ${url}\n`);
   return new Promise<number>(() => {}); // until killed
 }
 

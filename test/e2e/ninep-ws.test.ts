@@ -15,7 +15,12 @@ let dir = '';
 
 /** Run fn with a serve-9p server for dir that wants this token. */
 async function withServer(token: string, fn: (url: string) => Promise<void>): Promise<void> {
-  const server = await serveNineP({ dir, port: 0, host: '127.0.0.1', token, readOnly: false });
+  const server = await serveNineP({
+    source: { kind: 'dir', dir, readOnly: false },
+    port: 0,
+    host: '127.0.0.1',
+    token,
+  });
   try {
     await fn(server.url);
   } finally {
@@ -71,11 +76,10 @@ describe('9P over WebSocket (serve-9p, --mount ws://)', { timeout: 240_000 }, ()
   it('when the server goes away, file operations fail with EIO instead of hanging', async () => {
     writeFileSync(join(dir, 'later.txt'), 'never read\n');
     const server = await serveNineP({
-      dir,
+      source: { kind: 'dir', dir, readOnly: false },
       port: 0,
       host: '127.0.0.1',
       token: null,
-      readOnly: false,
     });
     const run = runCli(
       [
@@ -96,5 +100,51 @@ describe('9P over WebSocket (serve-9p, --mount ws://)', { timeout: 240_000 }, ()
     assert.doesNotMatch(r.stdout, /never read/);
     assert.match(r.stdout + r.stderr, /I\/O error/);
     assert.match(r.stdout, /status=1/);
+  });
+
+  it('after a drop, umount and mount again reach the server once it is back', async () => {
+    writeFileSync(join(dir, 'again.txt'), 'read after the remount\n');
+    const source = { kind: 'dir', dir, readOnly: false } as const;
+    const first = await serveNineP({ source, port: 0, host: '127.0.0.1', token: null });
+    const port = Number(new URL(first.url).port);
+    const remount = 'mount -t 9p -o trans=wasm,version=9p2000.L,uname=root host0 /mnt/r';
+    const run = runCli(
+      [
+        '--mount',
+        `${first.url}:/mnt/r`,
+        '--',
+        'sh',
+        '-c',
+        [
+          'cat /mnt/r/from-host.txt',
+          'sleep 2',
+          'cat /mnt/r/again.txt || echo dropped',
+          'umount /mnt/r',
+          `for i in $(seq 50); do ${remount} 2>/dev/null && break; sleep 0.2; done`,
+          'cat /mnt/r/again.txt',
+        ].join('; '),
+      ],
+      { timeoutMs: 60_000 },
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    first.close();
+    // The same port again, as a restarted server would have it.
+    let second: Awaited<ReturnType<typeof serveNineP>> | null = null;
+    for (let i = 0; i < 50 && second === null; i++) {
+      second = await serveNineP({ source, port, host: '127.0.0.1', token: null }).catch(() => null);
+      if (second === null) await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.ok(second, `could not listen on port ${port} again`);
+    try {
+      const r = await run;
+      assert.equal(r.timedOut, false);
+      assert.equal(
+        r.stdout,
+        'served over a WebSocket\ndropped\nread after the remount\n',
+        r.stdout + r.stderr,
+      );
+    } finally {
+      second.close();
+    }
   });
 });

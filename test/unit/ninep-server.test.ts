@@ -11,6 +11,8 @@ import { after, before, describe, test } from 'node:test';
 import {
   AT_REMOVEDIR,
   GetattrMask,
+  LockStatus,
+  LockType,
   MsgType,
   NOFID,
   NOTAG,
@@ -303,6 +305,9 @@ describe('9P server', () => {
       clientId: 'guest',
     });
     assert.deepEqual(await c.rpc({ kind: 'flush', oldtag: 3 }), { kind: 'flush' });
+    // Drop the lock: the table is process-wide and keyed by inode, which a
+    // later suite's new tree may reuse once this one is deleted.
+    await c.server.close();
   });
 
   test('read-only export refuses every write with EROFS but still reads', async () => {
@@ -445,6 +450,164 @@ describe('9P server confinement', () => {
     );
     assert.ok(!fs.existsSync(path.join(base, 'escape')) && !fs.existsSync(path.join(base, 'evil')));
     assert.ok(fs.existsSync(path.join(base, 'outside', 'secret.txt')));
+  });
+});
+
+describe('9P server locks (Tlock/Tgetlock)', () => {
+  before(setupTree);
+  after(() => fs.rmSync(base, { recursive: true, force: true }));
+
+  const { SUCCESS, BLOCKED, ERROR } = LockStatus;
+  const { RDLCK, WRLCK, UNLCK } = LockType;
+
+  /** A mount with `name` walked to fid 1 and opened (read-only, as a lock needs no more). */
+  async function opened(
+    name: string,
+    opts: { readOnly?: boolean; maxLocks?: number } = {},
+  ): Promise<Client> {
+    const c = new Client(
+      new NinePServer({ root, readOnly: opts.readOnly ?? false, maxMsize: MSIZE, ...opts }),
+    );
+    await c.mount();
+    await c.walk(0, 1, name);
+    await c.ok({ kind: 'lopen', fid: 1, flags: O_RDONLY });
+    return c;
+  }
+
+  async function lock(
+    c: Client,
+    lockType: number,
+    start: number,
+    length: number,
+    procId = 10,
+    clientId = 'guest',
+  ): Promise<number> {
+    const r = await c.ok({
+      kind: 'lock',
+      fid: 1,
+      lockType,
+      flags: 0,
+      start: BigInt(start),
+      length: BigInt(length),
+      procId,
+      clientId,
+    });
+    return r.status;
+  }
+
+  function getlock(c: Client, start: number, length: number): Promise<ReplyOf<'getlock'>> {
+    // Linux's v9fs always asks with type UNLCK (see src/node/ninep/locks.ts).
+    const q = { fid: 1, lockType: UNLCK, start: BigInt(start), length: BigInt(length) };
+    return c.ok({ kind: 'getlock', ...q, procId: 20, clientId: 'guest' });
+  }
+
+  test('two servers on one directory: write conflicts, read sharing, getlock, unlock', async () => {
+    fs.writeFileSync(path.join(root, 'locked'), 'x');
+    const a = await opened('locked');
+    const b = await opened('locked');
+    // The same proc_id and client_id on another connection is another owner.
+    assert.equal(await lock(a, WRLCK, 0, 100), SUCCESS);
+    assert.equal(await lock(b, WRLCK, 50, 10), BLOCKED);
+    assert.equal(await lock(b, RDLCK, 0, 0), BLOCKED);
+    assert.equal(await lock(b, WRLCK, 200, 100), SUCCESS);
+    assert.deepEqual(await getlock(b, 0, 0), {
+      kind: 'getlock',
+      lockType: WRLCK,
+      start: 0n,
+      length: 100n,
+      procId: 10,
+      clientId: 'guest',
+    });
+    // Free range: the query comes back as UNLCK.
+    assert.deepEqual(await getlock(b, 100, 100), {
+      kind: 'getlock',
+      lockType: UNLCK,
+      start: 100n,
+      length: 100n,
+      procId: 20,
+      clientId: 'guest',
+    });
+    assert.equal(await lock(a, UNLCK, 0, 0), SUCCESS);
+    assert.equal(await lock(b, WRLCK, 50, 10), SUCCESS);
+    assert.equal(await lock(b, UNLCK, 0, 0), SUCCESS);
+    assert.equal(await lock(a, RDLCK, 0, 0), SUCCESS);
+    assert.equal(await lock(b, RDLCK, 0, 0), SUCCESS);
+    assert.equal(await lock(b, WRLCK, 0, 0), BLOCKED);
+    await a.server.close();
+    await b.server.close();
+  });
+
+  test('a hard link is the same file; other files are not', async () => {
+    fs.writeFileSync(path.join(root, 'orig'), 'x');
+    fs.linkSync(path.join(root, 'orig'), path.join(root, 'alias'));
+    fs.writeFileSync(path.join(root, 'unrelated'), 'x');
+    const a = await opened('orig');
+    const b = await opened('alias');
+    const c = await opened('unrelated');
+    assert.equal(await lock(a, WRLCK, 0, 0), SUCCESS);
+    assert.equal(await lock(b, WRLCK, 0, 1), BLOCKED);
+    assert.equal(await lock(c, WRLCK, 0, 0), SUCCESS);
+    for (const x of [a, b, c]) await x.server.close();
+  });
+
+  test("close() and Tversion release a connection's locks", async () => {
+    fs.writeFileSync(path.join(root, 'released'), 'x');
+    const a = await opened('released');
+    const b = await opened('released');
+    assert.equal(await lock(a, WRLCK, 0, 0, 1), SUCCESS);
+    assert.equal(await lock(a, RDLCK, 0, 0, 2), BLOCKED); // another process of a's guest
+    await a.server.close();
+    assert.equal(await lock(b, WRLCK, 0, 0), SUCCESS);
+    // A new session (Tversion) on b forgets b's locks too.
+    await b.mount();
+    await b.walk(0, 1, 'released');
+    await b.ok({ kind: 'lopen', fid: 1, flags: O_RDONLY });
+    const c = await opened('released');
+    assert.equal(await lock(c, WRLCK, 0, 0), SUCCESS);
+    await b.server.close();
+    await c.server.close();
+  });
+
+  test('a read-only export still locks, read and write', async () => {
+    fs.writeFileSync(path.join(root, 'ro-locked'), 'x');
+    const ro = await opened('ro-locked', { readOnly: true });
+    const rw = await opened('ro-locked');
+    assert.equal(await lock(ro, WRLCK, 0, 10), SUCCESS);
+    assert.equal(await lock(rw, RDLCK, 5, 1), BLOCKED);
+    assert.equal((await getlock(rw, 0, 0)).lockType, WRLCK);
+    await ro.server.close();
+    await rw.server.close();
+  });
+
+  test('locks on an unopened fid (a directory) and on a bad fid', async () => {
+    const a = await mounted();
+    const b = await mounted();
+    const lk = { flags: 0, start: 0n, length: 0n, clientId: 'guest' } as const;
+    await a.walk(0, 1, 'sub');
+    await b.walk(0, 1, 'sub');
+    assert.deepEqual(await a.rpc({ kind: 'lock', fid: 1, lockType: WRLCK, procId: 1, ...lk }), {
+      kind: 'lock',
+      status: SUCCESS,
+    });
+    assert.deepEqual(await b.rpc({ kind: 'lock', fid: 1, lockType: WRLCK, procId: 1, ...lk }), {
+      kind: 'lock',
+      status: BLOCKED,
+    });
+    await a.fails({ kind: 'lock', fid: 99, lockType: WRLCK, procId: 1, ...lk }, Errno.EBADF);
+    await a.fails({ kind: 'getlock', fid: 99, lockType: UNLCK, procId: 1, ...lk }, Errno.EBADF);
+    await a.server.close();
+    await b.server.close();
+  });
+
+  test('beyond maxLocks records, ERROR (ENOLCK in the guest)', async () => {
+    fs.writeFileSync(path.join(root, 'many'), 'x');
+    const a = await opened('many', { maxLocks: 2 });
+    assert.equal(await lock(a, WRLCK, 0, 1), SUCCESS);
+    assert.equal(await lock(a, WRLCK, 10, 1), SUCCESS);
+    assert.equal(await lock(a, WRLCK, 20, 1), ERROR);
+    assert.equal(await lock(a, WRLCK, 1, 9), SUCCESS); // joins the two: one record
+    assert.equal(await lock(a, WRLCK, 20, 1), SUCCESS);
+    await a.server.close();
   });
 });
 

@@ -28,9 +28,14 @@ export const REQUIRED_COMMANDS: Readonly<Record<string, string>> = {
   gcc: 'gcc', // host compiler for the kernel's build-time tools (fixdep, kconfig)
 };
 
-/** What only the tests need: Debian's Chromium for the web page's tests (playwright-core). */
+/**
+ * What only the tests need: Debian's Chromium for the web page's tests
+ * (playwright-core), and diod, a 9P server of someone else's making, for the
+ * 9P interop tests.
+ */
 export const TEST_COMMANDS: Readonly<Record<string, string>> = {
   chromium: 'chromium',
+  diod: 'diod',
 };
 
 // Wait for the dpkg lock instead of failing when another apt run (another
@@ -38,8 +43,11 @@ export const TEST_COMMANDS: Readonly<Record<string, string>> = {
 const APT_LOCK_WAIT = ['-o', 'DPkg::Lock::Timeout=300'];
 
 export function hasCommand(cmd: string): boolean {
-  // `command -v` is a shell builtin, so go through sh; cmd comes from our own table.
-  return spawnSync('sh', ['-c', `command -v '${cmd}'`], { stdio: 'ignore' }).status === 0;
+  // `command -v` is a shell builtin, so go through sh; cmd comes from our own
+  // table. The sbin directories count too: diod lives in /usr/sbin, which a
+  // user's PATH often lacks.
+  const script = `PATH="$PATH:/usr/sbin:/sbin" command -v '${cmd}'`;
+  return spawnSync('sh', ['-c', script], { stdio: 'ignore' }).status === 0;
 }
 
 export function isRoot(): boolean {

@@ -286,6 +286,15 @@ static void make_dirs(char *path)
 }
 
 /*
+ * The 9P mount options: 512 KiB messages; cache=mmap keeps file data in the
+ * page cache while a file is open (and makes mmap work); uname=root, since
+ * the mount's own attach is made for root here, and servers that act on the
+ * attaching user (diod) would otherwise refuse "nobody"; locktimeout=1, so
+ * a blocked F_SETLKW asks the server again each second, not each 30 s.
+ */
+#define P9_OPTIONS "trans=wasm,version=9p2000.L,msize=524288,cache=mmap,uname=root,locktimeout=1"
+
+/*
  * WASMLINUX_MOUNTS=TAG:DIR[:ro],... (the CLI's --mount): mount the host's
  * 9P exports, for the interactive system and for a command alike.
  */
@@ -325,8 +334,7 @@ static void mount_exports(char **envp)
 			*ro++ = 0;
 		make_dirs(dir);
 		ret = __wasm_syscall(__NR_mount, (long)entry, (long)dir, (long)"9p",
-				     streq(ro, "ro") ? MS_RDONLY : 0,
-				     (long)"trans=wasm,version=9p2000.L,msize=524288,cache=mmap", 0);
+				     streq(ro, "ro") ? MS_RDONLY : 0, (long)P9_OPTIONS, 0);
 		if (ret < 0) {
 			put("init: cannot mount the host's ");
 			put(entry);

@@ -11,10 +11,14 @@
 // component of an open is opened with O_NOFOLLOW, and other operations use
 // calls that act on a symlink itself (lstat, lutimes, unlink, rename, link).
 //
-// Remaining gap (documented, not handled): a process on the host that swaps a
-// directory inside the export for a symlink between a walk and a later
-// operation can redirect that operation (a TOCTOU race); closing it needs
-// openat()-style calls that Node does not offer.
+// The tree can change under a fid: another mount of the same directory, or a
+// host process, may swap a directory for a symlink after the walk. So every
+// operation first checks that the parent still resolves to its literal path
+// (at()), and every opened file is checked to be inside the export through
+// /proc/self/fd (inside()), which looks at what was really opened. What is
+// left is a swap in the instant between at()'s check and a path operation
+// such as mkdir or unlink; closing that needs openat()-style calls that Node
+// does not offer.
 
 import { constants as C, promises as fsp, type BigIntStats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
@@ -25,7 +29,6 @@ import {
   DirentType,
   GetattrMask,
   HEADER_SIZE,
-  LockStatus,
   LockType,
   MAX_WALK_NAMES,
   NinePUnknownTypeError,
@@ -42,6 +45,7 @@ import {
   type Qid,
   type RequestOf,
 } from '../../core/ninep/codec.js';
+import { DEFAULT_MAX_LOCK_RECORDS, processLocks, type LockSession } from './locks.js';
 
 export interface NinePServerOptions {
   /** Host directory to export. */
@@ -49,6 +53,8 @@ export interface NinePServerOptions {
   readonly readOnly: boolean;
   /** Largest msize the server agrees to (default 1 MiB). */
   readonly maxMsize?: number;
+  /** Byte-range lock records this server's client may hold (default 10 000). */
+  readonly maxLocks?: number;
 }
 
 /** Linux errno values sent in Rlerror. */
@@ -143,6 +149,8 @@ export class NinePServer {
   private readonly maxMsize: number;
   private msize: number;
   private readonly fids = new Map<number, Fid>();
+  /** This connection's locks, in the table shared with every other server in the process. */
+  private readonly locks: LockSession;
 
   constructor(options: NinePServerOptions) {
     // Resolve once so the root itself may be reached through a symlink; all
@@ -151,6 +159,7 @@ export class NinePServer {
     this.readOnly = options.readOnly;
     this.maxMsize = Math.max(MIN_MSIZE, options.maxMsize ?? DEFAULT_MSIZE);
     this.msize = this.maxMsize;
+    this.locks = processLocks.session(options.maxLocks ?? DEFAULT_MAX_LOCK_RECORDS);
   }
 
   /**
@@ -181,8 +190,10 @@ export class NinePServer {
     }
   }
 
-  /** Closes every open file (on disconnect). */
+  /** Closes every open file and drops every lock (on disconnect). */
   async close(): Promise<void> {
+    // A client that is gone can never unlock, so its locks must not outlive it.
+    this.locks.releaseAll();
     for (const fid of [...this.fids.keys()]) await this.dropFid(fid);
   }
 
@@ -245,20 +256,9 @@ export class NinePServer {
       case 'fsync':
         return this.fsync(req);
       case 'lock':
-        this.fid(req.fid);
-        // Locks are advisory between guest processes only; always granted.
-        return { kind: 'lock', status: LockStatus.SUCCESS };
+        return this.lock(req);
       case 'getlock':
-        this.fid(req.fid);
-        // Nothing conflicts: report the range as unlocked, echoing the query.
-        return {
-          kind: 'getlock',
-          lockType: LockType.UNLCK,
-          start: req.start,
-          length: req.length,
-          procId: req.procId,
-          clientId: req.clientId,
-        };
+        return this.getlock(req);
       case 'clunk':
         return this.clunk(req);
       case 'remove':
@@ -286,6 +286,37 @@ export class NinePServer {
     return path.join(this.root, ...parts);
   }
 
+  /**
+   * The host path of parts, for an operation on it now. Walk saw only real
+   * directories on the way when it made the fid, but the tree may have
+   * changed since: another mount or connection of the same directory, or a
+   * host process, can swap one of them for a symlink pointing out of the
+   * export. So the parent must resolve to its literal path: no symlink on
+   * the way. (The last component is handled by each operation: O_NOFOLLOW,
+   * lstat, unlink, rename, which never follow it.)
+   */
+  private async at(parts: readonly string[]): Promise<string> {
+    const p = this.hostPath(parts);
+    if (parts.length > 1) {
+      const parent = path.dirname(p);
+      if ((await fsp.realpath(parent)) !== parent) throw new NinePError(Errno.EACCES);
+    }
+    return p;
+  }
+
+  /**
+   * Makes sure an opened file is inside the export, closing it if not: what
+   * the kernel actually opened, not what a path said a moment before (Linux
+   * hosts; elsewhere the parent check in at() is what there is).
+   */
+  private async inside(file: FileHandle): Promise<FileHandle> {
+    if (process.platform !== 'linux') return file;
+    const real = await fsp.readlink(`/proc/self/fd/${file.fd}`);
+    if (real === this.root || real.startsWith(this.root + path.sep)) return file;
+    await file.close();
+    throw new NinePError(Errno.EACCES);
+  }
+
   private checkWritable(): void {
     if (this.readOnly) throw new NinePError(Errno.EROFS);
   }
@@ -299,7 +330,7 @@ export class NinePServer {
   /** The fid must name a directory; returns its components. */
   private async dirParts(n: number): Promise<string[]> {
     const parts = this.fid(n).parts;
-    const st = await fsp.lstat(this.hostPath(parts));
+    const st = await fsp.lstat(await this.at(parts));
     if (!st.isDirectory()) throw new NinePError(Errno.ENOTDIR);
     return parts;
   }
@@ -310,7 +341,7 @@ export class NinePServer {
   }
 
   private async qidOf(parts: readonly string[]): Promise<Qid> {
-    return qidFromStats(await fsp.lstat(this.hostPath(parts), { bigint: true }));
+    return qidFromStats(await fsp.lstat(await this.at(parts), { bigint: true }));
   }
 
   private async dropFid(n: number): Promise<void> {
@@ -377,7 +408,7 @@ export class NinePServer {
     if (!isComponent(name)) throw new NinePError(Errno.EINVAL);
     // Only directories can be walked out of; a symlink reached by walk is a
     // leaf, which is what keeps walk from escaping the export.
-    const here = await fsp.lstat(this.hostPath(parts));
+    const here = await fsp.lstat(await this.at(parts));
     if (!here.isDirectory()) throw new NinePError(Errno.ENOTDIR);
     if (name === '..')
       parts.pop(); // at the root, pop() leaves [] (root's parent is root)
@@ -396,7 +427,7 @@ export class NinePServer {
     if (f.file !== undefined || f.dir !== undefined) throw new NinePError(Errno.EBADF);
     const flags = req.flags & ~(L.CREAT | L.EXCL);
     if (writesData(flags)) this.checkWritable();
-    const p = this.hostPath(f.parts);
+    const p = await this.at(f.parts);
     const st = await fsp.lstat(p, { bigint: true });
     if (st.isSymbolicLink()) throw new NinePError(Errno.ELOOP);
     if (st.isDirectory()) {
@@ -408,7 +439,7 @@ export class NinePServer {
       // opening a FIFO blocks a libuv worker thread until a writer appears).
       if (!st.isFile()) throw new NinePError(Errno.EOPNOTSUPP);
       // O_NOFOLLOW: if the file became a symlink since the lstat, fail (ELOOP).
-      f.file = await fsp.open(p, hostOpenFlags(flags) | C.O_NOFOLLOW);
+      f.file = await this.inside(await fsp.open(p, hostOpenFlags(flags) | C.O_NOFOLLOW));
     }
     return { kind: 'lopen', qid: qidFromStats(st), iounit: this.iounit() };
   }
@@ -419,7 +450,7 @@ export class NinePServer {
     if (f.file !== undefined || f.dir !== undefined) throw new NinePError(Errno.EBADF);
     const parts = await this.childPath(req.fid, req.name);
     const flags = hostOpenFlags(req.flags) | C.O_CREAT | C.O_NOFOLLOW;
-    const file = await fsp.open(this.hostPath(parts), flags, req.mode & 0o7777);
+    const file = await this.inside(await fsp.open(await this.at(parts), flags, req.mode & 0o7777));
     // The fid now stands for the new, open file (as the protocol says).
     f.parts = parts;
     f.file = file;
@@ -475,7 +506,7 @@ export class NinePServer {
 
   /** ".", "..", then the entries, each with the cookie of the entry after it. */
   private async listDir(parts: readonly string[]): Promise<Dirent[]> {
-    const dir = this.hostPath(parts);
+    const dir = await this.at(parts);
     const names = ['.', '..', ...(await fsp.readdir(dir)).sort()];
     const out: Dirent[] = [];
     for (const name of names) {
@@ -483,7 +514,7 @@ export class NinePServer {
       const target = name === '..' ? parts.slice(0, -1) : name === '.' ? parts : [...parts, name];
       let st: BigIntStats;
       try {
-        st = await fsp.lstat(this.hostPath(target), { bigint: true });
+        st = await fsp.lstat(await this.at(target), { bigint: true });
       } catch {
         continue; // removed since readdir
       }
@@ -501,7 +532,7 @@ export class NinePServer {
   // Attributes
 
   private async getattr(req: RequestOf<'getattr'>): Promise<NinePReply> {
-    const st = await fsp.lstat(this.hostPath(this.fid(req.fid).parts), { bigint: true });
+    const st = await fsp.lstat(await this.at(this.fid(req.fid).parts), { bigint: true });
     return {
       kind: 'getattr',
       valid: BigInt(GetattrMask.BASIC),
@@ -530,7 +561,7 @@ export class NinePServer {
   private async setattr(req: RequestOf<'setattr'>): Promise<NinePReply> {
     this.checkWritable();
     const f = this.fid(req.fid);
-    const p = this.hostPath(f.parts);
+    const p = await this.at(f.parts);
     const st = await fsp.lstat(p);
     if (req.valid & SetattrMask.MODE) {
       // chmod follows symlinks, and Linux cannot chmod a symlink anyway.
@@ -562,7 +593,7 @@ export class NinePServer {
     const len = safePosition(size);
     if (f.file !== undefined) return f.file.truncate(len);
     if (isLink) throw new NinePError(Errno.EINVAL);
-    const fh = await fsp.open(p, C.O_WRONLY | C.O_NOFOLLOW);
+    const fh = await this.inside(await fsp.open(p, C.O_WRONLY | C.O_NOFOLLOW));
     try {
       await fh.truncate(len);
     } finally {
@@ -576,7 +607,7 @@ export class NinePServer {
   private async mkdir(req: RequestOf<'mkdir'>): Promise<NinePReply> {
     this.checkWritable();
     const parts = await this.childPath(req.dfid, req.name);
-    await fsp.mkdir(this.hostPath(parts), req.mode & 0o7777);
+    await fsp.mkdir(await this.at(parts), req.mode & 0o7777);
     return { kind: 'mkdir', qid: await this.qidOf(parts) };
   }
 
@@ -584,30 +615,30 @@ export class NinePServer {
     this.checkWritable();
     const parts = await this.childPath(req.fid, req.name);
     // The target is stored as text and never followed by this server.
-    await fsp.symlink(req.target, this.hostPath(parts));
+    await fsp.symlink(req.target, await this.at(parts));
     return { kind: 'symlink', qid: await this.qidOf(parts) };
   }
 
   private async readlink(req: RequestOf<'readlink'>): Promise<NinePReply> {
-    const target = await fsp.readlink(this.hostPath(this.fid(req.fid).parts));
+    const target = await fsp.readlink(await this.at(this.fid(req.fid).parts));
     return { kind: 'readlink', target };
   }
 
   private async link(req: RequestOf<'link'>): Promise<NinePReply> {
     this.checkWritable();
     const parts = await this.childPath(req.dfid, req.name);
-    const source = this.hostPath(this.fid(req.fid).parts);
+    const source = await this.at(this.fid(req.fid).parts);
     // Linux's link(2) links a symlink itself, but macOS's follows it, which
     // would give the export a hard link to a file outside it.
     if (process.platform !== 'linux' && (await fsp.lstat(source)).isSymbolicLink())
       throw new NinePError(Errno.EPERM);
-    await fsp.link(source, this.hostPath(parts));
+    await fsp.link(source, await this.at(parts));
     return { kind: 'link' };
   }
 
   private async unlinkat(req: RequestOf<'unlinkat'>): Promise<NinePReply> {
     this.checkWritable();
-    const p = this.hostPath(await this.childPath(req.dirfid, req.name));
+    const p = await this.at(await this.childPath(req.dirfid, req.name));
     if (req.flags & AT_REMOVEDIR) await fsp.rmdir(p);
     else {
       // unlink(2) on a directory is EISDIR on Linux; make it so on any host.
@@ -635,7 +666,7 @@ export class NinePServer {
 
   /** Renames on the host and re-points every fid at or below the old path. */
   private async move(from: string[], to: string[]): Promise<void> {
-    await fsp.rename(this.hostPath(from), this.hostPath(to));
+    await fsp.rename(await this.at(from), await this.at(to));
     for (const f of this.fids.values()) {
       if (f.parts.length >= from.length && from.every((c, i) => f.parts[i] === c))
         f.parts = [...to, ...f.parts.slice(from.length)];
@@ -647,7 +678,7 @@ export class NinePServer {
     try {
       this.checkWritable();
       if (f.parts.length === 0) throw new NinePError(Errno.EBUSY);
-      const p = this.hostPath(f.parts);
+      const p = await this.at(f.parts);
       if ((await fsp.lstat(p)).isDirectory()) await fsp.rmdir(p);
       else await fsp.unlink(p);
     } finally {
@@ -658,14 +689,46 @@ export class NinePServer {
   }
 
   // -------------------------------------------------------------------------
+  // Advisory locks (src/node/ninep/locks.ts). A read-only export allows them:
+  // a lock changes nothing on the host, and v9fs sends flock(LOCK_EX) as a
+  // write lock even on a file opened read-only.
+
+  private async lock(req: RequestOf<'lock'>): Promise<NinePReply> {
+    // flags (BLOCK, RECLAIM) need nothing: the table answers BLOCKED at once
+    // and the client retries; there is no grace period to reclaim in.
+    const status = this.locks.lock(await this.lockKey(req.fid), req);
+    return { kind: 'lock', status };
+  }
+
+  private async getlock(req: RequestOf<'getlock'>): Promise<NinePReply> {
+    const holder = this.locks.test(await this.lockKey(req.fid), req);
+    if (holder !== null) return { kind: 'getlock', ...holder };
+    // Nothing conflicts: the range is free, reported by echoing the query.
+    const { start, length, procId, clientId } = req;
+    return { kind: 'getlock', lockType: LockType.UNLCK, start, length, procId, clientId };
+  }
+
+  /** The host identity of a fid's file, which names it in the lock table. */
+  private async lockKey(n: number): Promise<string> {
+    const f = this.fid(n);
+    // fstat when open: the file locked is the one the guest has open, even if
+    // its name has since been renamed or replaced on the host.
+    const st =
+      f.file !== undefined
+        ? await f.file.stat({ bigint: true })
+        : await fsp.lstat(await this.at(f.parts), { bigint: true });
+    return `${st.dev}:${st.ino}`;
+  }
+
+  // -------------------------------------------------------------------------
   // Whole-filesystem and sync
 
   private async statfs(req: RequestOf<'statfs'>): Promise<NinePReply> {
     // statfs() follows symlinks, so ask about the directory holding a
     // non-directory (same filesystem, and it cannot lead outside).
     const parts = this.fid(req.fid).parts;
-    const isDir = (await fsp.lstat(this.hostPath(parts))).isDirectory();
-    const s = await fsp.statfs(this.hostPath(isDir ? parts : parts.slice(0, -1)), { bigint: true });
+    const isDir = (await fsp.lstat(await this.at(parts))).isDirectory();
+    const s = await fsp.statfs(await this.at(isDir ? parts : parts.slice(0, -1)), { bigint: true });
     return {
       kind: 'statfs',
       fsType: Number(BigInt.asUintN(32, s.type)),

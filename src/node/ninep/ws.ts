@@ -7,17 +7,22 @@
 import type { IncomingMessage } from 'node:http';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { NinePExport, NinePHandler } from '../../core/p9-host.js';
+import { bridgeToTcp, type TcpTarget } from './bridge.js';
 import { NinePServer } from './server.js';
 
 /** Messages above this close the connection: the server's msize and some slack. */
 const MAX_MESSAGE = (1 << 20) + 4096;
 
+/** What serve-9p serves: a host directory, or another 9P server over TCP. */
+export type NinePSource =
+  | { readonly kind: 'dir'; readonly dir: string; readonly readOnly: boolean }
+  | { readonly kind: 'tcp'; readonly target: TcpTarget };
+
 export interface ServeNinePOptions {
-  readonly dir: string;
+  readonly source: NinePSource;
   readonly port: number;
   readonly host: string;
   readonly token: string | null;
-  readonly readOnly: boolean;
 }
 
 function tokenOf(req: IncomingMessage): string | null {
@@ -31,7 +36,7 @@ function bytesOf(data: RawData): Uint8Array {
   return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
 }
 
-/** Serve dir over WebSocket; resolves once listening. */
+/** Serve a directory over WebSocket; resolves once listening. */
 export function serveNineP(opts: ServeNinePOptions): Promise<{ url: string; close: () => void }> {
   const wss = new WebSocketServer({
     port: opts.port,
@@ -40,8 +45,13 @@ export function serveNineP(opts: ServeNinePOptions): Promise<{ url: string; clos
     verifyClient: (info: { req: IncomingMessage }) =>
       opts.token === null || tokenOf(info.req) === opts.token,
   });
+  const source = opts.source;
   wss.on('connection', (ws) => {
-    const server = new NinePServer({ root: opts.dir, readOnly: opts.readOnly });
+    if (source.kind === 'tcp') {
+      bridgeToTcp(ws, source.target, MAX_MESSAGE);
+      return;
+    }
+    const server = new NinePServer({ root: source.dir, readOnly: source.readOnly });
     let last = Promise.resolve();
     ws.on('message', (data, isBinary) => {
       if (!isBinary) {
