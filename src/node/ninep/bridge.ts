@@ -93,7 +93,8 @@ export function bridgeToTcp(ws: WebSocket, target: TcpTarget, max: number): void
   const splitter = new FrameSplitter(max);
   const fail = (code: number, why: string): void => {
     sock.destroy();
-    if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, why.slice(0, 100));
+    if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING)
+      ws.close(code, why.slice(0, 100));
   };
   sock.setNoDelay(true);
   sock.on('data', (chunk: Buffer) => {
