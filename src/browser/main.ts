@@ -3,7 +3,7 @@
 
 import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
-import { unsupportedReason, WasmLinux, type BootProgress } from './vm.js';
+import { parseMounts, unsupportedReason, WasmLinux, type BootProgress } from './vm.js';
 
 const status = document.getElementById('status') as HTMLDivElement;
 const host = document.getElementById('terminal') as HTMLDivElement;
@@ -82,9 +82,21 @@ async function main(): Promise<void> {
   window.addEventListener('resize', () => fit.fit());
 
   const params = new URLSearchParams(location.search);
+  // ?mount=ws://HOST:PORT/?token=T[:/mnt/x][:ro], repeatable: 9P servers
+  // (wasmlinux serve-9p) mounted at boot. A bad one is reported and skipped.
+  const mounts: string[] = [];
+  for (const m of params.getAll('mount')) {
+    try {
+      parseMounts([m]);
+      mounts.push(m);
+    } catch (err) {
+      term.write(`\x1b[31mwasmlinux: ?mount=${(err as Error).message}; not mounted\x1b[0m\r\n`);
+    }
+  }
   const vm = new WasmLinux({
     onProgress: showProgress,
     memoryMiB: Number(params.get('mem') ?? '') || 128,
+    mounts,
   });
   // For the console and for tests: the machine and the terminal.
   Object.assign(window, { wasmlinux: vm, wasmlinuxTerminal: term });

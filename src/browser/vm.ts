@@ -19,6 +19,13 @@ import {
 } from '../core/agent-protocol.js';
 import { kernelImageFromModule } from '../core/kernel-image.js';
 import { Machine, type MachineExit } from '../core/machine.js';
+import {
+  DEFAULT_NET_MOUNT,
+  mountsCmdline,
+  parseMountSpec,
+  type MountSpec,
+} from '../core/mounts.js';
+import { webSocketExport } from '../core/ninep/ws-client.js';
 import { OutputRing } from '../core/output-ring.js';
 import { browserPlatform } from './platform.js';
 
@@ -41,6 +48,12 @@ export interface WasmLinuxOptions {
   readonly memoryMiB?: number;
   /** More kernel command line. */
   readonly cmdline?: string;
+  /**
+   * 9P servers to mount at boot, as `ws://HOST:PORT/?token=T[:GUEST][:ro]`
+   * (a `wasmlinux serve-9p` server or its bridge); see parseMountSpec. The
+   * first without a guest path goes to /mnt/net, the next to /mnt/net1, …
+   */
+  readonly mounts?: readonly string[];
   readonly onProgress?: (p: BootProgress) => void;
 }
 
@@ -69,6 +82,19 @@ export function unsupportedReason(): string | null {
     return 'this browser cannot make a shared WebAssembly memory (wasm threads)';
   }
   return null;
+}
+
+/**
+ * The mounts option checked and named (host0, host1, …); throws an Error
+ * saying which one is wrong and why. A page has no host directories: only
+ * ws:// and wss:// servers.
+ */
+export function parseMounts(specs: readonly string[]): MountSpec[] {
+  return specs.map((text, i) => {
+    const m = parseMountSpec(text, i, i === 0 ? DEFAULT_NET_MOUNT : `${DEFAULT_NET_MOUNT}${i}`);
+    if (!m.remote) throw new Error(`${text}: a page can mount only ws:// or wss:// servers`);
+    return m;
+  });
 }
 
 /** Read a response's body to the end, reporting bytes as they arrive. */
@@ -163,6 +189,7 @@ export class WasmLinux {
         report();
       }),
     ]);
+    const mounts = parseMounts(this.opts.mounts ?? []);
     progress({ phase: 'compile' });
     let module: WebAssembly.Module;
     try {
@@ -181,11 +208,18 @@ export class WasmLinux {
         kernel,
         // xterm.js is an xterm: colours, title, keys.
         // WASMLINUX_AGENT: /sbin/init starts the agent behind run() and files.
-        cmdline: ['loglevel=0', 'TERM=xterm-256color', 'WASMLINUX_AGENT=1', this.opts.cmdline ?? '']
+        cmdline: [
+          'loglevel=0',
+          'TERM=xterm-256color',
+          'WASMLINUX_AGENT=1',
+          mountsCmdline(mounts),
+          this.opts.cmdline ?? '',
+        ]
           .filter(Boolean)
           .join(' '),
         initrd,
         memoryBytes: (this.opts.memoryMiB ?? 128) << 20,
+        p9Exports: mounts.map((m) => webSocketExport(m.tag, m.source, (url) => new WebSocket(url))),
       },
     );
     this.machine = machine;

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { KernelImageError, loadKernelImage } from '../core/kernel-image.js';
 import { Machine, MachineError, type MachineExit } from '../core/machine.js';
+import { mountsCmdline, parseMountSpec, type MountSpec } from '../core/mounts.js';
 import type { NinePExport } from '../core/p9-host.js';
 import { exitStatusFromRestart, withRunRequest } from '../core/run-request.js';
 import { NinePServer } from './ninep/server.js';
@@ -68,42 +69,20 @@ function parseSize(text: string): number {
   return bytes;
 }
 
-interface MountSpec {
-  readonly tag: string;
-  /** A host directory, or the ws:// URL of a 9P server. */
-  readonly host: string;
-  readonly remote: boolean;
-  readonly guest: string;
-  readonly readOnly: boolean;
-}
-
 /** --mount DIR:GUEST[:ro] → a 9P export named hostN, mounted by init at GUEST. */
 function parseMount(text: string, index: number): MountSpec {
-  let spec = text;
-  let readOnly = false;
-  if (spec.endsWith(':ro')) {
-    readOnly = true;
-    spec = spec.slice(0, -3);
-  } else if (spec.endsWith(':rw')) {
-    spec = spec.slice(0, -3);
+  let m: MountSpec;
+  try {
+    m = parseMountSpec(text, index);
+  } catch (err) {
+    throw new UsageError(`--mount ${(err as Error).message}`);
   }
-  const at = spec.lastIndexOf(':');
-  if (at <= 0)
-    throw new UsageError(`--mount ${text}: expected DIR:GUEST[:ro], e.g. ./data:/mnt/data`);
-  const remote = /^wss?:\/\//.test(spec);
-  const host = remote ? spec.slice(0, at) : resolve(spec.slice(0, at));
-  const guest = spec.slice(at + 1);
-  if (!/^\/[A-Za-z0-9._/+-]*$/.test(guest) || guest.split('/').includes('..')) {
-    throw new UsageError(
-      `--mount ${text}: the guest path must be absolute, of letters, digits and . _ + - /`,
-    );
+  if (m.remote) return m;
+  const dir = resolve(m.source);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new UsageError(`--mount ${text}: ${dir} is not a directory`);
   }
-  if (remote) {
-    if (!URL.canParse(host)) throw new UsageError(`--mount ${text}: ${host} is not a URL`);
-  } else if (!existsSync(host) || !statSync(host).isDirectory()) {
-    throw new UsageError(`--mount ${text}: ${host} is not a directory`);
-  }
-  return { tag: `host${index}`, host, guest, readOnly, remote };
+  return { ...m, source: dir };
 }
 
 function readInput(path: string, what: string): Uint8Array<ArrayBuffer> {
@@ -244,9 +223,7 @@ async function main(argv: string[]): Promise<number> {
   const termArg = interactive && /^[\w.+-]{1,64}$/.test(term) ? `TERM=${term}` : '';
   const mounts = values.mount.map(parseMount);
   // init mounts them: TAG:DIR[:ro] entries, comma-separated.
-  const mountArg = mounts.length
-    ? `WASMLINUX_MOUNTS=${mounts.map((m) => `${m.tag}:${m.guest}${m.readOnly ? ':ro' : ''}`).join(',')}`
-    : '';
+  const mountArg = mountsCmdline(mounts);
   // Our options go first: everything after "--" in the user's part belongs to init.
   const cmdline = [
     quiet ? 'loglevel=0' : '',
@@ -260,8 +237,8 @@ async function main(argv: string[]): Promise<number> {
 
   const p9Exports: NinePExport[] = mounts.map((m) =>
     m.remote
-      ? webSocketExport(m.tag, m.host)
-      : { tag: m.tag, open: () => new NinePServer({ root: m.host, readOnly: m.readOnly }) },
+      ? webSocketExport(m.tag, m.source)
+      : { tag: m.tag, open: () => new NinePServer({ root: m.source, readOnly: m.readOnly }) },
   );
   const machine = new Machine(nodePlatform(new URL('./worker.js', import.meta.url)), {
     kernel,

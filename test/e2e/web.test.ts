@@ -4,10 +4,12 @@
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { serveNineP } from '../../src/node/ninep/ws.js';
 import { serve } from '../../src/node/serve.js';
 import { ROOT } from '../helpers/guest.js';
 
@@ -141,6 +143,35 @@ describe('web page (Chromium)', { timeout: 180_000 }, () => {
     assert.match(text, /Cross-Origin-Opener-Policy: same-origin/);
     assert.match(text, /Cross-Origin-Embedder-Policy: require-corp/);
     await page.close();
+  });
+
+  it('?mount= mounts a serve-9p server over WebSocket (token checked); a bad one is reported', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wasmlinux-web-9p-'));
+    writeFileSync(join(dir, 'from-host.txt'), 'served to the browser\n');
+    const server = await serveNineP({
+      source: { kind: 'dir', dir, readOnly: false },
+      port: 0,
+      host: '127.0.0.1',
+      token: 'w3b',
+    });
+    try {
+      const page = await browser.newPage();
+      const good = encodeURIComponent(`${server.url}?token=w3b`);
+      const wrong = encodeURIComponent(`${server.url}?token=nope:/mnt/wrong`);
+      await page.goto(`${isolated.url}?mount=${good}&mount=${wrong}&mount=relative:dir`);
+      const boot = await waitForScreen(page, PROMPT);
+      assert.match(boot, /\?mount=relative:dir: .*not mounted/);
+      assert.match(boot, /cannot mount the host's host1 on \/mnt\/wrong: error 5/);
+      assert.equal(await run(page, 'cat /mnt/net/from-host.txt'), 'served to the browser');
+      await run(page, 'seq 1 5000 > /mnt/net/from-browser.txt');
+      const want = Array.from({ length: 5000 }, (_, i) => `${i + 1}\n`).join('');
+      assert.equal(readFileSync(join(dir, 'from-browser.txt'), 'utf8'), want);
+      assert.equal(await run(page, 'ls /mnt/wrong | wc -l'), '0');
+      await page.close();
+    } finally {
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('embedding API: run() gives output and status, writeFile() and readFile() move bytes', async () => {

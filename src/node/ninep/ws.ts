@@ -6,7 +6,8 @@
 
 import type { IncomingMessage } from 'node:http';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import type { NinePExport, NinePHandler } from '../../core/p9-host.js';
+import { webSocketExport as coreWebSocketExport } from '../../core/ninep/ws-client.js';
+import type { NinePExport } from '../../core/p9-host.js';
 import { bridgeToTcp, type TcpTarget } from './bridge.js';
 import { NinePServer } from './server.js';
 
@@ -86,40 +87,5 @@ export function serveNineP(opts: ServeNinePOptions): Promise<{ url: string; clos
 
 /** A mount of a 9P server at url: one WebSocket per mount. */
 export function webSocketExport(tag: string, url: string): NinePExport {
-  return {
-    tag,
-    open: (): NinePHandler => {
-      const ws = new WebSocket(url, { maxPayload: MAX_MESSAGE });
-      ws.binaryType = 'nodebuffer';
-      const waiting: { resolve: (b: Uint8Array) => void; reject: (e: Error) => void }[] = [];
-      let lost: Error | null = null;
-      const opened = new Promise<void>((resolve, reject) => {
-        ws.once('open', () => resolve());
-        ws.once('error', (err) => reject(err));
-      });
-      opened.catch(() => {});
-      const fail = (err: Error): void => {
-        lost ??= err;
-        for (const w of waiting.splice(0)) w.reject(lost);
-      };
-      ws.on('message', (data) => waiting.shift()?.resolve(bytesOf(data)));
-      ws.on('close', (code, reason) =>
-        fail(new Error(`9P connection to ${url} closed (${code} ${reason.toString()})`)),
-      );
-      ws.on('error', (err) => fail(err));
-      return {
-        async handle(message: Uint8Array): Promise<Uint8Array | null> {
-          await opened;
-          if (lost) throw lost;
-          return new Promise<Uint8Array>((resolve, reject) => {
-            waiting.push({ resolve, reject });
-            ws.send(message);
-          });
-        },
-        close(): void {
-          ws.close();
-        },
-      };
-    },
-  };
+  return coreWebSocketExport(tag, url, (u) => new WebSocket(u, { maxPayload: MAX_MESSAGE }));
 }
