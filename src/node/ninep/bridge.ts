@@ -18,6 +18,9 @@ import {
   encodeRequest,
 } from '../../core/ninep/codec.js';
 
+/** Bytes waiting in either direction before the other side is paused. */
+const HIGH_WATER = 4 << 20;
+
 export interface TcpTarget {
   readonly host: string;
   readonly port: number;
@@ -91,6 +94,9 @@ function forward(message: Uint8Array, target: TcpTarget, max: number): Uint8Arra
 export function bridgeToTcp(ws: WebSocket, target: TcpTarget, max: number): void {
   const sock: Socket = connect({ host: target.host, port: target.port });
   const splitter = new FrameSplitter(max);
+  const resumeTcp = (): void => {
+    if (sock.isPaused() && ws.bufferedAmount < HIGH_WATER / 4) sock.resume();
+  };
   const fail = (code: number, why: string): void => {
     sock.destroy();
     if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING)
@@ -105,8 +111,11 @@ export function bridgeToTcp(ws: WebSocket, target: TcpTarget, max: number): void
       fail(1011, 'the 9P server sent a malformed message');
       return;
     }
-    for (const f of frames) ws.send(f);
+    for (const f of frames) ws.send(f, resumeTcp);
+    // The guest's side reads slower than the server writes: stop reading.
+    if (ws.bufferedAmount > HIGH_WATER) sock.pause();
   });
+  sock.on('drain', () => ws.resume());
   sock.on('error', (err) => fail(1011, `9P server ${target.host}:${target.port}: ${err.message}`));
   sock.on('close', () => fail(1011, 'the 9P server closed the connection'));
   ws.on('message', (data, isBinary) => {
@@ -120,7 +129,7 @@ export function bridgeToTcp(ws: WebSocket, target: TcpTarget, max: number): void
         ? new Uint8Array(data)
         : data;
     try {
-      sock.write(forward(message, target, max));
+      if (!sock.write(forward(message, target, max))) ws.pause();
     } catch {
       fail(1002, 'malformed 9P message');
     }

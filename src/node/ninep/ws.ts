@@ -14,6 +14,9 @@ import { NinePServer } from './server.js';
 /** Messages above this close the connection: the server's msize and some slack. */
 const MAX_MESSAGE = (1 << 20) + 4096;
 
+/** Requests a connection may have queued or unanswered before it is paused. */
+const MAX_IN_FLIGHT = 16;
+
 /** What serve-9p serves: a host directory, or another 9P server over TCP. */
 export type NinePSource =
   | { readonly kind: 'dir'; readonly dir: string; readonly readOnly: boolean }
@@ -54,17 +57,28 @@ export function serveNineP(opts: ServeNinePOptions): Promise<{ url: string; clos
     }
     const server = new NinePServer({ root: source.dir, readOnly: source.readOnly });
     let last = Promise.resolve();
+    // Requests queued or replies not yet written. A client that sends
+    // faster than it reads is paused, so memory stays bounded.
+    let inFlight = 0;
+    const settle = (): void => {
+      inFlight--;
+      if (ws.isPaused && inFlight <= MAX_IN_FLIGHT / 4) ws.resume();
+    };
     ws.on('message', (data, isBinary) => {
       if (!isBinary) {
         ws.close(1003, '9P messages are binary');
         return;
       }
       const message = bytesOf(data);
+      if (++inFlight >= MAX_IN_FLIGHT) ws.pause();
       // In order: a reply must not overtake an earlier one.
       last = last.then(async () => {
         const reply = await server.handle(message).catch(() => null);
-        if (reply === null) ws.close(1002, 'malformed 9P message');
-        else if (ws.readyState === WebSocket.OPEN) ws.send(reply);
+        if (reply === null) {
+          ws.close(1002, 'malformed 9P message');
+          settle();
+        } else if (ws.readyState === WebSocket.OPEN) ws.send(reply, settle);
+        else settle();
       });
     });
     ws.on('close', () => void last.then(() => server.close()));
