@@ -20,9 +20,17 @@
 // such as mkdir or unlink; closing that needs openat()-style calls that Node
 // does not offer.
 
-import { constants as C, promises as fsp, type BigIntStats } from 'node:fs';
+import {
+  constants as C,
+  promises as fsp,
+  lstatSync,
+  readlinkSync,
+  realpathSync,
+  unlinkSync,
+  type BigIntStats,
+  type Stats,
+} from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import {
   AT_REMOVEDIR,
@@ -46,6 +54,21 @@ import {
   type RequestOf,
 } from '../../core/ninep/codec.js';
 import { DEFAULT_MAX_LOCK_RECORDS, processLocks, type LockSession } from './locks.js';
+
+/**
+ * The metadata calls a guest makes most (a create+stat+unlink is 16
+ * requests, most of them walks and getattrs), made synchronously: on a
+ * local disk each takes microseconds, while the promise versions' trip
+ * through libuv's thread pool costs tens. File data, opens and closes stay
+ * asynchronous. Still async functions, so a failure is a rejection.
+ */
+const quick = {
+  lstat: async (p: string): Promise<Stats> => lstatSync(p),
+  lstatBig: async (p: string): Promise<BigIntStats> => lstatSync(p, { bigint: true }),
+  realpath: async (p: string): Promise<string> => realpathSync.native(p),
+  readlink: async (p: string): Promise<string> => readlinkSync(p),
+  unlink: async (p: string): Promise<void> => unlinkSync(p),
+};
 
 export interface NinePServerOptions {
   /** Host directory to export. */
@@ -299,7 +322,7 @@ export class NinePServer {
     const p = this.hostPath(parts);
     if (parts.length > 1) {
       const parent = path.dirname(p);
-      if ((await fsp.realpath(parent)) !== parent) throw new NinePError(Errno.EACCES);
+      if ((await quick.realpath(parent)) !== parent) throw new NinePError(Errno.EACCES);
     }
     return p;
   }
@@ -311,7 +334,7 @@ export class NinePServer {
    */
   private async inside(file: FileHandle): Promise<FileHandle> {
     if (process.platform !== 'linux') return file;
-    const real = await fsp.readlink(`/proc/self/fd/${file.fd}`);
+    const real = await quick.readlink(`/proc/self/fd/${file.fd}`);
     if (real === this.root || real.startsWith(this.root + path.sep)) return file;
     await file.close();
     throw new NinePError(Errno.EACCES);
@@ -330,7 +353,7 @@ export class NinePServer {
   /** The fid must name a directory; returns its components. */
   private async dirParts(n: number): Promise<string[]> {
     const parts = this.fid(n).parts;
-    const st = await fsp.lstat(await this.at(parts));
+    const st = await quick.lstat(await this.at(parts));
     if (!st.isDirectory()) throw new NinePError(Errno.ENOTDIR);
     return parts;
   }
@@ -341,7 +364,7 @@ export class NinePServer {
   }
 
   private async qidOf(parts: readonly string[]): Promise<Qid> {
-    return qidFromStats(await fsp.lstat(await this.at(parts), { bigint: true }));
+    return qidFromStats(await quick.lstatBig(await this.at(parts)));
   }
 
   private async dropFid(n: number): Promise<void> {
@@ -408,7 +431,7 @@ export class NinePServer {
     if (!isComponent(name)) throw new NinePError(Errno.EINVAL);
     // Only directories can be walked out of; a symlink reached by walk is a
     // leaf, which is what keeps walk from escaping the export.
-    const here = await fsp.lstat(await this.at(parts));
+    const here = await quick.lstat(await this.at(parts));
     if (!here.isDirectory()) throw new NinePError(Errno.ENOTDIR);
     if (name === '..')
       parts.pop(); // at the root, pop() leaves [] (root's parent is root)
@@ -428,7 +451,7 @@ export class NinePServer {
     const flags = req.flags & ~(L.CREAT | L.EXCL);
     if (writesData(flags)) this.checkWritable();
     const p = await this.at(f.parts);
-    const st = await fsp.lstat(p, { bigint: true });
+    const st = await quick.lstatBig(p);
     if (st.isSymbolicLink()) throw new NinePError(Errno.ELOOP);
     if (st.isDirectory()) {
       if ((flags & L.ACCMODE) !== 0) throw new NinePError(Errno.EISDIR);
@@ -514,7 +537,7 @@ export class NinePServer {
       const target = name === '..' ? parts.slice(0, -1) : name === '.' ? parts : [...parts, name];
       let st: BigIntStats;
       try {
-        st = await fsp.lstat(await this.at(target), { bigint: true });
+        st = await quick.lstatBig(await this.at(target));
       } catch {
         continue; // removed since readdir
       }
@@ -532,7 +555,7 @@ export class NinePServer {
   // Attributes
 
   private async getattr(req: RequestOf<'getattr'>): Promise<NinePReply> {
-    const st = await fsp.lstat(await this.at(this.fid(req.fid).parts), { bigint: true });
+    const st = await quick.lstatBig(await this.at(this.fid(req.fid).parts));
     return {
       kind: 'getattr',
       valid: BigInt(GetattrMask.BASIC),
@@ -562,7 +585,7 @@ export class NinePServer {
     this.checkWritable();
     const f = this.fid(req.fid);
     const p = await this.at(f.parts);
-    const st = await fsp.lstat(p);
+    const st = await quick.lstat(p);
     if (req.valid & SetattrMask.MODE) {
       // chmod follows symlinks, and Linux cannot chmod a symlink anyway.
       if (st.isSymbolicLink()) throw new NinePError(Errno.EOPNOTSUPP);
@@ -620,7 +643,7 @@ export class NinePServer {
   }
 
   private async readlink(req: RequestOf<'readlink'>): Promise<NinePReply> {
-    const target = await fsp.readlink(await this.at(this.fid(req.fid).parts));
+    const target = await quick.readlink(await this.at(this.fid(req.fid).parts));
     return { kind: 'readlink', target };
   }
 
@@ -630,7 +653,7 @@ export class NinePServer {
     const source = await this.at(this.fid(req.fid).parts);
     // Linux's link(2) links a symlink itself, but macOS's follows it, which
     // would give the export a hard link to a file outside it.
-    if (process.platform !== 'linux' && (await fsp.lstat(source)).isSymbolicLink())
+    if (process.platform !== 'linux' && (await quick.lstat(source)).isSymbolicLink())
       throw new NinePError(Errno.EPERM);
     await fsp.link(source, await this.at(parts));
     return { kind: 'link' };
@@ -642,8 +665,8 @@ export class NinePServer {
     if (req.flags & AT_REMOVEDIR) await fsp.rmdir(p);
     else {
       // unlink(2) on a directory is EISDIR on Linux; make it so on any host.
-      if ((await fsp.lstat(p)).isDirectory()) throw new NinePError(Errno.EISDIR);
-      await fsp.unlink(p);
+      if ((await quick.lstat(p)).isDirectory()) throw new NinePError(Errno.EISDIR);
+      await quick.unlink(p);
     }
     return { kind: 'unlinkat' };
   }
@@ -679,8 +702,8 @@ export class NinePServer {
       this.checkWritable();
       if (f.parts.length === 0) throw new NinePError(Errno.EBUSY);
       const p = await this.at(f.parts);
-      if ((await fsp.lstat(p)).isDirectory()) await fsp.rmdir(p);
-      else await fsp.unlink(p);
+      if ((await quick.lstat(p)).isDirectory()) await fsp.rmdir(p);
+      else await quick.unlink(p);
     } finally {
       // Tremove clunks the fid whether or not the removal worked.
       await this.dropFid(req.fid);
@@ -716,7 +739,7 @@ export class NinePServer {
     const st =
       f.file !== undefined
         ? await f.file.stat({ bigint: true })
-        : await fsp.lstat(await this.at(f.parts), { bigint: true });
+        : await quick.lstatBig(await this.at(f.parts));
     return `${st.dev}:${st.ino}`;
   }
 
@@ -727,7 +750,7 @@ export class NinePServer {
     // statfs() follows symlinks, so ask about the directory holding a
     // non-directory (same filesystem, and it cannot lead outside).
     const parts = this.fid(req.fid).parts;
-    const isDir = (await fsp.lstat(await this.at(parts))).isDirectory();
+    const isDir = (await quick.lstat(await this.at(parts))).isDirectory();
     const s = await fsp.statfs(await this.at(isDir ? parts : parts.slice(0, -1)), { bigint: true });
     return {
       kind: 'statfs',
