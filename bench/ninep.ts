@@ -88,22 +88,24 @@ async function main(): Promise<void> {
   if (cc.status !== 0) throw new Error(`native build failed: ${cc.stderr}`);
   await compileGuestProgram(metaGuest, [metaSrc], { cflags: ['-O2'] });
   const initrd = initramfsPlus(join(dir, 'initrd.cpio'), { '/bin/meta': [metaGuest, 0o755] });
+  // Asynchronous: the WebSocket server runs in this process's event loop.
   const guestMeta = async (mount: string): Promise<number> => {
-    const { execFileSync } = await import('node:child_process');
-    const out = execFileSync(
-      process.execPath,
-      [
-        join(ROOT, 'bin/wasmlinux.mjs'),
-        '--initrd',
-        initrd,
-        '--mount',
-        `${mount}:/mnt/b`,
-        '--',
-        'sh',
-        '-c',
-        `mkdir -p /mnt/b/m && meta /mnt/b/m ${META}`,
-      ],
-      { encoding: 'utf8' },
+    const { execFile } = await import('node:child_process');
+    const args = [
+      join(ROOT, 'bin/wasmlinux.mjs'),
+      '--initrd',
+      initrd,
+      '--mount',
+      `${mount}:/mnt/b`,
+      '--',
+      'sh',
+      '-c',
+      `mkdir -p /mnt/b/m && meta /mnt/b/m ${META}`,
+    ];
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, args, { encoding: 'utf8' }, (err, stdout) =>
+        err ? reject(err) : resolve(stdout),
+      ),
     );
     return metaMs(out);
   };
