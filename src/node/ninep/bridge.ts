@@ -8,7 +8,7 @@
 // buffer without bound.
 
 import { connect, type Socket } from 'node:net';
-import type { WebSocket } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import {
   HEADER_SIZE,
   MsgType,
@@ -44,6 +44,12 @@ export function parseTcpTarget(text: string): TcpTarget {
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const aname = url.pathname === '/' ? '' : decodeURIComponent(url.pathname);
   return { host, port, aname };
+}
+
+/** The bytes of a WebSocket message, however the ws package delivered them. */
+export function bytesOf(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
 }
 
 /** Splits a TCP byte stream into 9P messages of at most max bytes. */
@@ -123,11 +129,7 @@ export function bridgeToTcp(ws: WebSocket, target: TcpTarget, max: number): void
       fail(1003, '9P messages are binary');
       return;
     }
-    const message = Array.isArray(data)
-      ? Buffer.concat(data)
-      : data instanceof ArrayBuffer
-        ? new Uint8Array(data)
-        : data;
+    const message = bytesOf(data);
     try {
       if (!sock.write(forward(message, target, max))) ws.pause();
     } catch {

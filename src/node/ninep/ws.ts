@@ -5,10 +5,10 @@
 // `?token=` in the URL or as `Authorization: Bearer`.
 
 import type { IncomingMessage } from 'node:http';
-import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { webSocketExport as coreWebSocketExport } from '../../core/ninep/ws-client.js';
 import type { NinePExport } from '../../core/p9-host.js';
-import { bridgeToTcp, type TcpTarget } from './bridge.js';
+import { bridgeToTcp, bytesOf, type TcpTarget } from './bridge.js';
 import { NinePServer } from './server.js';
 
 /** Messages above this close the connection: the server's msize and some slack. */
@@ -33,11 +33,6 @@ function tokenOf(req: IncomingMessage): string | null {
   const auth = req.headers.authorization;
   if (auth?.startsWith('Bearer ')) return auth.slice(7);
   return new URL(req.url ?? '/', 'http://x').searchParams.get('token');
-}
-
-function bytesOf(data: RawData): Uint8Array {
-  if (Array.isArray(data)) return Buffer.concat(data);
-  return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
 }
 
 /** Serve a directory over WebSocket; resolves once listening. */
