@@ -56,6 +56,16 @@ describe('9P mounts (--mount)', { timeout: 300_000 }, () => {
     assert.equal(r.stdout, `${host}  -\n`);
   });
 
+  it('mount -o aname=DIR mounts a directory of the export', async () => {
+    mkdirSync(join(dir, 'an', 'inner'), { recursive: true });
+    writeFileSync(join(dir, 'an', 'inner', 'note'), 'inside the aname\n');
+    const r = await sh(
+      'mkdir /mnt/sub && mount -t 9p -o trans=wasm,version=9p2000.L,aname=an/inner host0 /mnt/sub && cat /mnt/sub/note && ls /mnt/sub',
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, 'inside the aname\nnote\n');
+  });
+
   it('a read-only export refuses writes with EROFS', async () => {
     const r = await sh('cat /mnt/ro/from-host.txt; touch /mnt/ro/new 2>&1', `${dir}:/mnt/ro:ro`);
     assert.match(r.stdout, /written by the host/);

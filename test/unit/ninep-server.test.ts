@@ -366,6 +366,25 @@ describe('9P server confinement', () => {
     assert.equal(up.qids[3]?.path, BigInt(fs.statSync(path.join(root, 'hello.txt')).ino));
   });
 
+  test('aname picks a directory inside the export, never one outside', async () => {
+    const attach = async (aname: string): Promise<NinePReply> => {
+      const c = new Client(new NinePServer({ root, readOnly: false, maxMsize: MSIZE }));
+      await c.ok({ kind: 'version', msize: MSIZE, version: '9P2000.L' });
+      return c.rpc({ kind: 'attach', fid: 0, afid: NOFID, uname: 'root', aname, nUname: 0 });
+    };
+    const ino = (p: string): bigint => BigInt(fs.statSync(p).ino);
+    const sub = await attach('sub');
+    assert.equal(sub.kind === 'attach' ? sub.qid.path : -1n, ino(path.join(root, 'sub')));
+    const slashes = await attach('/sub/./');
+    assert.equal(slashes.kind === 'attach' ? slashes.qid.path : -1n, ino(path.join(root, 'sub')));
+    // ".." at the export root stays there, so this names the root's "outside" (none).
+    assert.deepEqual(await attach('../outside'), { kind: 'lerror', ecode: Errno.ENOENT });
+    assert.deepEqual(await attach('..'), await attach(''));
+    assert.deepEqual(await attach('hello.txt'), { kind: 'lerror', ecode: Errno.ENOTDIR });
+    assert.deepEqual(await attach('etc-link'), { kind: 'lerror', ecode: Errno.ENOTDIR });
+    assert.deepEqual(await attach('up-link/secret.txt'), { kind: 'lerror', ecode: Errno.ENOTDIR });
+  });
+
   test('walk never follows symlinks out of the export', async () => {
     const c = await mounted();
     for (const link of ['etc-link', 'up-link']) {

@@ -392,8 +392,14 @@ export class NinePServer {
 
   private async attach(req: RequestOf<'attach'>): Promise<NinePReply> {
     if (this.fids.has(req.fid)) throw new NinePError(Errno.EBADF);
-    const qid = await this.qidOf([]);
-    this.fids.set(req.fid, { parts: [] });
+    // The aname (mount -o aname=sub/dir) picks a directory of the export to
+    // mount, walked like any path: a start, not a new boundary (the export
+    // root stays that). '' is the export root.
+    const parts: string[] = [];
+    for (const name of req.aname.split('/')) if (name !== '') await this.step(parts, name);
+    const qid = await this.qidOf(parts);
+    if (qid.type !== QidType.DIR) throw new NinePError(Errno.ENOTDIR);
+    this.fids.set(req.fid, { parts });
     return { kind: 'attach', qid };
   }
 
