@@ -245,8 +245,11 @@ describe('serve-9p against bad peers', () => {
 
   test('the bridge passes a whole session through to a real server, with the aname filled in', async () => {
     // Our own server behind a TCP socket stands in for diod here (the e2e
-    // test uses diod itself); it records the aname it was asked for.
+    // test uses diod itself); it records the aname it was asked for, and
+    // mounts that directory of dir, so the file read proves it arrived.
     const { NinePServer } = await import('../../src/node/ninep/server.js');
+    fs.mkdirSync(path.join(dir, 'srv', 'export'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'srv', 'export', 'only-here.txt'), 'behind the bridge\n');
     const anames: string[] = [];
     const tcp = createServer((s) => {
       const server = new NinePServer({ root: dir, readOnly: true });
@@ -271,7 +274,7 @@ describe('serve-9p against bad peers', () => {
         { kind: 'tcp', target: { host: '127.0.0.1', port, aname: '/srv/export' } },
         async (url) => {
           const p = await Peer.connect(url);
-          assert.equal(await p.readFile('hello.txt'), 'hello over the wire\n');
+          assert.equal(await p.readFile('only-here.txt'), 'behind the bridge\n');
           p.close();
         },
       );
