@@ -162,6 +162,8 @@ export class WasmLinux {
   async boot(): Promise<void> {
     const why = unsupportedReason();
     if (why) throw new Error(why);
+    // Before any download: a bad mount is the caller's to fix at once.
+    const mounts = parseMounts(this.opts.mounts ?? []);
     const progress = this.opts.onProgress ?? (() => {});
     const base = new URL('.', import.meta.url);
     const kernelUrl = this.opts.kernelUrl ?? new URL('vmlinux.wasm', base);
@@ -189,7 +191,6 @@ export class WasmLinux {
         report();
       }),
     ]);
-    const mounts = parseMounts(this.opts.mounts ?? []);
     progress({ phase: 'compile' });
     let module: WebAssembly.Module;
     try {

@@ -107,6 +107,13 @@ function prng(seed: number): () => number {
   };
 }
 
+/** Listens on a free loopback port; resolves with it. */
+async function listenLoopback(server: Server): Promise<number> {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const addr = server.address();
+  return typeof addr === 'object' && addr ? addr.port : 0;
+}
+
 let dir = '';
 
 async function withServer(source: NinePSource, fn: (url: string) => Promise<void>): Promise<void> {
@@ -216,9 +223,7 @@ describe('serve-9p against bad peers', () => {
         );
       });
     });
-    await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
-    const addr = tcp.address();
-    const port = typeof addr === 'object' && addr ? addr.port : 0;
+    const port = await listenLoopback(tcp);
     try {
       await withServer(
         { kind: 'tcp', target: { host: '127.0.0.1', port, aname: '' } },
@@ -266,9 +271,7 @@ describe('serve-9p against bad peers', () => {
       });
       s.on('error', () => {});
     });
-    await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
-    const addr = tcp.address();
-    const port = typeof addr === 'object' && addr ? addr.port : 0;
+    const port = await listenLoopback(tcp);
     try {
       await withServer(
         { kind: 'tcp', target: { host: '127.0.0.1', port, aname: '/srv/export' } },

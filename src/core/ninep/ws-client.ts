@@ -10,7 +10,6 @@ import type { NinePExport, NinePHandler } from '../p9-host.js';
 /** The part of the WHATWG WebSocket this needs. */
 export interface WebSocketLike {
   binaryType: string;
-  readonly readyState: number;
   send(data: Uint8Array<ArrayBuffer>): void;
   close(code?: number, reason?: string): void;
   addEventListener(type: 'open' | 'error', listener: () => void): void;

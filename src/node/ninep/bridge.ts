@@ -66,7 +66,10 @@ export class FrameSplitter {
     const out: Buffer[] = [];
     for (;;) {
       if (this.buffered < 4) return out;
-      const head = this.chunks.length === 1 ? this.chunks[0]! : this.flatten();
+      // The size field is usually all in the first chunk; join the chunks
+      // only when it is not, or when the whole message is in.
+      const first = this.chunks[0]!;
+      const head = first.length >= 4 ? first : this.flatten();
       const size = head.readUInt32LE(0);
       if (size < HEADER_SIZE || size > this.max) {
         throw new NinePDecodeError(`9P message size ${size} out of range`);
