@@ -17,7 +17,7 @@
 import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { isRoot } from './apt.js';
 import { cachedDir, hashInputs } from './cache.js';
 import {
@@ -123,12 +123,11 @@ async function ensureBzip2(): Promise<void> {
 }
 
 /** make variables: our compiler driver, host gcc for BusyBox's own tools, LLVM's ld and ar. */
-function makeVars(sysroot: string): string[] {
-  const root = repoRoot();
+function makeVars(root: string, sysroot: string): string[] {
   return [
     `CC=${join(root, 'bin', 'wasmlinux-cc')} --sysroot=${sysroot}`,
     'HOSTCC=gcc',
-    `LD=${join(busyboxDir(), 'wasm-ld')}`,
+    `LD=${join(root, 'userland', 'busybox', 'wasm-ld')}`,
     'AR=llvm-ar-19',
     // No strip: the wasm name section keeps crash backtraces readable.
     'SKIP_STRIP=y',
@@ -147,26 +146,36 @@ export async function unpackBusybox(src: string): Promise<void> {
   info(`applied ${patches} patch(es) from userland/busybox/patches`);
 }
 
-/** Build (or reuse) BusyBox for the guest against the musl sysroot. */
-export async function buildBusybox(musl: MuslArtifacts): Promise<BusyboxArtifacts> {
-  const root = repoRoot();
-  const vars = makeVars(musl.sysroot);
-  const key = hashInputs([
+/**
+ * The cache key of a BusyBox build from the checkout at root. It hashes file
+ * contents, never where the checkout is: the make variables name files in
+ * the checkout, so they go in with the checkout's path left out, and two
+ * clones of one commit share the build.
+ */
+export function busyboxKey(root: string, sysroot: string, toolchain: string): string {
+  return hashInputs([
     // Bump when the build steps below change.
     'busybox-1',
     BUSYBOX_SOURCE.sha256,
-    { dir: busyboxDir() },
-    // The sysroot's path is its own content key (musl-sysroot/<key>).
-    musl.sysroot,
-    await toolchainId(),
+    { dir: join(root, 'userland', 'busybox') },
+    // The sysroot's directory name is its own content key (musl-sysroot/<key>).
+    basename(sysroot),
+    toolchain,
     { file: join(root, 'tools', 'build', 'guest-cc.ts') },
     { file: join(root, 'bin', 'wasmlinux-cc') },
     // wasmlinux-cc runs Asyncify over BusyBox (it uses vfork): the call
     // graph code that plans it, and binaryen's version.
     { dir: join(root, 'tools', 'wasm') },
     { file: createRequire(import.meta.url).resolve('binaryen/package.json') },
-    vars.join('\n'),
+    makeVars('<checkout>', '<sysroot>').join('\n'),
   ]);
+}
+
+/** Build (or reuse) BusyBox for the guest against the musl sysroot. */
+export async function buildBusybox(musl: MuslArtifacts): Promise<BusyboxArtifacts> {
+  const root = repoRoot();
+  const vars = makeVars(root, musl.sysroot);
+  const key = busyboxKey(root, musl.sysroot, await toolchainId());
   const dir = await cachedDir(
     'busybox',
     key,

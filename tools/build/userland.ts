@@ -6,7 +6,7 @@
 // symlink /bin/<applet> -> busybox for each of its applets.
 
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { writeCpio } from '../initramfs/cpio.js';
 import { entriesFromSpec } from '../initramfs/from-spec.js';
 import { cachedDir, hashInputs } from './cache.js';
@@ -84,9 +84,9 @@ export async function buildUserland(
 ): Promise<UserlandArtifacts> {
   const root = repoRoot();
   const key = hashInputs([
-    // The sysroot's path is its own content key; guest-cc.ts and tools/wasm
-    // make /sbin/init as they make BusyBox.
-    musl.sysroot,
+    // The sysroot's directory name is its own content key; guest-cc.ts and
+    // tools/wasm make /sbin/init as they make BusyBox.
+    basename(musl.sysroot),
     { file: join(root, 'tools/build/guest-cc.ts') },
     { dir: join(root, 'tools/wasm') },
     { dir: join(root, 'userland') },
