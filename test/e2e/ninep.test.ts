@@ -11,6 +11,8 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  readdirSync,
+  readlinkSync,
   rmSync,
   statSync,
   symlinkSync,
@@ -64,6 +66,60 @@ describe('9P mounts (--mount)', { timeout: 300_000 }, () => {
     );
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, 'inside the aname\nnote\n');
+  });
+
+  it('file names that are not UTF-8 keep their exact bytes both ways', async () => {
+    // Linux names are bytes: "a\\377b" made in the guest must be that on
+    // the host, and the host's "h\\376i" must be listed, read, renamed and
+    // removed by the guest. The exact bytes are checked with od, since ls
+    // shows what it cannot print as "?".
+    const hostNames = (): string[] =>
+      readdirSync(dir, { encoding: 'buffer' }).map((n) => n.toString('hex'));
+    // Names written one char per byte ("\xff" is the byte 0xff, not "ÿ").
+    const hex = (s: string): string => Buffer.from(s, 'latin1').toString('hex');
+    const onHost = (name: string): Buffer =>
+      Buffer.concat([Buffer.from(`${dir}/`), Buffer.from(name, 'latin1')]);
+    writeFileSync(onHost('h\xfei'), 'read through 9P\n');
+    const r = await sh(
+      [
+        'cd /mnt/host',
+        `touch "$(printf 'a\\377b')"`,
+        `ln -s "$(printf 't\\376')" "$(printf 'l\\377')"`,
+        'ls -1 | grep -x "h?i"',
+        `cat "$(printf 'h\\376i')"`,
+        // Every name as hex, one per line, as the guest's readdir gave them.
+        `for f in *; do printf '%s' "$f" | od -An -tx1 | tr -d ' \\n'; echo; done > /tmp/names`,
+        // $(…) drops the newline readlink ends its output with.
+        `printf '%s' "$(readlink "$(printf 'l\\377')")" | od -An -tx1 | tr -d ' \\n' > /tmp/target`,
+        `mv "$(printf 'h\\376i')" "$(printf 'r\\375s')"`,
+        `cat "$(printf 'r\\375s')"`,
+        'echo; cat /tmp/names; echo "target $(cat /tmp/target)"',
+      ].join(' && '),
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const [shown, first, second, , ...rest] = r.stdout.split('\n');
+    assert.equal(shown, 'h?i', r.stdout);
+    assert.equal(first, 'read through 9P');
+    assert.equal(second, 'read through 9P');
+    assert.ok(rest.includes(hex('h\xfei')), `guest readdir: ${r.stdout}`);
+    assert.ok(rest.includes(hex('a\xffb')), `guest readdir: ${r.stdout}`);
+    assert.ok(rest.includes(`target ${hex('t\xfe')}`), r.stdout);
+    // The host side, as bytes.
+    const names = hostNames();
+    assert.ok(names.includes(hex('a\xffb')), `host has ${names.join(' ')}`);
+    assert.ok(names.includes(hex('r\xfds')) && !names.includes(hex('h\xfei')), names.join(' '));
+    const target = readlinkSync(onHost('l\xff'), { encoding: 'buffer' });
+    assert.equal(target.toString('hex'), hex('t\xfe'));
+    assert.equal(readFileSync(onHost('r\xfds'), 'utf8'), 'read through 9P\n');
+
+    const del = await sh(
+      `cd /mnt/host && rm "$(printf 'r\\375s')" "$(printf 'a\\377b')" "$(printf 'l\\377')" && ls -1 | grep -c '?' || true`,
+    );
+    assert.equal(del.status, 0, del.stderr);
+    assert.equal(del.stdout, '0\n');
+    const after = hostNames();
+    for (const gone of ['r\xfds', 'a\xffb', 'l\xff'])
+      assert.ok(!after.includes(hex(gone)), `${gone} still on the host: ${after.join(' ')}`);
   });
 
   it('a read-only export refuses writes with EROFS', async () => {

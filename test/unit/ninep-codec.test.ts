@@ -10,10 +10,13 @@ import {
   NinePReader,
   NinePUnknownTypeError,
   NinePWriter,
+  NOFID,
+  NOTAG,
   decodeDirents,
   decodeHeader,
   decodeReply,
   decodeRequest,
+  direntSize,
   encodeDirents,
   encodeReply,
   encodeRequest,
@@ -22,6 +25,34 @@ import {
 } from '../../src/core/ninep/codec.js';
 
 const MSIZE = 8192;
+
+/** A name as the bytes of its UTF-8. */
+function utf8(name: string): Uint8Array {
+  return new TextEncoder().encode(name);
+}
+
+/** Bytes given as a list: for names that are not UTF-8. */
+function raw(...bytes: number[]): Uint8Array {
+  return Uint8Array.from(bytes);
+}
+
+/**
+ * Names Linux allows that are not UTF-8, or are UTF-8 of several bytes:
+ * a lone 0xff, a lone lead byte 0xc3, a stray continuation byte 0x80, an
+ * overlong "/" (0xc0 0xaf, which must not be taken for a separator), a
+ * UTF-16 surrogate encoded as UTF-8 (0xed 0xa0 0x80), and valid "ü", "€", "😀".
+ */
+const ODD_NAMES: readonly Uint8Array[] = [
+  raw(0x61, 0xff, 0x62),
+  raw(0xc3),
+  raw(0x78, 0x80),
+  raw(0xc0, 0xaf),
+  raw(0xed, 0xa0, 0x80),
+  utf8('ü'),
+  utf8('€uro'),
+  utf8('😀'),
+  raw(0x01, 0x1b, 0x7f, 0xfe),
+];
 
 /** A frame of the given type and tag around a hand-written body. */
 function frame(type: number, tag: number, body: (w: NinePWriter) => void): Uint8Array {
@@ -41,8 +72,8 @@ function truncatedBody(f: Uint8Array, len: number): Uint8Array {
 
 const requests: NinePRequest[] = [
   { kind: 'version', tag: 0xffff, msize: 65536, version: '9P2000.L' },
-  { kind: 'attach', tag: 1, fid: 0, afid: 0xffffffff, uname: 'root', aname: '', nUname: 0 },
-  { kind: 'walk', tag: 2, fid: 0, newfid: 1, names: ['a', 'ü', '..'] },
+  { kind: 'attach', tag: 1, fid: 0, afid: 0xffffffff, uname: 'root', aname: utf8(''), nUname: 0 },
+  { kind: 'walk', tag: 2, fid: 0, newfid: 1, names: [utf8('a'), utf8('ü'), utf8('..')] },
   { kind: 'write', tag: 3, fid: 1, offset: 1n << 40n, data: new Uint8Array([1, 2, 3]) },
   {
     kind: 'setattr',
@@ -67,10 +98,29 @@ const requests: NinePRequest[] = [
     start: 0n,
     length: 0n,
     procId: 42,
-    clientId: 'c',
+    clientId: utf8('c'),
   },
-  { kind: 'renameat', tag: 6, olddirfid: 1, oldname: 'x', newdirfid: 2, newname: 'y' },
+  { kind: 'renameat', tag: 6, olddirfid: 1, oldname: utf8('x'), newdirfid: 2, newname: utf8('y') },
   { kind: 'fsync', tag: 7, fid: 3, datasync: 1 },
+  { kind: 'walk', tag: 8, fid: 0, newfid: 1, names: [...ODD_NAMES] },
+  { kind: 'lcreate', tag: 9, fid: 1, name: raw(0x61, 0xff, 0x62), flags: 2, mode: 0o644, gid: 0 },
+  { kind: 'mkdir', tag: 10, dfid: 1, name: raw(0xc3), mode: 0o755, gid: 0 },
+  { kind: 'symlink', tag: 11, fid: 1, name: raw(0x80), target: raw(0x2e, 0x2f, 0xfe), gid: 0 },
+  { kind: 'renameat', tag: 12, olddirfid: 1, oldname: raw(0xff), newdirfid: 1, newname: utf8('€') },
+  { kind: 'unlinkat', tag: 13, dirfid: 1, name: raw(0xfe, 0xfd), flags: 0 },
+  { kind: 'link', tag: 14, dfid: 1, fid: 2, name: raw(0xc0, 0xaf) },
+  { kind: 'mknod', tag: 15, dfid: 1, name: raw(0xe2, 0x82), mode: 0, major: 0, minor: 0, gid: 0 },
+  { kind: 'rename', tag: 16, fid: 2, dfid: 1, name: raw(0xf0, 0x9f) },
+  { kind: 'xattrwalk', tag: 17, fid: 1, newfid: 2, name: raw(0x75, 0x2e, 0xff) },
+  {
+    kind: 'attach',
+    tag: 18,
+    fid: 0,
+    afid: NOFID,
+    uname: 'root',
+    aname: raw(0x64, 0xff),
+    nUname: 0,
+  },
 ];
 
 describe('9P codec', () => {
@@ -83,7 +133,7 @@ describe('9P codec', () => {
   }
 
   test('the wire layout is the one Linux uses (Twalk by hand)', () => {
-    const bytes = encodeRequest({ kind: 'walk', tag: 9, fid: 1, newfid: 2, names: ['ab'] });
+    const bytes = encodeRequest({ kind: 'walk', tag: 9, fid: 1, newfid: 2, names: [utf8('ab')] });
     assert.deepEqual(
       [...bytes],
       [21, 0, 0, 0, MsgType.Twalk, 9, 0, 1, 0, 0, 0, 2, 0, 0, 0, 1, 0, 2, 0, 0x61, 0x62],
@@ -180,7 +230,8 @@ describe('9P codec', () => {
         ),
       NinePUnknownTypeError,
     );
-    const badUtf8 = frame(MsgType.Tunlinkat, 1, (w) => w.u32(0).u16(1).u8(0xff).u32(0));
+    // Text fields (not names) must be UTF-8: Tversion's protocol string.
+    const badUtf8 = frame(MsgType.Tversion, NOTAG, (w) => w.u32(8192).u16(1).u8(0xff));
     assert.throws(() => decodeRequest(badUtf8, MSIZE), /UTF-8/);
     const manyNames = frame(MsgType.Twalk, 1, (w) => w.u32(0).u32(1).u16(0xffff));
     assert.throws(() => decodeRequest(manyNames, MSIZE), NinePDecodeError);
@@ -196,11 +247,88 @@ describe('9P codec', () => {
     assert.throws(() => r.u64(), NinePDecodeError);
   });
 
-  test('dirents round-trip', () => {
+  test('dirents round-trip, names of any bytes included', () => {
     const ents = [
-      { qid: { type: 0x80, version: 0, path: 1n }, offset: 1n, type: 4, name: '.' },
-      { qid: { type: 0, version: 0, path: 2n }, offset: 2n, type: 8, name: 'file' },
+      { qid: { type: 0x80, version: 0, path: 1n }, offset: 1n, type: 4, name: utf8('.') },
+      { qid: { type: 0, version: 0, path: 2n }, offset: 2n, type: 8, name: utf8('file') },
+      ...ODD_NAMES.map((name, i) => ({
+        qid: { type: 0, version: 1, path: BigInt(10 + i) },
+        offset: BigInt(3 + i),
+        type: 8,
+        name,
+      })),
     ];
     assert.deepEqual(decodeDirents(encodeDirents(ents)), ents);
+    assert.equal(
+      encodeDirents(ents).length,
+      ents.reduce((n, e) => n + direntSize(e.name), 0),
+      'direntSize counts bytes, not characters',
+    );
+  });
+
+  test('names travel as their exact bytes, never re-encoded', () => {
+    // Tunlinkat with name "a\xffb": the three bytes on the wire, and back.
+    const bytes = encodeRequest({
+      kind: 'unlinkat',
+      tag: 1,
+      dirfid: 0,
+      name: raw(0x61, 0xff, 0x62),
+      flags: 0,
+    });
+    assert.deepEqual([...bytes.subarray(11, 16)], [3, 0, 0x61, 0xff, 0x62]);
+    for (const name of ODD_NAMES) {
+      const req = { kind: 'unlinkat', tag: 2, dirfid: 0, name, flags: 0 } as const;
+      const got = decodeRequest(encodeRequest(req), MSIZE);
+      assert.ok(got.kind === 'unlinkat');
+      assert.deepEqual([...got.name], [...name]);
+    }
+    for (const target of ODD_NAMES)
+      assert.deepEqual(decodeReply(encodeReply(3, { kind: 'readlink', target }), MSIZE), {
+        tag: 3,
+        reply: { kind: 'readlink', target },
+      });
+    const lockHolder = {
+      kind: 'getlock',
+      lockType: 1,
+      start: 0n,
+      length: 0n,
+      procId: 1,
+      clientId: raw(0x68, 0xff),
+    } as const;
+    assert.deepEqual(decodeReply(encodeReply(4, lockHolder), MSIZE).reply, lockHolder);
+  });
+
+  test('a decoded name is a copy: changing the message afterwards does not change it', () => {
+    const bytes = encodeRequest({
+      kind: 'mkdir',
+      tag: 1,
+      dfid: 0,
+      name: utf8('ok'),
+      mode: 0,
+      gid: 0,
+    });
+    const req = decodeRequest(bytes, MSIZE);
+    bytes.fill(0x2f, HEADER_SIZE); // a reused buffer, now full of '/'
+    assert.ok(req.kind === 'mkdir');
+    assert.deepEqual(req.name, utf8('ok'));
+  });
+
+  test('a 65535-byte name fits, a longer one is refused on encode', () => {
+    const long = new Uint8Array(0xffff).fill(0xff);
+    const ok = encodeRequest({ kind: 'unlinkat', tag: 1, dirfid: 0, name: long, flags: 0 });
+    const got = decodeRequest(ok, 1 << 20);
+    assert.ok(got.kind === 'unlinkat');
+    assert.equal(got.name.length, 0xffff);
+    assert.throws(
+      () =>
+        encodeRequest({
+          kind: 'unlinkat',
+          tag: 1,
+          dirfid: 0,
+          name: new Uint8Array(0x10000),
+          flags: 0,
+        }),
+      RangeError,
+    );
   });
 });

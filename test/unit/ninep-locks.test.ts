@@ -12,9 +12,10 @@ const { RDLCK, WRLCK, UNLCK } = LockType;
 const { SUCCESS, BLOCKED, ERROR } = LockStatus;
 const FILE = '1:100';
 const TO_END = 0n;
+const GUEST = new TextEncoder().encode('guest');
 
 function req(lockType: number, start: number, length: number | bigint, procId = 1): LockRequest {
-  return { lockType, start: BigInt(start), length: BigInt(length), procId, clientId: 'guest' };
+  return { lockType, start: BigInt(start), length: BigInt(length), procId, clientId: GUEST };
 }
 
 /** What another owner's F_GETLK(type) over [start, start+length) reports, as a tuple. */
@@ -43,7 +44,13 @@ describe('9P lock table', () => {
     // Within a session, another proc_id or client_id is another owner too.
     assert.equal(a.lock(FILE, req(WRLCK, 0, 1, 2)), BLOCKED);
     assert.equal(
-      a.lock(FILE, { lockType: WRLCK, start: 0n, length: 1n, procId: 1, clientId: 'other' }),
+      a.lock(FILE, {
+        lockType: WRLCK,
+        start: 0n,
+        length: 1n,
+        procId: 1,
+        clientId: new TextEncoder().encode('other'),
+      }),
       BLOCKED,
     );
     // Other files are unaffected.
@@ -124,7 +131,7 @@ describe('9P lock table', () => {
     assert.equal(a.lock(FILE, req(WRLCK, 10, 10, 8)), SUCCESS);
     assert.equal(a.test(FILE, req(WRLCK, 0, TO_END, 8))?.start, 50n); // not its own lock
     const h = b.test(FILE, req(UNLCK, 0, TO_END));
-    assert.deepEqual(h, { lockType: WRLCK, start: 10n, length: 10n, procId: 8, clientId: 'guest' });
+    assert.deepEqual(h, { lockType: WRLCK, start: 10n, length: 10n, procId: 8, clientId: GUEST });
     assert.deepEqual(b.test(FILE, req(UNLCK, 30, TO_END))?.lockType, RDLCK);
     assert.equal(b.test(FILE, req(RDLCK, 30, TO_END)), null);
     assert.equal(b.test('nope', req(WRLCK, 0, TO_END)), null);
@@ -170,7 +177,7 @@ describe('9P lock table', () => {
   test('a bad lock type or an overlong client_id is an ERROR', () => {
     const t = new LockTable();
     assert.equal(t.session().lock(FILE, req(3, 0, 0)), ERROR);
-    const long = { ...req(WRLCK, 0, 0), clientId: 'x'.repeat(1000) };
+    const long = { ...req(WRLCK, 0, 0), clientId: new Uint8Array(1000).fill(0x78) };
     assert.equal(t.session().lock(FILE, long), ERROR);
     assert.equal(t.fileCount, 0);
   });

@@ -69,11 +69,18 @@ class Client {
   async mount(): Promise<void> {
     const v = await this.ok({ kind: 'version', msize: MSIZE, version: '9P2000.L' });
     assert.deepEqual(v, { kind: 'version', msize: MSIZE, version: '9P2000.L' });
-    await this.ok({ kind: 'attach', fid: 0, afid: NOFID, uname: 'root', aname: '', nUname: 0 });
+    await this.ok({
+      kind: 'attach',
+      fid: 0,
+      afid: NOFID,
+      uname: 'root',
+      aname: utf8(''),
+      nUname: 0,
+    });
   }
 
   walk(fid: number, newfid: number, ...names: string[]): Promise<ReplyOf<'walk'>> {
-    return this.ok({ kind: 'walk', fid, newfid, names });
+    return this.ok({ kind: 'walk', fid, newfid, names: names.map(utf8) });
   }
 
   async readAll(fid: number): Promise<string> {
@@ -81,8 +88,14 @@ class Client {
     return Buffer.from(r.data).toString();
   }
 
+  /** The names in a directory as text (for names that are UTF-8). */
   async list(fid: number): Promise<string[]> {
-    const names: string[] = [];
+    return (await this.listBytes(fid)).map((n) => Buffer.from(n).toString());
+  }
+
+  /** The names in a directory, as the bytes the server sent. */
+  async listBytes(fid: number): Promise<Uint8Array[]> {
+    const names: Uint8Array[] = [];
     let offset = 0n;
     for (;;) {
       // A small count forces several Treaddir calls, exercising the cookies.
@@ -93,6 +106,20 @@ class Client {
       offset = ents[ents.length - 1]?.offset ?? 0n;
     }
   }
+}
+
+/** A name as the bytes of its UTF-8 (a plain Uint8Array, as the codec decodes to). */
+function utf8(name: string): Uint8Array {
+  return new TextEncoder().encode(name);
+}
+
+/** A name given byte by byte: each char of `s` is one byte (0-255), UTF-8 or not. */
+function raw(s: string): Uint8Array {
+  return Uint8Array.from(Buffer.from(s, 'latin1'));
+}
+
+function text(name: Uint8Array): string {
+  return Buffer.from(name).toString();
 }
 
 function bigintJson(_k: string, v: unknown): unknown {
@@ -161,7 +188,7 @@ describe('9P server', () => {
     const r = await c.ok({
       kind: 'lcreate',
       fid: 1,
-      name: 'new.txt',
+      name: utf8('new.txt'),
       flags: O_RDWR,
       mode: 0o640,
       gid: 0,
@@ -179,7 +206,14 @@ describe('9P server', () => {
     // Exclusive create of an existing name fails.
     await c.walk(0, 2, 'sub');
     await c.fails(
-      { kind: 'lcreate', fid: 2, name: 'new.txt', flags: O_RDWR | 0o200, mode: 0o600, gid: 0 },
+      {
+        kind: 'lcreate',
+        fid: 2,
+        name: utf8('new.txt'),
+        flags: O_RDWR | 0o200,
+        mode: 0o600,
+        gid: 0,
+      },
       Errno.EEXIST,
     );
   });
@@ -191,10 +225,10 @@ describe('9P server', () => {
     const names = await c.list(1);
     assert.deepEqual(names.sort(), ['.', '..', ...fs.readdirSync(root)].sort());
     const first = await c.ok({ kind: 'readdir', fid: 1, offset: 0n, count: 8192 });
-    const sub = decodeDirents(first.data).find((e) => e.name === 'sub');
+    const sub = decodeDirents(first.data).find((e) => text(e.name) === 'sub');
     assert.equal(sub?.type, 4);
     assert.equal(sub?.qid.type, QidType.DIR);
-    const link = decodeDirents(first.data).find((e) => e.name === 'etc-link');
+    const link = decodeDirents(first.data).find((e) => text(e.name) === 'etc-link');
     assert.equal(link?.type, 10);
     // A file fid is not a directory.
     await c.walk(0, 2, 'hello.txt');
@@ -204,44 +238,56 @@ describe('9P server', () => {
 
   test('mkdir, renameat, rename, unlinkat (file and AT_REMOVEDIR)', async () => {
     const c = await mounted();
-    const m = await c.ok({ kind: 'mkdir', dfid: 0, name: 'd1', mode: 0o755, gid: 0 });
+    const m = await c.ok({ kind: 'mkdir', dfid: 0, name: utf8('d1'), mode: 0o755, gid: 0 });
     assert.equal(m.qid.type, QidType.DIR);
     assert.ok(fs.statSync(path.join(root, 'd1')).isDirectory());
-    await c.fails({ kind: 'mkdir', dfid: 0, name: 'd1', mode: 0o755, gid: 0 }, Errno.EEXIST);
+    await c.fails({ kind: 'mkdir', dfid: 0, name: utf8('d1'), mode: 0o755, gid: 0 }, Errno.EEXIST);
     fs.writeFileSync(path.join(root, 'd1', 'f'), 'x');
     await c.walk(0, 1, 'd1');
-    await c.ok({ kind: 'renameat', olddirfid: 1, oldname: 'f', newdirfid: 0, newname: 'g' });
+    await c.ok({
+      kind: 'renameat',
+      olddirfid: 1,
+      oldname: utf8('f'),
+      newdirfid: 0,
+      newname: utf8('g'),
+    });
     assert.ok(fs.existsSync(path.join(root, 'g')));
     // Trename moves the fid's own file and keeps the fid pointing at it.
     await c.walk(0, 2, 'g');
-    await c.ok({ kind: 'rename', fid: 2, dfid: 1, name: 'h' });
+    await c.ok({ kind: 'rename', fid: 2, dfid: 1, name: utf8('h') });
     assert.ok(fs.existsSync(path.join(root, 'd1', 'h')));
     const a = await c.ok({ kind: 'getattr', fid: 2, requestMask: 1n });
     assert.equal(a.size, 1n);
     await c.fails(
-      { kind: 'unlinkat', dirfid: 0, name: 'd1', flags: AT_REMOVEDIR },
+      { kind: 'unlinkat', dirfid: 0, name: utf8('d1'), flags: AT_REMOVEDIR },
       Errno.ENOTEMPTY,
     );
-    await c.fails({ kind: 'unlinkat', dirfid: 0, name: 'd1', flags: 0 }, Errno.EISDIR);
-    await c.ok({ kind: 'unlinkat', dirfid: 1, name: 'h', flags: 0 });
-    await c.ok({ kind: 'unlinkat', dirfid: 0, name: 'd1', flags: AT_REMOVEDIR });
+    await c.fails({ kind: 'unlinkat', dirfid: 0, name: utf8('d1'), flags: 0 }, Errno.EISDIR);
+    await c.ok({ kind: 'unlinkat', dirfid: 1, name: utf8('h'), flags: 0 });
+    await c.ok({ kind: 'unlinkat', dirfid: 0, name: utf8('d1'), flags: AT_REMOVEDIR });
     assert.ok(!fs.existsSync(path.join(root, 'd1')));
-    await c.fails({ kind: 'unlinkat', dirfid: 0, name: 'nope', flags: 0 }, Errno.ENOENT);
+    await c.fails({ kind: 'unlinkat', dirfid: 0, name: utf8('nope'), flags: 0 }, Errno.ENOENT);
   });
 
   test('symlink + readlink, link, remove', async () => {
     const c = await mounted();
-    const s = await c.ok({ kind: 'symlink', fid: 0, name: 'sl', target: 'hello.txt', gid: 0 });
+    const s = await c.ok({
+      kind: 'symlink',
+      fid: 0,
+      name: utf8('sl'),
+      target: utf8('hello.txt'),
+      gid: 0,
+    });
     assert.equal(s.qid.type, QidType.SYMLINK);
     assert.equal(fs.readlinkSync(path.join(root, 'sl')), 'hello.txt');
     const w = await c.walk(0, 1, 'sl');
     assert.equal(w.qids[0]?.type, QidType.SYMLINK);
     assert.deepEqual(await c.rpc({ kind: 'readlink', fid: 1 }), {
       kind: 'readlink',
-      target: 'hello.txt',
+      target: utf8('hello.txt'),
     });
     await c.walk(0, 2, 'hello.txt');
-    await c.ok({ kind: 'link', dfid: 0, fid: 2, name: 'hard' });
+    await c.ok({ kind: 'link', dfid: 0, fid: 2, name: utf8('hard') });
     assert.equal(
       fs.statSync(path.join(root, 'hard')).ino,
       fs.statSync(path.join(root, 'hello.txt')).ino,
@@ -294,7 +340,7 @@ describe('9P server', () => {
     assert.ok(s.bsize > 0);
     assert.ok(s.blocks > 0n);
     assert.equal(s.namelen, 255);
-    const lk = { fid: 0, lockType: 1, start: 0n, length: 0n, procId: 7, clientId: 'guest' };
+    const lk = { fid: 0, lockType: 1, start: 0n, length: 0n, procId: 7, clientId: utf8('guest') };
     assert.deepEqual(await c.rpc({ kind: 'lock', flags: 0, ...lk }), { kind: 'lock', status: 0 });
     assert.deepEqual(await c.rpc({ kind: 'getlock', ...lk }), {
       kind: 'getlock',
@@ -302,7 +348,7 @@ describe('9P server', () => {
       start: 0n,
       length: 0n,
       procId: 7,
-      clientId: 'guest',
+      clientId: utf8('guest'),
     });
     assert.deepEqual(await c.rpc({ kind: 'flush', oldtag: 3 }), { kind: 'flush' });
     // Drop the lock: the table is process-wide and keyed by inode, which a
@@ -319,18 +365,27 @@ describe('9P server', () => {
     assert.equal(await c.readAll(1), 'hello world\n');
     await c.fails({ kind: 'write', fid: 1, offset: 0n, data: new Uint8Array(1) }, Errno.EROFS);
     await c.fails(
-      { kind: 'lcreate', fid: 0, name: 'x', flags: O_RDWR, mode: 0o644, gid: 0 },
+      { kind: 'lcreate', fid: 0, name: utf8('x'), flags: O_RDWR, mode: 0o644, gid: 0 },
       Errno.EROFS,
     );
-    await c.fails({ kind: 'mkdir', dfid: 0, name: 'x', mode: 0o755, gid: 0 }, Errno.EROFS);
-    await c.fails({ kind: 'symlink', fid: 0, name: 'x', target: 'y', gid: 0 }, Errno.EROFS);
-    await c.fails({ kind: 'link', dfid: 0, fid: 1, name: 'x' }, Errno.EROFS);
-    await c.fails({ kind: 'unlinkat', dirfid: 0, name: 'hello.txt', flags: 0 }, Errno.EROFS);
+    await c.fails({ kind: 'mkdir', dfid: 0, name: utf8('x'), mode: 0o755, gid: 0 }, Errno.EROFS);
     await c.fails(
-      { kind: 'renameat', olddirfid: 0, oldname: 'hello.txt', newdirfid: 0, newname: 'z' },
+      { kind: 'symlink', fid: 0, name: utf8('x'), target: utf8('y'), gid: 0 },
       Errno.EROFS,
     );
-    await c.fails({ kind: 'rename', fid: 1, dfid: 0, name: 'z' }, Errno.EROFS);
+    await c.fails({ kind: 'link', dfid: 0, fid: 1, name: utf8('x') }, Errno.EROFS);
+    await c.fails({ kind: 'unlinkat', dirfid: 0, name: utf8('hello.txt'), flags: 0 }, Errno.EROFS);
+    await c.fails(
+      {
+        kind: 'renameat',
+        olddirfid: 0,
+        oldname: utf8('hello.txt'),
+        newdirfid: 0,
+        newname: utf8('z'),
+      },
+      Errno.EROFS,
+    );
+    await c.fails({ kind: 'rename', fid: 1, dfid: 0, name: utf8('z') }, Errno.EROFS);
     const sa = {
       kind: 'setattr',
       fid: 1,
@@ -343,6 +398,204 @@ describe('9P server', () => {
     await c.fails({ ...sa, atimeSec: 0n, atimeNsec: 0n, mtimeSec: 0n, mtimeNsec: 0n }, Errno.EROFS);
     await c.fails({ kind: 'remove', fid: 1 }, Errno.EROFS);
     assert.equal(fs.readFileSync(path.join(root, 'hello.txt'), 'utf8'), 'hello world\n');
+  });
+});
+
+/** The host directory's entries as exact bytes, each in hex (comparable with deepEqual). */
+function hostNames(dir: string | Buffer): string[] {
+  return fs
+    .readdirSync(dir, { encoding: 'buffer' })
+    .map((n) => n.toString('hex'))
+    .sort();
+}
+
+function hex(name: Uint8Array): string {
+  return Buffer.from(name).toString('hex');
+}
+
+/** root/name for a name given as bytes: a Buffer path, as Node's fs takes it. */
+function under(dir: string, ...names: Uint8Array[]): Buffer {
+  return Buffer.concat([Buffer.from(dir), ...names.flatMap((n) => [Buffer.from('/'), n])]);
+}
+
+describe('9P server: names are bytes, not text', () => {
+  before(setupTree);
+  after(() => fs.rmSync(base, { recursive: true, force: true }));
+
+  const AFFB = raw('a\xffb');
+  const HFEI = raw('h\xfei');
+  const LONE_C3 = raw('\xc3');
+  const CONT = raw('x\x80y');
+
+  test('a host file named h\\xfei is listed, walked to and read with its exact bytes', async () => {
+    fs.writeFileSync(under(root, HFEI), 'from the host\n');
+    const c = await mounted();
+    await c.walk(0, 1);
+    await c.ok({ kind: 'lopen', fid: 1, flags: O_RDONLY });
+    const listed = (await c.listBytes(1)).map(hex);
+    assert.ok(listed.includes(hex(HFEI)), `h\\xfei missing from ${listed.join(' ')}`);
+    assert.deepEqual(
+      listed.filter((n) => n !== hex(utf8('.')) && n !== hex(utf8('..'))).sort(),
+      hostNames(root),
+    );
+    await c.ok({ kind: 'walk', fid: 0, newfid: 2, names: [HFEI] });
+    await c.ok({ kind: 'lopen', fid: 2, flags: O_RDONLY });
+    assert.equal(await c.readAll(2), 'from the host\n');
+    // The same name with its byte replaced by U+FFFD is another, missing file.
+    await c.fails({ kind: 'walk', fid: 0, newfid: 3, names: [utf8('h\ufffdi')] }, Errno.ENOENT);
+    fs.rmSync(under(root, HFEI));
+    await c.server.close();
+  });
+
+  test('lcreate, mkdir, renameat, rename, link, unlinkat with invalid UTF-8 names', async () => {
+    const c = await mounted();
+    await c.walk(0, 1);
+    await c.ok({ kind: 'lcreate', fid: 1, name: AFFB, flags: O_RDWR, mode: 0o644, gid: 0 });
+    await c.ok({ kind: 'write', fid: 1, offset: 0n, data: Buffer.from('bytes') });
+    assert.ok(hostNames(root).includes(hex(AFFB)), 'the host sees a\\xffb');
+    assert.equal(fs.readFileSync(under(root, AFFB), 'utf8'), 'bytes');
+
+    const m = await c.ok({ kind: 'mkdir', dfid: 0, name: LONE_C3, mode: 0o755, gid: 0 });
+    assert.equal(m.qid.type, QidType.DIR);
+    assert.ok(fs.statSync(under(root, LONE_C3)).isDirectory());
+    await c.ok({ kind: 'walk', fid: 0, newfid: 2, names: [LONE_C3] });
+    await c.ok({
+      kind: 'renameat',
+      olddirfid: 0,
+      oldname: AFFB,
+      newdirfid: 2,
+      newname: CONT,
+    });
+    assert.deepEqual(hostNames(under(root, LONE_C3)), [hex(CONT)]);
+    assert.ok(!hostNames(root).includes(hex(AFFB)));
+    // The open fid followed the rename: still the same file.
+    assert.equal(await c.readAll(1), 'bytes');
+
+    await c.ok({ kind: 'walk', fid: 2, newfid: 3, names: [CONT] });
+    await c.ok({ kind: 'rename', fid: 3, dfid: 0, name: AFFB });
+    assert.ok(hostNames(root).includes(hex(AFFB)));
+    await c.ok({ kind: 'link', dfid: 2, fid: 3, name: HFEI });
+    assert.equal(fs.statSync(under(root, LONE_C3, HFEI)).ino, fs.statSync(under(root, AFFB)).ino);
+
+    await c.ok({ kind: 'unlinkat', dirfid: 2, name: HFEI, flags: 0 });
+    await c.ok({ kind: 'unlinkat', dirfid: 0, name: AFFB, flags: 0 });
+    await c.ok({ kind: 'unlinkat', dirfid: 0, name: LONE_C3, flags: AT_REMOVEDIR });
+    for (const n of [AFFB, LONE_C3, HFEI]) assert.ok(!hostNames(root).includes(hex(n)));
+    await c.server.close();
+  });
+
+  test('symlink targets and readlink keep their bytes', async () => {
+    const c = await mounted();
+    const target = raw('../t\xfe/\xc3');
+    await c.ok({ kind: 'symlink', fid: 0, name: HFEI, target, gid: 0 });
+    assert.equal(
+      fs.readlinkSync(under(root, HFEI), { encoding: 'buffer' }).toString('hex'),
+      hex(target),
+    );
+    await c.ok({ kind: 'walk', fid: 0, newfid: 1, names: [HFEI] });
+    assert.deepEqual(await c.rpc({ kind: 'readlink', fid: 1 }), { kind: 'readlink', target });
+    fs.rmSync(under(root, HFEI));
+    // A NUL cannot be in a target: refused, nothing made.
+    await c.fails(
+      { kind: 'symlink', fid: 0, name: HFEI, target: raw('a\0b'), gid: 0 },
+      Errno.EINVAL,
+    );
+    assert.ok(!hostNames(root).includes(hex(HFEI)));
+  });
+
+  test('valid multi-byte UTF-8 names arrive as the same text on the host', async () => {
+    const c = await mounted();
+    await c.ok({ kind: 'mkdir', dfid: 0, name: utf8('grüße €😀'), mode: 0o755, gid: 0 });
+    assert.ok(fs.statSync(path.join(root, 'grüße €😀')).isDirectory());
+    await c.walk(0, 1);
+    await c.ok({ kind: 'lopen', fid: 1, flags: O_RDONLY });
+    assert.ok((await c.list(1)).includes('grüße €😀'));
+    fs.rmdirSync(path.join(root, 'grüße €😀'));
+  });
+
+  test('an aname that is not UTF-8 picks that directory', async () => {
+    fs.mkdirSync(under(root, raw('d\xff')));
+    const c = new Client(new NinePServer({ root, readOnly: false, maxMsize: MSIZE }));
+    await c.ok({ kind: 'version', msize: MSIZE, version: '9P2000.L' });
+    const a = await c.ok({
+      kind: 'attach',
+      fid: 0,
+      afid: NOFID,
+      uname: 'root',
+      aname: raw('/d\xff/'),
+      nUname: 0,
+    });
+    assert.equal(a.qid.path, BigInt(fs.statSync(under(root, raw('d\xff'))).ino));
+    fs.rmdirSync(under(root, raw('d\xff')));
+  });
+
+  test('an export root whose own path is not UTF-8 works, opens included', async () => {
+    // Every host path then starts with non-UTF-8 bytes, and the /proc/self/fd
+    // check of each open compares bytes with bytes.
+    const odd = under(base, raw('exp\xfe'));
+    fs.mkdirSync(odd);
+    fs.writeFileSync(Buffer.concat([odd, Buffer.from('/f')]), 'in an odd root\n');
+    const c = new Client(new NinePServer({ root: odd, readOnly: false, maxMsize: MSIZE }));
+    await c.mount();
+    await c.walk(0, 1, 'f');
+    await c.ok({ kind: 'lopen', fid: 1, flags: O_RDONLY });
+    assert.equal(await c.readAll(1), 'in an odd root\n');
+    await c.walk(0, 2);
+    await c.ok({ kind: 'lcreate', fid: 2, name: AFFB, flags: O_RDWR, mode: 0o644, gid: 0 });
+    assert.deepEqual(hostNames(odd), [hex(AFFB), hex(utf8('f'))].sort());
+    await c.server.close();
+    fs.rmSync(odd, { recursive: true });
+  });
+
+  test('byte names cannot escape: "/" and NUL refused, ".."-like bytes are plain names', async () => {
+    const c = await mounted();
+    // '/' next to invalid UTF-8 is still a separator and refused.
+    for (const name of [raw('\xff/..'), raw('../\xff'), raw('\xc3/'), raw('\xff\0')]) {
+      await c.fails({ kind: 'walk', fid: 0, newfid: 1, names: [name] }, Errno.EINVAL);
+      await c.fails({ kind: 'mkdir', dfid: 0, name, mode: 0o755, gid: 0 }, Errno.EINVAL);
+      await c.fails(
+        { kind: 'lcreate', fid: 0, name, flags: O_RDWR, mode: 0o644, gid: 0 },
+        Errno.EINVAL,
+      );
+    }
+    // Names that only look like "..", "/" or "." to a lossy decoder are plain
+    // names in the export: an overlong "/" (c0 af), a fullwidth "．．"
+    // (UTF-8 of U+FF0E), "..\xff".
+    for (const name of [raw('\xc0\xaf'), utf8('\uff0e\uff0e'), raw('..\xff')]) {
+      await c.ok({ kind: 'mkdir', dfid: 0, name, mode: 0o755, gid: 0 });
+      assert.ok(fs.statSync(under(root, name)).isDirectory());
+      fs.rmdirSync(under(root, name));
+    }
+    // NAME_MAX is counted in bytes: 128 two-byte characters are 256 bytes.
+    await c.fails(
+      { kind: 'mkdir', dfid: 0, name: utf8('ü'.repeat(128)), mode: 0o755, gid: 0 },
+      Errno.ENAMETOOLONG,
+    );
+    assert.deepEqual(
+      hostNames(base),
+      ['export', 'outside'].map((n) => hex(utf8(n))).sort(),
+      'nothing made next to the export',
+    );
+  });
+
+  test('a non-UTF-8 directory swapped for a symlink out of the export is refused', async () => {
+    const dir = raw('s\xff');
+    fs.mkdirSync(under(root, dir, utf8('in')), { recursive: true });
+    const c = await mounted();
+    await c.ok({ kind: 'walk', fid: 0, newfid: 1, names: [dir, utf8('in')] });
+    // The host swaps the directory for a symlink to a place outside with an "in" too.
+    fs.renameSync(under(root, dir), under(base, raw('moved\xff')));
+    fs.mkdirSync(path.join(base, 'outside', 'in'));
+    fs.symlinkSync(path.join(base, 'outside'), under(root, dir));
+    await c.fails({ kind: 'getattr', fid: 1, requestMask: 1n }, Errno.EACCES);
+    await c.fails(
+      { kind: 'lcreate', fid: 1, name: AFFB, flags: O_RDWR, mode: 0o644, gid: 0 },
+      Errno.EACCES,
+    );
+    assert.deepEqual(hostNames(path.join(base, 'outside', 'in')), []);
+    fs.rmSync(under(root, dir));
+    fs.rmSync(under(base, raw('moved\xff')), { recursive: true });
+    fs.rmdirSync(path.join(base, 'outside', 'in'));
   });
 });
 
@@ -370,7 +623,14 @@ describe('9P server confinement', () => {
     const attach = async (aname: string): Promise<NinePReply> => {
       const c = new Client(new NinePServer({ root, readOnly: false, maxMsize: MSIZE }));
       await c.ok({ kind: 'version', msize: MSIZE, version: '9P2000.L' });
-      return c.rpc({ kind: 'attach', fid: 0, afid: NOFID, uname: 'root', aname, nUname: 0 });
+      return c.rpc({
+        kind: 'attach',
+        fid: 0,
+        afid: NOFID,
+        uname: 'root',
+        aname: utf8(aname),
+        nUname: 0,
+      });
     };
     const ino = (p: string): bigint => BigInt(fs.statSync(p).ino);
     const sub = await attach('sub');
@@ -391,19 +651,24 @@ describe('9P server confinement', () => {
       // The link itself is reached (its own qid) but cannot be walked through.
       const w = await c.walk(0, 1, link);
       assert.equal(w.qids[0]?.type, QidType.SYMLINK);
-      const through = await c.rpc({ kind: 'walk', fid: 0, newfid: 2, names: [link, 'secret.txt'] });
+      const through = await c.rpc({
+        kind: 'walk',
+        fid: 0,
+        newfid: 2,
+        names: [utf8(link), utf8('secret.txt')],
+      });
       assert.deepEqual(
         through,
         { kind: 'walk', qids: [w.qids[0]] },
         'short walk: stopped at the link',
       );
-      await c.fails({ kind: 'walk', fid: 1, newfid: 2, names: ['hostname'] }, Errno.ENOTDIR);
+      await c.fails({ kind: 'walk', fid: 1, newfid: 2, names: [utf8('hostname')] }, Errno.ENOTDIR);
       await c.fails({ kind: 'lopen', fid: 1, flags: O_RDONLY }, Errno.ELOOP);
       await c.ok({ kind: 'clunk', fid: 1 });
     }
     assert.deepEqual(await c.rpc({ kind: 'readlink', fid: (await c.walk(0, 5, 'up-link'), 5) }), {
       kind: 'readlink',
-      target: '../outside',
+      target: utf8('../outside'),
     });
   });
 
@@ -418,7 +683,7 @@ describe('9P server confinement', () => {
     await c.fails({ ...sa, ...t, valid: SetattrMask.MODE, size: 0n }, Errno.EOPNOTSUPP);
     // lcreate over the link with O_NOFOLLOW must not write through it.
     await c.fails(
-      { kind: 'lcreate', fid: 0, name: 'secret-link', flags: O_RDWR, mode: 0o644, gid: 0 },
+      { kind: 'lcreate', fid: 0, name: utf8('secret-link'), flags: O_RDWR, mode: 0o644, gid: 0 },
       Errno.ELOOP,
     );
     assert.equal(fs.readFileSync(path.join(base, 'outside', 'secret.txt'), 'utf8'), 'SECRET');
@@ -445,26 +710,38 @@ describe('9P server confinement', () => {
 
   test('names with "/", NUL, "", "." or ".." are refused where they make entries', async () => {
     const c = await mounted();
-    await c.fails({ kind: 'walk', fid: 0, newfid: 1, names: ['../outside'] }, Errno.EINVAL);
-    await c.fails({ kind: 'walk', fid: 0, newfid: 1, names: ['sub/..'] }, Errno.EINVAL);
-    await c.fails({ kind: 'walk', fid: 0, newfid: 1, names: [''] }, Errno.EINVAL);
+    await c.fails({ kind: 'walk', fid: 0, newfid: 1, names: [utf8('../outside')] }, Errno.EINVAL);
+    await c.fails({ kind: 'walk', fid: 0, newfid: 1, names: [utf8('sub/..')] }, Errno.EINVAL);
+    await c.fails({ kind: 'walk', fid: 0, newfid: 1, names: [utf8('')] }, Errno.EINVAL);
     await c.fails(
-      { kind: 'walk', fid: 0, newfid: 1, names: Array<string>(17).fill('.') },
+      { kind: 'walk', fid: 0, newfid: 1, names: Array<Uint8Array>(17).fill(utf8('.')) },
       Errno.EINVAL,
     );
     for (const name of ['../escape', 'a/b', 'nul\0', '', '.', '..'])
-      await c.fails({ kind: 'mkdir', dfid: 0, name, mode: 0o755, gid: 0 }, Errno.EINVAL);
+      await c.fails(
+        { kind: 'mkdir', dfid: 0, name: utf8(name), mode: 0o755, gid: 0 },
+        Errno.EINVAL,
+      );
     await c.fails(
-      { kind: 'mkdir', dfid: 0, name: 'x'.repeat(256), mode: 0o755, gid: 0 },
+      { kind: 'mkdir', dfid: 0, name: utf8('x'.repeat(256)), mode: 0o755, gid: 0 },
       Errno.ENAMETOOLONG,
     );
-    await c.fails({ kind: 'symlink', fid: 0, name: '../evil', target: '/', gid: 0 }, Errno.EINVAL);
     await c.fails(
-      { kind: 'renameat', olddirfid: 0, oldname: 'hello.txt', newdirfid: 0, newname: '../x' },
+      { kind: 'symlink', fid: 0, name: utf8('../evil'), target: utf8('/'), gid: 0 },
       Errno.EINVAL,
     );
     await c.fails(
-      { kind: 'unlinkat', dirfid: 0, name: '../outside/secret.txt', flags: 0 },
+      {
+        kind: 'renameat',
+        olddirfid: 0,
+        oldname: utf8('hello.txt'),
+        newdirfid: 0,
+        newname: utf8('../x'),
+      },
+      Errno.EINVAL,
+    );
+    await c.fails(
+      { kind: 'unlinkat', dirfid: 0, name: utf8('../outside/secret.txt'), flags: 0 },
       Errno.EINVAL,
     );
     assert.ok(!fs.existsSync(path.join(base, 'escape')) && !fs.existsSync(path.join(base, 'evil')));
@@ -499,7 +776,7 @@ describe('9P server locks (Tlock/Tgetlock)', () => {
     start: number,
     length: number,
     procId = 10,
-    clientId = 'guest',
+    clientId = utf8('guest'),
   ): Promise<number> {
     const r = await c.ok({
       kind: 'lock',
@@ -517,7 +794,7 @@ describe('9P server locks (Tlock/Tgetlock)', () => {
   function getlock(c: Client, start: number, length: number): Promise<ReplyOf<'getlock'>> {
     // Linux's v9fs always asks with type UNLCK (see src/node/ninep/locks.ts).
     const q = { fid: 1, lockType: UNLCK, start: BigInt(start), length: BigInt(length) };
-    return c.ok({ kind: 'getlock', ...q, procId: 20, clientId: 'guest' });
+    return c.ok({ kind: 'getlock', ...q, procId: 20, clientId: utf8('guest') });
   }
 
   test('two servers on one directory: write conflicts, read sharing, getlock, unlock', async () => {
@@ -535,7 +812,7 @@ describe('9P server locks (Tlock/Tgetlock)', () => {
       start: 0n,
       length: 100n,
       procId: 10,
-      clientId: 'guest',
+      clientId: utf8('guest'),
     });
     // Free range: the query comes back as UNLCK.
     assert.deepEqual(await getlock(b, 100, 100), {
@@ -544,7 +821,7 @@ describe('9P server locks (Tlock/Tgetlock)', () => {
       start: 100n,
       length: 100n,
       procId: 20,
-      clientId: 'guest',
+      clientId: utf8('guest'),
     });
     assert.equal(await lock(a, UNLCK, 0, 0), SUCCESS);
     assert.equal(await lock(b, WRLCK, 50, 10), SUCCESS);
@@ -601,7 +878,7 @@ describe('9P server locks (Tlock/Tgetlock)', () => {
   test('locks on an unopened fid (a directory) and on a bad fid', async () => {
     const a = await mounted();
     const b = await mounted();
-    const lk = { flags: 0, start: 0n, length: 0n, clientId: 'guest' } as const;
+    const lk = { flags: 0, start: 0n, length: 0n, clientId: utf8('guest') } as const;
     await a.walk(0, 1, 'sub');
     await b.walk(0, 1, 'sub');
     assert.deepEqual(await a.rpc({ kind: 'lock', fid: 1, lockType: WRLCK, procId: 1, ...lk }), {
@@ -711,7 +988,7 @@ describe('9P server robustness', () => {
             fid: 0,
             afid: NOFID,
             uname: '',
-            aname: '',
+            aname: utf8(''),
             nUname: 0,
           }),
         );

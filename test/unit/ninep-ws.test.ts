@@ -20,7 +20,7 @@ import {
   type NinePReply,
   type NinePRequest,
 } from '../../src/core/ninep/codec.js';
-import { FrameSplitter } from '../../src/node/ninep/bridge.js';
+import { FrameSplitter, parseTcpTarget } from '../../src/node/ninep/bridge.js';
 import { serveNineP, type NinePSource } from '../../src/node/ninep/ws.js';
 
 const MSIZE = 65536;
@@ -83,11 +83,15 @@ class Peer {
       fid: 0,
       afid: NOFID,
       uname: 'root',
-      aname: '',
+      aname: new Uint8Array(0),
       nUname: 0,
     } as const;
     assert.equal((await this.rpc(attach)).kind, 'attach');
-    assert.equal((await this.rpc({ kind: 'walk', fid: 0, newfid: 1, names: [name] })).kind, 'walk');
+    assert.equal(
+      (await this.rpc({ kind: 'walk', fid: 0, newfid: 1, names: [new TextEncoder().encode(name)] }))
+        .kind,
+      'walk',
+    );
     assert.equal((await this.rpc({ kind: 'lopen', fid: 1, flags: 0 })).kind, 'lopen');
     const r = await this.rpc({ kind: 'read', fid: 1, offset: 0n, count: 4096 });
     assert.equal(r.kind, 'read');
@@ -226,7 +230,7 @@ describe('serve-9p against bad peers', () => {
     const port = await listenLoopback(tcp);
     try {
       await withServer(
-        { kind: 'tcp', target: { host: '127.0.0.1', port, aname: '' } },
+        { kind: 'tcp', target: { host: '127.0.0.1', port, aname: new Uint8Array(0) } },
         async (url) => {
           for (const m of ['garbage', 'oversized'] as const) {
             mode = m;
@@ -274,7 +278,10 @@ describe('serve-9p against bad peers', () => {
     const port = await listenLoopback(tcp);
     try {
       await withServer(
-        { kind: 'tcp', target: { host: '127.0.0.1', port, aname: '/srv/export' } },
+        {
+          kind: 'tcp',
+          target: { host: '127.0.0.1', port, aname: new TextEncoder().encode('/srv/export') },
+        },
         async (url) => {
           const p = await Peer.connect(url);
           assert.equal(await p.readFile('only-here.txt'), 'behind the bridge\n');
@@ -286,6 +293,17 @@ describe('serve-9p against bad peers', () => {
     } finally {
       tcp.close();
     }
+  });
+});
+
+describe('parseTcpTarget', () => {
+  test('the export path is bytes: %XX is that byte, UTF-8 or not', () => {
+    const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+    const odd = parseTcpTarget('tcp://127.0.0.1:564/srv/a%FFb%2f');
+    assert.equal(hex(odd.aname), Buffer.from('/srv/a\xffb/', 'latin1').toString('hex'));
+    assert.equal(parseTcpTarget('tcp://127.0.0.1:564/').aname.length, 0);
+    assert.equal(Buffer.from(parseTcpTarget('tcp://127.0.0.1:564/grüß').aname).toString(), '/grüß');
+    assert.equal(Buffer.from(parseTcpTarget('tcp://127.0.0.1:564/50%').aname).toString(), '/50%');
   });
 });
 

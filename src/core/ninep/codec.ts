@@ -135,14 +135,15 @@ export interface Qid {
   readonly path: bigint;
 }
 
-/** Any malformed input: truncated, trailing bytes, bad sizes, bad UTF-8. */
+/** Any malformed input: truncated, trailing bytes, bad sizes, bad UTF-8 in a text field. */
 export class NinePDecodeError extends Error {
   override readonly name = 'NinePDecodeError';
 }
 
 const utf8 = new TextEncoder();
-// fatal: a name that is not UTF-8 must be refused, not silently turned into
-// U+FFFD (which would name a different host file).
+// fatal: text that is not UTF-8 is refused rather than silently turned into
+// U+FFFD. Only the genuinely textual fields are decoded at all (see
+// FieldKind): file names are bytes and never pass through here.
 const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 
 export class NinePReader {
@@ -188,6 +189,15 @@ export class NinePReader {
     } catch {
       throw new NinePDecodeError('string is not valid UTF-8');
     }
+  }
+  /**
+   * A u16-counted string kept as the bytes it is (a file name, a path, a
+   * symlink target). Copied out, never a view: a server keeps names for as
+   * long as a fid lives, and a view would pin the whole message buffer (and
+   * change with it if the sender reuses that buffer, e.g. shared memory).
+   */
+  name(): Uint8Array {
+    return new Uint8Array(this.bytesOf(this.u16()));
   }
   qid(): Qid {
     return { type: this.u8(), version: this.u32(), path: this.u64() };
@@ -247,7 +257,10 @@ export class NinePWriter {
     return this;
   }
   str(s: string): this {
-    const raw = utf8.encode(s);
+    return this.name(utf8.encode(s));
+  }
+  /** A u16-counted string of any bytes (file names are not necessarily UTF-8). */
+  name(raw: Uint8Array): this {
     if (raw.length > 0xffff) throw new RangeError('9P string longer than 65535 bytes');
     return this.u16(raw.length).bytes(raw);
   }
@@ -266,9 +279,20 @@ export class NinePWriter {
 // ---------------------------------------------------------------------------
 // Message schemas
 
-/** Wire field kinds. 'data' is count[4] + bytes; 'strs'/'qids' are n[2] + items;
- * 'u32opt' is a trailing u32 older clients omit (Tfsync's datasync). */
-type FieldKind = 'u8' | 'u16' | 'u32' | 'u32opt' | 'u64' | 'str' | 'qid' | 'data' | 'strs' | 'qids';
+/**
+ * Wire field kinds. 'data' is count[4] + bytes; 'names'/'qids' are n[2] +
+ * items; 'u32opt' is a trailing u32 older clients omit (Tfsync's datasync).
+ *
+ * 'str' and 'name' are the same on the wire, len[2] + bytes, and differ in
+ * what they mean. Linux file names, paths and symlink targets are bytes with
+ * no encoding (only '/' and NUL are special), so they are 'name': carried as
+ * Uint8Array, unchanged end to end; decoding them as UTF-8 would refuse or
+ * alter names such as "a\xffb". 'str' is for fields that are text by the
+ * protocol's own definition (the version string, user names), decoded as
+ * strict UTF-8.
+ */
+type FieldKind =
+  'u8' | 'u16' | 'u32' | 'u32opt' | 'u64' | 'str' | 'name' | 'qid' | 'data' | 'names' | 'qids';
 
 interface FieldValue {
   u8: number;
@@ -277,9 +301,10 @@ interface FieldValue {
   u32opt: number;
   u64: bigint;
   str: string;
+  name: Uint8Array;
   qid: Qid;
   data: Uint8Array;
-  strs: readonly string[];
+  names: readonly Uint8Array[];
   qids: readonly Qid[];
 }
 
@@ -292,11 +317,20 @@ interface Schema {
   readonly fields: readonly Field[];
 }
 
+// Which strings are bytes ('name') and which are text ('str'): names, paths
+// and symlink targets (Twalk, Tlcreate, Tsymlink, Tmknod, Trename,
+// Rreadlink, Tlink, Tmkdir, Trenameat, Tunlinkat, the dirents of Rreaddir,
+// Tattach's aname) are file names on a Linux or Unix host, so bytes. xattr
+// names are bytes to the kernel too. Tlock's clientId is the client's
+// nodename, which sethostname(2) takes as bytes; the server only compares
+// and echoes it, so it stays bytes as well. The version string and unames
+// are text.
 const REQUESTS = {
   version: {
     type: MsgType.Tversion,
     fields: [
       ['msize', 'u32'],
+      // A protocol name such as "9P2000.L": text.
       ['version', 'str'],
     ],
   },
@@ -304,8 +338,10 @@ const REQUESTS = {
     type: MsgType.Tauth,
     fields: [
       ['afid', 'u32'],
+      // A user name, text (9P2000.L names the user by nUname anyway).
       ['uname', 'str'],
-      ['aname', 'str'],
+      // A path on the server: bytes, like any path.
+      ['aname', 'name'],
       ['nUname', 'u32'],
     ],
   },
@@ -315,7 +351,7 @@ const REQUESTS = {
       ['fid', 'u32'],
       ['afid', 'u32'],
       ['uname', 'str'],
-      ['aname', 'str'],
+      ['aname', 'name'],
       ['nUname', 'u32'],
     ],
   },
@@ -325,7 +361,7 @@ const REQUESTS = {
     fields: [
       ['fid', 'u32'],
       ['newfid', 'u32'],
-      ['names', 'strs'],
+      ['names', 'names'],
     ],
   },
   read: {
@@ -358,7 +394,7 @@ const REQUESTS = {
     type: MsgType.Tlcreate,
     fields: [
       ['fid', 'u32'],
-      ['name', 'str'],
+      ['name', 'name'],
       ['flags', 'u32'],
       ['mode', 'u32'],
       ['gid', 'u32'],
@@ -368,8 +404,8 @@ const REQUESTS = {
     type: MsgType.Tsymlink,
     fields: [
       ['fid', 'u32'],
-      ['name', 'str'],
-      ['target', 'str'],
+      ['name', 'name'],
+      ['target', 'name'],
       ['gid', 'u32'],
     ],
   },
@@ -377,7 +413,7 @@ const REQUESTS = {
     type: MsgType.Tmknod,
     fields: [
       ['dfid', 'u32'],
-      ['name', 'str'],
+      ['name', 'name'],
       ['mode', 'u32'],
       ['major', 'u32'],
       ['minor', 'u32'],
@@ -389,7 +425,7 @@ const REQUESTS = {
     fields: [
       ['fid', 'u32'],
       ['dfid', 'u32'],
-      ['name', 'str'],
+      ['name', 'name'],
     ],
   },
   readlink: { type: MsgType.Treadlink, fields: [['fid', 'u32']] },
@@ -420,14 +456,14 @@ const REQUESTS = {
     fields: [
       ['fid', 'u32'],
       ['newfid', 'u32'],
-      ['name', 'str'],
+      ['name', 'name'],
     ],
   },
   xattrcreate: {
     type: MsgType.Txattrcreate,
     fields: [
       ['fid', 'u32'],
-      ['name', 'str'],
+      ['name', 'name'],
       ['size', 'u64'],
       ['flags', 'u32'],
     ],
@@ -456,7 +492,7 @@ const REQUESTS = {
       ['start', 'u64'],
       ['length', 'u64'],
       ['procId', 'u32'],
-      ['clientId', 'str'],
+      ['clientId', 'name'],
     ],
   },
   getlock: {
@@ -467,7 +503,7 @@ const REQUESTS = {
       ['start', 'u64'],
       ['length', 'u64'],
       ['procId', 'u32'],
-      ['clientId', 'str'],
+      ['clientId', 'name'],
     ],
   },
   link: {
@@ -475,14 +511,14 @@ const REQUESTS = {
     fields: [
       ['dfid', 'u32'],
       ['fid', 'u32'],
-      ['name', 'str'],
+      ['name', 'name'],
     ],
   },
   mkdir: {
     type: MsgType.Tmkdir,
     fields: [
       ['dfid', 'u32'],
-      ['name', 'str'],
+      ['name', 'name'],
       ['mode', 'u32'],
       ['gid', 'u32'],
     ],
@@ -491,16 +527,16 @@ const REQUESTS = {
     type: MsgType.Trenameat,
     fields: [
       ['olddirfid', 'u32'],
-      ['oldname', 'str'],
+      ['oldname', 'name'],
       ['newdirfid', 'u32'],
-      ['newname', 'str'],
+      ['newname', 'name'],
     ],
   },
   unlinkat: {
     type: MsgType.Tunlinkat,
     fields: [
       ['dirfid', 'u32'],
-      ['name', 'str'],
+      ['name', 'name'],
       ['flags', 'u32'],
     ],
   },
@@ -554,7 +590,7 @@ const REPLIES = {
   symlink: { type: MsgType.Rsymlink, fields: [['qid', 'qid']] },
   mknod: { type: MsgType.Rmknod, fields: [['qid', 'qid']] },
   rename: { type: MsgType.Rrename, fields: [] },
-  readlink: { type: MsgType.Rreadlink, fields: [['target', 'str']] },
+  readlink: { type: MsgType.Rreadlink, fields: [['target', 'name']] },
   getattr: {
     type: MsgType.Rgetattr,
     fields: [
@@ -593,7 +629,7 @@ const REPLIES = {
       ['start', 'u64'],
       ['length', 'u64'],
       ['procId', 'u32'],
-      ['clientId', 'str'],
+      ['clientId', 'name'],
     ],
   },
   link: { type: MsgType.Rlink, fields: [] },
@@ -641,12 +677,14 @@ function readField(r: NinePReader, kind: FieldKind): FieldValue[FieldKind] {
       return r.u64();
     case 'str':
       return r.str();
+    case 'name':
+      return r.name();
     case 'qid':
       return r.qid();
     case 'data':
       return r.bytesOf(r.u32());
-    case 'strs':
-      return readList(r, () => r.str());
+    case 'names':
+      return readList(r, () => r.name());
     case 'qids':
       return readList(r, () => r.qid());
   }
@@ -680,6 +718,9 @@ function writeField(w: NinePWriter, kind: FieldKind, value: unknown): void {
     case 'str':
       w.str(value as string);
       return;
+    case 'name':
+      w.name(value as Uint8Array);
+      return;
     case 'qid':
       w.qid(value as Qid);
       return;
@@ -688,8 +729,8 @@ function writeField(w: NinePWriter, kind: FieldKind, value: unknown): void {
       w.u32(b.length).bytes(b);
       return;
     }
-    case 'strs':
-      writeList(w, value as readonly string[], (s) => w.str(s));
+    case 'names':
+      writeList(w, value as readonly Uint8Array[], (s) => w.name(s));
       return;
     case 'qids':
       writeList(w, value as readonly Qid[], (q) => w.qid(q));
@@ -801,22 +842,23 @@ export interface Dirent {
   /** Cookie the client passes as the next Treaddir offset to continue after this entry. */
   readonly offset: bigint;
   readonly type: number;
-  readonly name: string;
+  /** The entry's name as the host's bytes (not necessarily UTF-8). */
+  readonly name: Uint8Array;
 }
 
-export function direntSize(name: string): number {
-  return 13 + 8 + 1 + 2 + utf8.encode(name).length;
+export function direntSize(name: Uint8Array): number {
+  return 13 + 8 + 1 + 2 + name.length;
 }
 
 export function encodeDirents(entries: readonly Dirent[]): Uint8Array {
   const w = new NinePWriter();
-  for (const e of entries) w.qid(e.qid).u64(e.offset).u8(e.type).str(e.name);
+  for (const e of entries) w.qid(e.qid).u64(e.offset).u8(e.type).name(e.name);
   return w.finish();
 }
 
 export function decodeDirents(data: Uint8Array): Dirent[] {
   const r = new NinePReader(data);
   const out: Dirent[] = [];
-  while (r.remaining > 0) out.push({ qid: r.qid(), offset: r.u64(), type: r.u8(), name: r.str() });
+  while (r.remaining > 0) out.push({ qid: r.qid(), offset: r.u64(), type: r.u8(), name: r.name() });
   return out;
 }

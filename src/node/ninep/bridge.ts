@@ -24,8 +24,11 @@ const HIGH_WATER = 4 << 20;
 export interface TcpTarget {
   readonly host: string;
   readonly port: number;
-  /** Sent as the aname of attaches that carry none ('' leaves them alone). */
-  readonly aname: string;
+  /**
+   * Sent as the aname of attaches that carry none (empty leaves them alone).
+   * Bytes, since it is a path on the server, which need not be UTF-8.
+   */
+  readonly aname: Uint8Array;
 }
 
 /** Parses tcp://HOST:PORT[/ANAME]; throws a message fit for the user. */
@@ -42,8 +45,26 @@ export function parseTcpTarget(text: string): TcpTarget {
     throw new Error(`${text}: give the server's host and port, e.g. tcp://127.0.0.1:564`);
   }
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  const aname = url.pathname === '/' ? '' : decodeURIComponent(url.pathname);
+  const aname = url.pathname === '/' ? new Uint8Array(0) : percentDecode(url.pathname);
   return { host, port, aname };
+}
+
+/**
+ * The bytes a URL path stands for: %XX is the byte XX even where it is not
+ * UTF-8 (decodeURIComponent would throw on tcp://h:564/%FF). WHATWG URL has
+ * already percent-encoded every other non-ASCII character as UTF-8.
+ */
+export function percentDecode(text: string): Uint8Array {
+  const raw = Buffer.from(text, 'utf8');
+  const out: number[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    const hex = raw.subarray(i + 1, i + 3).toString('latin1');
+    if (raw[i] === 0x25 && /^[0-9a-fA-F]{2}$/.test(hex)) {
+      out.push(parseInt(hex, 16));
+      i += 2;
+    } else out.push(raw[i] as number);
+  }
+  return Uint8Array.from(out);
 }
 
 /** The bytes of a WebSocket message, however the ws package delivered them. */
@@ -93,9 +114,9 @@ export class FrameSplitter {
 /** The message to send on for a guest's T-message (Tattach may get the aname). */
 function forward(message: Uint8Array, target: TcpTarget, max: number): Uint8Array {
   const header = decodeHeader(message, max);
-  if (header.type !== MsgType.Tattach || target.aname === '') return message;
+  if (header.type !== MsgType.Tattach || target.aname.length === 0) return message;
   const req = decodeRequest(message, max);
-  if (req.kind !== 'attach' || req.aname !== '') return message;
+  if (req.kind !== 'attach' || req.aname.length !== 0) return message;
   return encodeRequest({ ...req, aname: target.aname });
 }
 

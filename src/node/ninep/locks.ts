@@ -40,7 +40,8 @@ export interface LockRequest {
   /** 0 means "to the end of the file, however far it grows". */
   readonly length: bigint;
   readonly procId: number;
-  readonly clientId: string;
+  /** The client's nodename, as bytes (the codec's reason: hostnames are bytes to Linux). */
+  readonly clientId: Uint8Array;
 }
 
 /** A lock as Rgetlock reports it. */
@@ -49,7 +50,8 @@ export interface LockHolder {
   readonly start: bigint;
   readonly length: bigint;
   readonly procId: number;
-  readonly clientId: string;
+  /** The client's nodename, as bytes (the codec's reason: hostnames are bytes to Linux). */
+  readonly clientId: Uint8Array;
 }
 
 /** One server's (one connection's) view of the table. */
@@ -69,7 +71,7 @@ interface LockRecord {
   /** proc_id and client_id, unique within the session. */
   readonly owner: string;
   readonly procId: number;
-  readonly clientId: string;
+  readonly clientId: Uint8Array;
   readonly lockType: HeldType;
   readonly start: bigint;
   /** Exclusive; TO_END for a lock to EOF. */
@@ -215,7 +217,8 @@ class Session implements LockSession {
 }
 
 function ownerKey(req: LockRequest): string {
-  return `${req.procId}\0${req.clientId}`;
+  // hex: a lossless text form of any bytes, so distinct ids stay distinct.
+  return `${req.procId}\0${Buffer.from(req.clientId).toString('hex')}`;
 }
 
 /** [start, end) of a request; a range past the last u64 offset is cut there. */

@@ -19,6 +19,12 @@
 // left is a swap in the instant between at()'s check and a path operation
 // such as mkdir or unlink; closing that needs openat()-style calls that Node
 // does not offer.
+//
+// Names are bytes. A Linux file name is any bytes but '/' and NUL, in no
+// particular encoding, so components, host paths, symlink targets and
+// directory listings are Buffers here from the wire to the fs call and back
+// (Node's fs takes Buffer paths and lists with encoding 'buffer'). A string
+// in between would turn "a\xffb" into something else, or refuse it.
 
 import {
   constants as C,
@@ -63,16 +69,19 @@ import { DEFAULT_MAX_LOCK_RECORDS, processLocks, type LockSession } from './lock
  * asynchronous. Still async functions, so a failure is a rejection.
  */
 const quick = {
-  lstat: async (p: string): Promise<Stats> => lstatSync(p),
-  lstatBig: async (p: string): Promise<BigIntStats> => lstatSync(p, { bigint: true }),
-  realpath: async (p: string): Promise<string> => realpathSync.native(p),
-  readlink: async (p: string): Promise<string> => readlinkSync(p),
-  unlink: async (p: string): Promise<void> => unlinkSync(p),
+  lstat: async (p: Buffer): Promise<Stats> => lstatSync(p),
+  lstatBig: async (p: Buffer): Promise<BigIntStats> => lstatSync(p, { bigint: true }),
+  realpath: async (p: Buffer): Promise<Buffer> => realpathSync.native(p, { encoding: 'buffer' }),
+  readlink: async (p: Buffer | string): Promise<Buffer> => readlinkSync(p, { encoding: 'buffer' }),
+  unlink: async (p: Buffer): Promise<void> => unlinkSync(p),
 };
 
+/** A host path or one component of it, as bytes (see the top of this file). */
+type HostBytes = Buffer;
+
 export interface NinePServerOptions {
-  /** Host directory to export. */
-  readonly root: string;
+  /** Host directory to export (a Buffer for a path that is not UTF-8). */
+  readonly root: string | Buffer;
   readonly readOnly: boolean;
   /** Largest msize the server agrees to (default 1 MiB). */
   readonly maxMsize?: number;
@@ -149,7 +158,7 @@ interface OpenDir {
 
 interface Fid {
   /** Validated components below the export root; [] is the root itself. */
-  parts: string[];
+  parts: HostBytes[];
   file?: FileHandle;
   dir?: OpenDir;
 }
@@ -167,7 +176,10 @@ const L = {
 } as const;
 
 export class NinePServer {
-  private readonly root: string;
+  /** The export's real path, as bytes. */
+  private readonly root: HostBytes;
+  /** root followed by one separator: what every path inside it starts with. */
+  private readonly rootPrefix: HostBytes;
   private readonly readOnly: boolean;
   private readonly maxMsize: number;
   private msize: number;
@@ -178,7 +190,13 @@ export class NinePServer {
   constructor(options: NinePServerOptions) {
     // Resolve once so the root itself may be reached through a symlink; all
     // later paths are built under this real directory.
-    this.root = realpathSync(options.root);
+    // .native: the JS realpathSync resolves through strings, which would
+    // garble a root whose path is not UTF-8.
+    this.root = realpathSync.native(options.root, { encoding: 'buffer' });
+    // A root of "/" already ends in the separator.
+    this.rootPrefix = this.root.subarray(-1).equals(SEP)
+      ? this.root
+      : Buffer.concat([this.root, SEP]);
     this.readOnly = options.readOnly;
     this.maxMsize = Math.max(MIN_MSIZE, options.maxMsize ?? DEFAULT_MSIZE);
     this.msize = this.maxMsize;
@@ -305,8 +323,13 @@ export class NinePServer {
     return f;
   }
 
-  private hostPath(parts: readonly string[]): string {
-    return path.join(this.root, ...parts);
+  /** root/part/part…, built from bytes (path.join would need strings). */
+  private hostPath(parts: readonly HostBytes[]): HostBytes {
+    const [first, ...rest] = parts;
+    if (first === undefined) return this.root;
+    const joined: HostBytes[] = [this.rootPrefix, first];
+    for (const p of rest) joined.push(SEP, p);
+    return Buffer.concat(joined);
   }
 
   /**
@@ -318,13 +341,12 @@ export class NinePServer {
    * the way. (The last component is handled by each operation: O_NOFOLLOW,
    * lstat, unlink, rename, which never follow it.)
    */
-  private async at(parts: readonly string[]): Promise<string> {
-    const p = this.hostPath(parts);
+  private async at(parts: readonly HostBytes[]): Promise<HostBytes> {
     if (parts.length > 1) {
-      const parent = path.dirname(p);
-      if ((await quick.realpath(parent)) !== parent) throw new NinePError(Errno.EACCES);
+      const parent = this.hostPath(parts.slice(0, -1));
+      if (!(await quick.realpath(parent)).equals(parent)) throw new NinePError(Errno.EACCES);
     }
-    return p;
+    return this.hostPath(parts);
   }
 
   /**
@@ -334,8 +356,10 @@ export class NinePServer {
    */
   private async inside(file: FileHandle): Promise<FileHandle> {
     if (process.platform !== 'linux') return file;
+    // As bytes: the path of a file with a non-UTF-8 name is no string.
     const real = await quick.readlink(`/proc/self/fd/${file.fd}`);
-    if (real === this.root || real.startsWith(this.root + path.sep)) return file;
+    const under = real.subarray(0, this.rootPrefix.length).equals(this.rootPrefix);
+    if (real.equals(this.root) || under) return file;
     await file.close();
     throw new NinePError(Errno.EACCES);
   }
@@ -345,25 +369,26 @@ export class NinePServer {
   }
 
   /** A name that creates or removes an entry: one real component. */
-  private static checkName(name: string): void {
-    if (name === '.' || name === '..' || !isComponent(name)) throw new NinePError(Errno.EINVAL);
-    if (Buffer.byteLength(name) > NAME_MAX) throw new NinePError(Errno.ENAMETOOLONG);
+  private static checkName(name: HostBytes): void {
+    if (isDotName(name) || !isComponent(name)) throw new NinePError(Errno.EINVAL);
+    if (name.length > NAME_MAX) throw new NinePError(Errno.ENAMETOOLONG);
   }
 
   /** The fid must name a directory; returns its components. */
-  private async dirParts(n: number): Promise<string[]> {
+  private async dirParts(n: number): Promise<HostBytes[]> {
     const parts = this.fid(n).parts;
     const st = await quick.lstat(await this.at(parts));
     if (!st.isDirectory()) throw new NinePError(Errno.ENOTDIR);
     return parts;
   }
 
-  private async childPath(dirFid: number, name: string): Promise<string[]> {
+  private async childPath(dirFid: number, wireName: Uint8Array): Promise<HostBytes[]> {
+    const name = bytes(wireName);
     NinePServer.checkName(name);
     return [...(await this.dirParts(dirFid)), name];
   }
 
-  private async qidOf(parts: readonly string[]): Promise<Qid> {
+  private async qidOf(parts: readonly HostBytes[]): Promise<Qid> {
     return qidFromStats(await quick.lstatBig(await this.at(parts)));
   }
 
@@ -395,8 +420,8 @@ export class NinePServer {
     // The aname (mount -o aname=sub/dir) picks a directory of the export to
     // mount, walked like any path: a start, not a new boundary (the export
     // root stays that). '' is the export root.
-    const parts: string[] = [];
-    for (const name of req.aname.split('/')) if (name !== '') await this.step(parts, name);
+    const parts: HostBytes[] = [];
+    for (const name of splitPath(bytes(req.aname))) await this.step(parts, name);
     const qid = await this.qidOf(parts);
     if (qid.type !== QidType.DIR) throw new NinePError(Errno.ENOTDIR);
     this.fids.set(req.fid, { parts });
@@ -420,7 +445,7 @@ export class NinePServer {
     const qids: Qid[] = [];
     for (const name of req.names) {
       try {
-        qids.push(await this.step(parts, name));
+        qids.push(await this.step(parts, bytes(name)));
       } catch (err) {
         // Per 9P: failing on the first name is an error; later, a short Rwalk.
         if (qids.length === 0) throw err;
@@ -433,16 +458,16 @@ export class NinePServer {
   }
 
   /** Moves `parts` one component along `name` without following symlinks. */
-  private async step(parts: string[], name: string): Promise<Qid> {
+  private async step(parts: HostBytes[], name: HostBytes): Promise<Qid> {
     if (!isComponent(name)) throw new NinePError(Errno.EINVAL);
     // Only directories can be walked out of; a symlink reached by walk is a
     // leaf, which is what keeps walk from escaping the export.
     const here = await quick.lstat(await this.at(parts));
     if (!here.isDirectory()) throw new NinePError(Errno.ENOTDIR);
-    if (name === '..')
+    if (name.equals(DOTDOT))
       parts.pop(); // at the root, pop() leaves [] (root's parent is root)
-    else if (name !== '.') {
-      if (Buffer.byteLength(name) > NAME_MAX) throw new NinePError(Errno.ENAMETOOLONG);
+    else if (!name.equals(DOT)) {
+      if (name.length > NAME_MAX) throw new NinePError(Errno.ENAMETOOLONG);
       parts.push(name);
     }
     return this.qidOf(parts);
@@ -534,13 +559,19 @@ export class NinePServer {
   }
 
   /** ".", "..", then the entries, each with the cookie of the entry after it. */
-  private async listDir(parts: readonly string[]): Promise<Dirent[]> {
+  private async listDir(parts: readonly HostBytes[]): Promise<Dirent[]> {
     const dir = await this.at(parts);
-    const names = ['.', '..', ...(await fsp.readdir(dir)).sort()];
+    // encoding 'buffer': the names as they are on disk, UTF-8 or not.
+    const listed = await fsp.readdir(dir, { encoding: 'buffer' });
+    const names = [DOT, DOTDOT, ...listed.sort(Buffer.compare)];
     const out: Dirent[] = [];
     for (const name of names) {
       // ".." of the root is the root: never reveal the host's parent.
-      const target = name === '..' ? parts.slice(0, -1) : name === '.' ? parts : [...parts, name];
+      const target = name.equals(DOTDOT)
+        ? parts.slice(0, -1)
+        : name.equals(DOT)
+          ? parts
+          : [...parts, name];
       let st: BigIntStats;
       try {
         st = await quick.lstatBig(await this.at(target));
@@ -606,7 +637,7 @@ export class NinePServer {
 
   /** Ownership changes are best effort: an unprivileged host server cannot give files away. */
   private async chown(
-    p: string,
+    p: HostBytes,
     req: RequestOf<'setattr'>,
     uid: number,
     gid: number,
@@ -618,7 +649,7 @@ export class NinePServer {
     });
   }
 
-  private async truncate(f: Fid, p: string, isLink: boolean, size: bigint): Promise<void> {
+  private async truncate(f: Fid, p: HostBytes, isLink: boolean, size: bigint): Promise<void> {
     const len = safePosition(size);
     if (f.file !== undefined) return f.file.truncate(len);
     if (isLink) throw new NinePError(Errno.EINVAL);
@@ -643,8 +674,9 @@ export class NinePServer {
   private async symlink(req: RequestOf<'symlink'>): Promise<NinePReply> {
     this.checkWritable();
     const parts = await this.childPath(req.fid, req.name);
-    // The target is stored as text and never followed by this server.
-    await fsp.symlink(req.target, await this.at(parts));
+    // The target is stored as the guest's bytes and never followed by this
+    // server. A NUL in it makes Node throw ERR_INVALID_ARG_VALUE: EINVAL.
+    await fsp.symlink(bytes(req.target), await this.at(parts));
     return { kind: 'symlink', qid: await this.qidOf(parts) };
   }
 
@@ -694,10 +726,10 @@ export class NinePServer {
   }
 
   /** Renames on the host and re-points every fid at or below the old path. */
-  private async move(from: string[], to: string[]): Promise<void> {
+  private async move(from: HostBytes[], to: HostBytes[]): Promise<void> {
     await fsp.rename(await this.at(from), await this.at(to));
     for (const f of this.fids.values()) {
-      if (f.parts.length >= from.length && from.every((c, i) => f.parts[i] === c))
+      if (f.parts.length >= from.length && from.every((c, i) => f.parts[i]?.equals(c)))
         f.parts = [...to, ...f.parts.slice(from.length)];
     }
   }
@@ -782,13 +814,41 @@ export class NinePServer {
 // ---------------------------------------------------------------------------
 // Pure helpers
 
-// On Windows, path.join also splits at a backslash and ':' starts a drive or
-// stream, so neither may appear inside a single component there.
-const NOT_IN_NAME = process.platform === 'win32' ? /[/\\:\0]/ : /[/\0]/;
+/** The host's path separator, as the byte that joins components. */
+const SEP: HostBytes = Buffer.from(path.sep);
+const DOT: HostBytes = Buffer.from('.');
+const DOTDOT: HostBytes = Buffer.from('..');
+
+// Bytes no component may contain: '/' and NUL. On Windows a backslash also
+// separates and ':' starts a drive or stream, so neither may appear there.
+const NOT_IN_NAME: readonly number[] =
+  process.platform === 'win32' ? [0x2f, 0x5c, 0x3a, 0x00] : [0x2f, 0x00];
+
+/** A name from the wire as a Buffer over the same bytes (the codec already copied them). */
+function bytes(name: Uint8Array): HostBytes {
+  return Buffer.from(name.buffer, name.byteOffset, name.length);
+}
 
 /** One non-empty path component with no separator or NUL. */
-function isComponent(name: string): boolean {
-  return name !== '' && !NOT_IN_NAME.test(name);
+function isComponent(name: HostBytes): boolean {
+  return name.length > 0 && !NOT_IN_NAME.some((b) => name.includes(b));
+}
+
+function isDotName(name: HostBytes): boolean {
+  return name.equals(DOT) || name.equals(DOTDOT);
+}
+
+/** The non-empty components of a '/'-separated path, as bytes. */
+function splitPath(p: HostBytes): HostBytes[] {
+  const out: HostBytes[] = [];
+  let start = 0;
+  for (;;) {
+    const end = p.indexOf(0x2f, start);
+    const part = p.subarray(start, end === -1 ? p.length : end);
+    if (part.length > 0) out.push(part);
+    if (end === -1) return out;
+    start = end + 1;
+  }
 }
 
 function qidFromStats(st: BigIntStats): Qid {
@@ -840,7 +900,7 @@ function safePosition(v: bigint): number {
 }
 
 async function setTimes(
-  p: string,
+  p: HostBytes,
   req: RequestOf<'setattr'>,
   atimeMs: number,
   mtimeMs: number,
