@@ -221,6 +221,14 @@ export class WasmLinux {
         initrd,
         memoryBytes: (this.opts.memoryMiB ?? 128) << 20,
         p9Exports: mounts.map((m) => webSocketExport(m.tag, m.source, (url) => new WebSocket(url))),
+        // The kernel log is hidden: say it on the console, where the user looks.
+        onOomKill: (v) => {
+          const line =
+            `\r\nwasmlinux: out of memory: the kernel killed process ${v.pid} (${v.name}); ` +
+            `give the machine more memory (memoryMiB, now ${this.opts.memoryMiB ?? 128})\r\n`;
+          const bytes = new TextEncoder().encode(line);
+          for (const l of this.listeners) l(bytes);
+        },
       },
     );
     this.machine = machine;

@@ -17,7 +17,10 @@ export interface KernelHostImports {
   random(buf: number, len: number): void;
   spawn_task(task: number, stackTop: number, tlsBlock: number, mm: number): void;
   task_exit(): never;
-  dump_stack(): void;
+  /** Write the worker's call stack as text at buf (at most len bytes); returns the length. */
+  dump_stack(buf: number, len: number): number;
+  /** The OOM killer's victim (pid, name at comm in kernel memory) is ending. */
+  oom_killed(pid: number, comm: number): void;
   halt(status: number, msg: number): never;
   copy_from_user(to: number, from: number, n: number): number;
   copy_to_user(to: number, from: number, n: number): number;
@@ -109,6 +112,7 @@ export const KERNEL_SYMBOLS = [
   'wasm_stdin_in',
   'wasm_user_running',
   'wasm_p9_done',
+  'wasm_mm_live',
   '__heap_base',
 ] as const;
 export type KernelSymbol = (typeof KERNEL_SYMBOLS)[number];
@@ -131,6 +135,12 @@ export function raiseIrq(i32: Int32Array, pendingAddr: number, irq: number): voi
   Atomics.notify(i32, pendingAddr >> 2);
 }
 
+/**
+ * wasm_mm_live (asm/mmu_context.h): per slot, how many mms live whose
+ * host_id is the slot's number modulo MM_LIVE_SLOTS.
+ */
+export const MM_LIVE_SLOTS = 4096;
+
 /** struct wasm_p9_done_ring in arch/wasm/kernel/9p.c: head, tail, then (chan, req, len) slots. */
 export const P9_DONE_SLOTS = 256;
 
@@ -151,8 +161,9 @@ export const STDIN_RING_DATA = 16;
 export const COMMAND_LINE_SIZE = 512;
 
 /**
- * Offsets in the pt_regs block at a task's stack top (asm/ptrace.h; the
- * kernel build checks them). syscall_nr is -1 while the task runs user code.
+ * Offsets in the pt_regs block at a task's stack top (asm/ptrace.h; checked
+ * against the kernel's own at load time, see KERNEL_ABI). syscall_nr is -1
+ * while the task runs user code.
  */
 export const PT_REGS_SYSCALL_NR = 0;
 export const PT_REGS_SP = 60;
@@ -195,3 +206,29 @@ export const SIGSEGV = 11;
 
 /** exit_group in the generic syscall table. */
 export const NR_EXIT_GROUP = 94;
+
+/**
+ * The values above that the kernel has too, named as in
+ * arch/wasm/kernel/asm-offsets.c (WASM_ABI_<name>). The kernel build records
+ * what the compiler made of them in the image's layout section, and loading
+ * refuses a kernel that disagrees with this runtime on any of them.
+ */
+export const KERNEL_ABI: Readonly<Record<string, number>> = {
+  PT_REGS_SYSCALL_NR,
+  PT_REGS_SP,
+  PT_REGS_PC,
+  PT_REGS_TLS,
+  ENTRY_START,
+  ENTRY_CLONE,
+  HALT_POWER_OFF,
+  HALT_PANIC,
+  HALT_RESTART,
+  IRQ_TIMER,
+  IRQ_CONSOLE,
+  IRQ_STDIN,
+  IRQ_9P,
+  USER_PREEMPT_ADDR,
+  IMAGE_KEY_WORDS,
+  MM_LIVE_SLOTS,
+  COMMAND_LINE_SIZE,
+};

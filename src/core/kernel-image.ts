@@ -1,7 +1,13 @@
 // Loading and checking vmlinux.wasm before anything runs, so that a bad file
 // ends in a clear message instead of a trap deep inside the boot.
 
-import { HOST_MODULE, KERNEL_EXPORT_FUNCTIONS, KERNEL_SYMBOLS, type KernelSymbols } from './abi.js';
+import {
+  HOST_MODULE,
+  KERNEL_ABI,
+  KERNEL_EXPORT_FUNCTIONS,
+  KERNEL_SYMBOLS,
+  type KernelSymbols,
+} from './abi.js';
 
 export const LAYOUT_SECTION = 'wasmlinux.layout';
 
@@ -20,6 +26,25 @@ export interface KernelImage {
 interface LayoutRecord {
   globals: Record<string, number>;
   memory: { initial: number };
+  abi?: Record<string, number>;
+}
+
+/** A kernel built from other sources than this runtime would misread its memory. */
+function checkAbi(layout: LayoutRecord, what: string): void {
+  const abi = layout.abi;
+  if (typeof abi !== 'object' || abi === null) {
+    throw new KernelImageError(
+      `${what} records no ABI values in its ${LAYOUT_SECTION} section: it is older than this runtime`,
+    );
+  }
+  const wrong = Object.entries(KERNEL_ABI)
+    .filter(([name, value]) => abi[name] !== value)
+    .map(([name, value]) => `${name} is ${abi[name] ?? 'missing'} (this runtime: ${value})`);
+  if (wrong.length > 0) {
+    throw new KernelImageError(
+      `${what} does not match this runtime (built from other sources?): ${wrong.join(', ')}`,
+    );
+  }
 }
 
 function parseLayout(bytes: ArrayBuffer): LayoutRecord {
@@ -69,6 +94,7 @@ export function kernelImageFromModule(
     throw new KernelImageError(`${what} has no ${LAYOUT_SECTION} section: it was not post-linked`);
   }
   const layout = parseLayout(section);
+  checkAbi(layout, what);
 
   const exports = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
   for (const name of KERNEL_EXPORT_FUNCTIONS) {

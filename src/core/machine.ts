@@ -40,6 +40,17 @@ export interface MachineOptions {
   memoryBytes: number;
   /** Directories the guest can mount over 9P (mount -t 9p TAG DIR). */
   p9Exports?: readonly NinePExport[];
+  /**
+   * The kernel ran out of memory and killed a process. Its full report is
+   * in the kernel log, which is often hidden: tell the user here.
+   */
+  onOomKill?: (victim: OomVictim) => void;
+}
+
+export interface OomVictim {
+  pid: number;
+  /** The process's name (comm). */
+  name: string;
 }
 
 export type MachineExit =
@@ -221,7 +232,9 @@ export class Machine {
 
   /** Give a new task to a spare worker, or start one for it. */
   private spawnTask(assignment: TaskAssignment): void {
-    const spare = this.pool.shift();
+    // The worker whose task ended last: its caches (compiled programs,
+    // process memories to reuse) are the warmest.
+    const spare = this.pool.pop();
     if (spare) {
       spare.assign(assignment);
       // Refill once this burst of spawns is over, off the critical path.
@@ -316,6 +329,9 @@ export class Machine {
         break;
       case 'crash':
         this.stop({ kind: 'crash', message: msg.message });
+        break;
+      case 'oom-kill':
+        this.opts.onOomKill?.({ pid: msg.pid, name: msg.name });
         break;
       case 'p9':
         this.p9.request(msg);

@@ -65,6 +65,7 @@ export type WorkerMessage =
   | { type: 'instantiated' }
   | { type: 'exited' }
   | { type: 'crash'; message: string }
+  | { type: 'oom-kill'; pid: number; name: string }
   | {
       type: 'p9';
       chan: number;

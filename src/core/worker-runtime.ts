@@ -15,6 +15,7 @@ import {
   HOST_MODULE,
   IMAGE_KEY_WORDS,
   IRQ_TIMER,
+  MM_LIVE_SLOTS,
   raiseIrq,
   NR_EXIT_GROUP,
   ENTRY_CLONE,
@@ -41,6 +42,7 @@ import type {
   WorkerMessage,
 } from './messages.js';
 import { ImageCache } from './image-cache.js';
+import { ProcessMemories } from './process-memory.js';
 import { checkUserImage, type UserImage } from './user-module.js';
 
 /** What the platform gives a worker. */
@@ -110,9 +112,12 @@ class KernelInstance {
   userMemory: WebAssembly.Memory | null = null;
   /** The running program's instance: signal handlers run in it. */
   userInstance: WebAssembly.Instance | null = null;
-  private pending: UserImage | null = null;
+  /** The program execve() checked, and the memory made for it, until it commits. */
+  private pending: { image: UserImage; memory: WebAssembly.Memory } | null = null;
   /** Programs this worker compiled, by file identity and version. */
   private readonly images = new ImageCache<UserImage>(16);
+  /** Memories this worker made for processes, reused once those are gone. */
+  readonly memories: ProcessMemories;
 
   constructor(
     private readonly init: WorkerInit,
@@ -126,6 +131,30 @@ class KernelInstance {
       [HOST_MODULE]: imports as unknown as WebAssembly.ModuleImports,
     });
     this.exports = instance.exports as unknown as KernelExports;
+    const live = new Int32Array(init.memory.buffer, init.symbols.wasm_mm_live, MM_LIVE_SLOTS);
+    this.memories = new ProcessMemories((id) => Atomics.load(live, id % MM_LIVE_SLOTS) !== 0);
+  }
+
+  /**
+   * Make the memory for the program execve() is about to run, before its
+   * point of no return: 0, or -ENOMEM when the host cannot make one.
+   */
+  private prepare(image: UserImage): number {
+    if (this.pending) this.memories.giveBack(this.pending.memory, this.pending.image.memory);
+    this.pending = null;
+    try {
+      this.pending = { image, memory: this.memories.acquire(image.memory) };
+      return 0;
+    } catch {
+      return -ENOMEM;
+    }
+  }
+
+  /** The task is gone: keep nothing of its program alive. */
+  forgetUser(): void {
+    this.userModule = null;
+    this.userMemory = null;
+    this.userInstance = null;
   }
 
   /** The program's signal entry and stack pointer, if it has both. */
@@ -175,12 +204,18 @@ class KernelInstance {
       task_exit: () => {
         throw new TaskExit('task exited');
       },
-      dump_stack: () => {
+      dump_stack: (buf, len) => {
         const limit = Error.stackTraceLimit;
         Error.stackTraceLimit = 64;
         const lines = (new Error().stack ?? '').split('\n').slice(2);
         Error.stackTraceLimit = limit;
-        host.writeConsole(new TextEncoder().encode(lines.map((l) => ` ${l.trim()}\n`).join('')));
+        const text = new TextEncoder().encode(lines.map((l) => `${l.trim()}\n`).join(''));
+        const n = Math.min(text.length, len >>> 0);
+        this.kmem.set(text.subarray(0, n), buf >>> 0);
+        return n;
+      },
+      oom_killed: (pid, comm) => {
+        host.post({ type: 'oom-kill', pid, name: cString(this.kmem, comm >>> 0, 16) });
       },
       halt: (status, msg) => {
         const message = msg ? cString(this.kmem, msg >>> 0) : null;
@@ -238,40 +273,34 @@ class KernelInstance {
         if (image === 0) {
           const hit = this.images.get(id);
           if (!hit) return -ENOENT;
-          this.pending = hit;
-          return 0;
+          return this.prepare(hit);
         }
         const bytes = new Uint8Array(len >>> 0);
         bytes.set(this.kmem.subarray(image >>> 0, (image >>> 0) + (len >>> 0)));
         const checked = checkUserImage(bytes);
         if (typeof checked === 'string') return -ENOEXEC;
         this.images.set(id, checked);
-        this.pending = checked;
-        return 0;
+        return this.prepare(checked);
       },
       exec_commit: (mm) => {
-        const image = this.pending;
+        const pending = this.pending;
         this.pending = null;
-        if (!image) return -ENOEXEC;
-        const { initial, maximum, shared } = image.memory;
-        try {
-          const desc: WebAssembly.MemoryDescriptor = { initial, shared };
-          if (maximum !== undefined) desc.maximum = maximum;
-          else if (shared) desc.maximum = initial;
-          this.userMemory = new WebAssembly.Memory(desc);
-        } catch {
-          return -ENOMEM;
-        }
+        if (!pending) return -ENOEXEC;
+        const { image, memory } = pending;
+        this.userMemory = memory;
         this.userModule = image.module;
         this.userInstance = null;
+        this.memories.adopt(mm >>> 0, memory, image.memory);
         // Tasks cloned into this process later run on other workers: the
         // machine keeps the program, and the memory when it can be shared.
         host.post({
           type: 'image',
           mm: mm >>> 0,
-          image: { module: image.module, memory: shared ? this.userMemory : null },
+          image: { module: image.module, memory: image.memory.shared ? memory : null },
         });
-        return Math.min(this.userMemory.buffer.byteLength, 0x7fff0000);
+        // The top of the memory the program asked for, where its arguments
+        // go: a reused memory may be larger (zero above; AT_WASM_MEMTOP).
+        return Math.min(image.memory.initial * 65536, 0x7fff0000);
       },
       exec_restart: (sp) => {
         throw new ExecRestart(sp >>> 0);
@@ -421,8 +450,7 @@ function serveTasks(k: KernelInstance, host: WorkerHost, first: TaskAssignment |
   const run = (a: TaskAssignment): void => {
     const ended = guard(host, () => startTask(k, a));
     if (ended === 'exited') {
-      k.userModule = null;
-      k.userMemory = null;
+      k.forgetUser();
       host.onAssignment(run);
     }
   };

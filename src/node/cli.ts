@@ -246,6 +246,14 @@ async function main(argv: string[]): Promise<number> {
     initrd,
     memoryBytes,
     p9Exports,
+    onOomKill: (victim) => {
+      // The host terminal may be raw (no \n -> \r\n): end lines ourselves.
+      const eol = process.stderr.isTTY ? '\r\n' : '\n';
+      process.stderr.write(
+        `wasmlinux: out of memory: the kernel killed process ${victim.pid} (${victim.name}); ` +
+          `give the machine more memory with --mem (now ${values.mem})${eol}`,
+      );
+    },
   });
   const terminal =
     ttys.stdin && process.stdout.isTTY ? new HostTerminal(process.stdin, process.stdout) : null;

@@ -19,6 +19,7 @@ import {
   mkdtempSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -329,6 +330,27 @@ export function guestCflags(sysroot: string): string[] {
   ];
 }
 
+/**
+ * Put the finished program at out. Configure scripts (BusyBox's among them)
+ * link test programs to /dev/null: a file that is not a regular one is only
+ * written to, never replaced or chmod'ed, since renaming over /dev/null or
+ * changing its mode breaks the whole host (as root, which builds run as).
+ */
+function deliver(result: string, out: string): void {
+  let st;
+  try {
+    st = statSync(out);
+  } catch {
+    st = null;
+  }
+  if (st && !st.isFile()) {
+    writeFileSync(out, readFileSync(result));
+    return;
+  }
+  copyFileSync(result, out);
+  chmodSync(out, 0o755);
+}
+
 /** Compile (and unless compileOnly, link) `sources` into `out`. */
 export async function compileGuestProgram(
   out: string,
@@ -404,15 +426,16 @@ export async function compileGuestProgram(
       if (opts.verbose) process.stderr.write(`preempt: ${preempt.loops} loops polled\n`);
     }
     const mod = readModule(bytes);
+    const result = join(tmp, 'out.wasm');
     if (mod.imports.some((i) => i.module === 'asyncify')) {
       const own = await definedOutsideLibc(inputs, opts);
-      await exec(process.execPath, asyncifyArgs(mod, linked, out, strip, opts, own), opts);
-      chmodSync(out, 0o755);
+      await exec(process.execPath, asyncifyArgs(mod, linked, result, strip, opts, own), opts);
     } else if (strip) {
-      await exec(STRIP, ['--strip-all', '-o', out, linked], opts);
+      await exec(STRIP, ['--strip-all', '-o', result, linked], opts);
     } else {
-      copyFileSync(linked, out);
+      copyFileSync(linked, result);
     }
+    deliver(result, out);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

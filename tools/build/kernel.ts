@@ -81,6 +81,22 @@ async function configure(tree: string, out: string): Promise<void> {
   writeFileSync(stamp, want);
 }
 
+/**
+ * The WASM_ABI_* values of asm-offsets.h (arch/wasm/kernel/asm-offsets.c),
+ * by name without the prefix: what the compiler made of the kernel's
+ * structures and constants, for the host to check at load time.
+ */
+export function abiFromAsmOffsets(header: string): Record<string, number> {
+  const abi: Record<string, number> = {};
+  for (const m of header.matchAll(/^#define WASM_ABI_(\w+) (-?\d+)\b/gm)) {
+    if (m[1] !== undefined && m[2] !== undefined) abi[m[1]] = Number(m[2]);
+  }
+  if (Object.keys(abi).length === 0) {
+    throw new BuildError('asm-offsets.h has no WASM_ABI_* values: arch/wasm/kernel/asm-offsets.c');
+  }
+  return abi;
+}
+
 export async function buildKernel(tree: string): Promise<KernelArtifacts> {
   const root = repoRoot();
   const key = hashInputs([
@@ -102,9 +118,12 @@ export async function buildKernel(tree: string): Promise<KernelArtifacts> {
     await run('make', makeArgs(tree, out, ['vmlinux.wasm', 'headers']), { label: 'kernel' });
 
     const linked = readFileSync(join(out, 'vmlinux.wasm'));
+    const abi = abiFromAsmOffsets(
+      readFileSync(join(out, 'include', 'generated', 'asm-offsets.h'), 'utf8'),
+    );
     let result;
     try {
-      result = postlink(linked, KERNEL_LAYOUT);
+      result = postlink(linked, KERNEL_LAYOUT, abi);
     } catch (err) {
       throw new BuildError(`vmlinux.wasm failed the layout check: ${(err as Error).message}`);
     }

@@ -32,7 +32,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { isRoot } from './apt.js';
 import { cachedDir, hashInputs } from './cache.js';
 import type { KernelArtifacts } from './kernel.js';
@@ -341,8 +341,9 @@ export async function applyPatches(tree: string, src: DebianSource): Promise<num
 
 function treeKey(unistd32: string): string {
   return hashInputs([
-    'musl-tree-2',
+    'musl-tree-3',
     MUSL_SOURCE.sha256,
+    { file: join(dirname(unistd32), 'auxvec.h') },
     { dir: muslOverlayDir() },
     // The generated header, so that a change in syscallHeaderIn rebuilds too.
     syscallHeaderIn(readFileSync(unistd32, 'utf8')),
@@ -363,6 +364,11 @@ async function ensureMuslTree(kernel: KernelArtifacts): Promise<string> {
         label: 'tar xf musl',
       });
       const files = copyOverlay(muslOverlayDir(), tmp);
+      // __wasm_mm.c takes AT_WASM_MEMTOP from the kernel's own header.
+      copyFileSync(
+        join(dirname(unistd32), 'auxvec.h'),
+        join(tmp, 'src/mman/wasm32/kernel-auxvec.h'),
+      );
       writeFileSync(
         join(tmp, 'arch/wasm32/bits/syscall.h.in'),
         syscallHeaderIn(readFileSync(unistd32, 'utf8')),

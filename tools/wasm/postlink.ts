@@ -39,6 +39,8 @@ export interface LayoutRecord {
   readonly globals: Readonly<Record<string, number>>;
   readonly memory: MemoryLayout;
   readonly tableSize: number;
+  /** Values the host must agree on (arch/wasm/kernel/asm-offsets.c's WASM_ABI_*). */
+  readonly abi?: Readonly<Record<string, number>>;
 }
 
 function importMatches(required: string, module: string, name: string): boolean {
@@ -61,8 +63,15 @@ function checkRequired(layout: ImageLayout, spec: PostlinkSpec): void {
     throw new LayoutError(`missing required import(s): ${missingImports.join(', ')}`);
 }
 
-/** Parse, verify and annotate a linked kernel image. Idempotent. */
-export function postlink(bytes: Uint8Array, spec: PostlinkSpec): PostlinkResult {
+/**
+ * Parse, verify and annotate a linked kernel image. Idempotent. abi, when
+ * given, is recorded for the host to check against its own values.
+ */
+export function postlink(
+  bytes: Uint8Array,
+  spec: PostlinkSpec,
+  abi?: Readonly<Record<string, number>>,
+): PostlinkResult {
   const layout = layoutFromModule(readModule(bytes));
   checkRequired(layout, spec);
   const regions: Record<string, RegionBounds> = {};
@@ -78,6 +87,7 @@ export function postlink(bytes: Uint8Array, spec: PostlinkSpec): PostlinkResult 
     globals: layout.globals,
     memory: layout.memory,
     tableSize: layout.tableSize,
+    ...(abi ? { abi } : {}),
   };
   const payload = new TextEncoder().encode(JSON.stringify(record));
   return { bytes: replaceCustomSection(bytes, LAYOUT_SECTION, payload), layout, regions };

@@ -4,6 +4,7 @@
  * instance and talks to the kernel only through system calls.
  */
 
+#include <linux/errno.h>
 #include <linux/fcntl.h>
 #include <linux/mount.h>
 #include <linux/reboot.h>
@@ -226,6 +227,27 @@ static void set_hostname(void)
 		sys2(__NR_sethostname, (long)name, n);
 }
 
+/*
+ * Wait for the command, reaping every other child meanwhile: processes
+ * whose parents died are re-parented to us, and as init we are the only
+ * one who can collect them; left alone they would fill the process table
+ * of a long-running command.
+ */
+static void wait_for(long pid, int *status)
+{
+	for (;;) {
+		int st = 0;
+		long r = sys4(__NR_wait4, -1, (long)&st, 0, 0);
+
+		if (r == pid) {
+			*status = st;
+			return;
+		}
+		if (r < 0 && r != -EINTR)
+			stop_with_status(126);
+	}
+}
+
 /* Returns only if there is no command to run. */
 static void run_command(void)
 {
@@ -263,8 +285,9 @@ static void run_command(void)
 	pid = __wasm_syscall(__NR_clone, CLONE_VM | CLONE_VFORK | SIGCHLD,
 			     (long)(child_stack + sizeof(child_stack)), 0, 0,
 			     (long)__builtin_wasm_tls_base(), 0);
-	if (pid < 0 || sys4(__NR_wait4, pid, (long)&status, 0, 0) != pid)
+	if (pid < 0)
 		stop_with_status(126);
+	wait_for(pid, &status);
 	/* A shell's $?: the exit code, or 128 + the signal that killed it. */
 	code = (status & 0x7f) ? 128 + (status & 0x7f) : (status >> 8) & 0xff;
 	stop_with_status(code);

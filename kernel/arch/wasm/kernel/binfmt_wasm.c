@@ -2,9 +2,10 @@
 /*
  * Executables are WebAssembly modules.
  *
- * The host compiles and checks the module before the point of no return,
- * so a bad file fails execve() with ENOEXEC.  Past it the host gives the
- * process a fresh memory; the arguments go to its top, below them the
+ * The host compiles and checks the module, and makes the process's memory,
+ * before the point of no return, so a bad file fails execve() with ENOEXEC
+ * and a host out of memory with ENOMEM.  Past it the host gives the
+ * process that memory; the arguments go to its top, below them the
  * argc/argv/envp/auxv tables, and the new program's _start(sp) gets a
  * pointer to argc, as on a classic stack.
  */
@@ -19,6 +20,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <asm/auxvec.h>
 #include <asm/host.h>
 #include <asm/mmu_context.h>
 
@@ -39,6 +41,18 @@ static void wasm_image_key(struct file *file, u32 key[WASM_IMAGE_KEY_WORDS])
 	key[4] = (u32)i_size_read(inode);
 }
 
+/* Have the host check the module and make its memory; say why it could not. */
+static long wasm_prepare(struct linux_binprm *bprm, const void *image,
+			 loff_t size, const u32 *key)
+{
+	long ret = wasm_host_exec_prepare(image, size, key);
+
+	if (ret == -ENOMEM)
+		pr_warn_ratelimited("execve %s: the host could not make the program's memory\n",
+				    bprm->filename);
+	return ret;
+}
+
 static int wasm_read_image(struct linux_binprm *bprm)
 {
 	loff_t size = i_size_read(file_inode(bprm->file));
@@ -52,7 +66,7 @@ static int wasm_read_image(struct linux_binprm *bprm)
 		return -ENOEXEC;
 
 	wasm_image_key(bprm->file, key);
-	ret = wasm_host_exec_prepare(NULL, size, key);
+	ret = wasm_prepare(bprm, NULL, size, key);
 	if (ret != -ENOENT)
 		return ret;
 
@@ -64,7 +78,7 @@ static int wasm_read_image(struct linux_binprm *bprm)
 	if (got != size)
 		ret = got < 0 ? got : -EIO;
 	else
-		ret = wasm_host_exec_prepare(image, size, key);
+		ret = wasm_prepare(bprm, image, size, key);
 	kvfree(image);
 	return ret;
 }
@@ -90,16 +104,20 @@ static int wasm_put_strings(unsigned long *p, unsigned long __user **sp,
 	return put_user(0, (*sp)++) ? -EFAULT : 0;
 }
 
-/* Lay out argc, argv[], envp[] and auxv below the strings at sp. */
-static int wasm_create_tables(struct linux_binprm *bprm, unsigned long *spp)
+/*
+ * Lay out argc, argv[], envp[] and auxv below the strings at sp; mem_top is
+ * where the program's memory as made for it ends.
+ */
+static int wasm_create_tables(struct linux_binprm *bprm, unsigned long *spp,
+			      unsigned long mem_top)
 {
 	unsigned long p = *spp;
 	unsigned long __user *sp;
 	unsigned long words;
 	int ret;
 
-	/* argc, argv + NULL, envp + NULL, two auxv pairs. */
-	words = 1 + bprm->argc + 1 + bprm->envc + 1 + 4;
+	/* argc, argv + NULL, envp + NULL, three auxv pairs. */
+	words = 1 + bprm->argc + 1 + bprm->envc + 1 + 6;
 	sp = (unsigned long __user *)((p - words * sizeof(long)) & ~15UL);
 	*spp = (unsigned long)sp;
 
@@ -119,6 +137,7 @@ static int wasm_create_tables(struct linux_binprm *bprm, unsigned long *spp)
 	current->mm->env_end = p;
 
 	if (put_user(AT_PAGESZ, sp++) || put_user(PAGE_SIZE, sp++) ||
+	    put_user(AT_WASM_MEMTOP, sp++) || put_user(mem_top, sp++) ||
 	    put_user(AT_NULL, sp++) || put_user(0, sp++))
 		return -EFAULT;
 	return 0;
@@ -152,7 +171,7 @@ static int load_wasm_binary(struct linux_binprm *bprm)
 	ret = transfer_args_to_stack(bprm, &sp);
 	if (ret)
 		return ret;
-	ret = wasm_create_tables(bprm, &sp);
+	ret = wasm_create_tables(bprm, &sp, mem & PAGE_MASK);
 	if (ret)
 		return ret;
 	wasm_mm_keep_args(current->mm);

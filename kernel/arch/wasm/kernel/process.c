@@ -17,6 +17,7 @@
 #include <linux/reboot.h>
 #include <linux/pm.h>
 #include <linux/cpu.h>
+#include <linux/oom.h>
 #include <asm/host.h>
 #include <asm/mmu_context.h>
 #include <asm/wasm.h>
@@ -201,6 +202,16 @@ void start_thread(struct pt_regs *regs, unsigned long pc, unsigned long sp)
 	regs->sp = sp;
 	regs->flags = 0;
 	set_thread_flag(TIF_WASM_EXEC);
+}
+
+/*
+ * A process the OOM killer chose is ending.  Tell the host, which says so
+ * even when the kernel log (with the killer's full report) is hidden.
+ */
+void exit_thread(struct task_struct *tsk)
+{
+	if (tsk_is_oom_victim(tsk) && thread_group_leader(tsk))
+		wasm_host_oom_killed(task_tgid_nr(tsk), tsk->comm);
 }
 
 void flush_thread(void)

@@ -13,6 +13,8 @@
 #include <linux/printk.h>
 #include <linux/sched/debug.h>
 #include <linux/cpu.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
 #include <asm/host.h>
 #include <asm/wasm.h>
 
@@ -20,20 +22,37 @@ void __init trap_init(void)
 {
 }
 
+/* The host's text of one stack; one at a time. */
+static char wasm_stack_text[4096];
+static DEFINE_RAW_SPINLOCK(wasm_stack_lock);
+
 /*
  * Only the host can walk the wasm call stack, and only the calling
- * worker's: another task's stack cannot be shown.
+ * worker's: another task's stack cannot be shown.  The trace goes through
+ * printk at the caller's level, so a quiet console hides it like the rest
+ * of the report it belongs to.
  */
 void show_stack(struct task_struct *task, unsigned long *sp,
 		const char *loglvl)
 {
+	unsigned long flags, len;
+	char *line, *end;
+
 	if (task && task != current) {
 		printk("%sCall trace: not available for another task\n",
 		       loglvl);
 		return;
 	}
 	printk("%sCall trace:\n", loglvl);
-	wasm_host_dump_stack();
+	raw_spin_lock_irqsave(&wasm_stack_lock, flags);
+	len = wasm_host_dump_stack(wasm_stack_text,
+				   sizeof(wasm_stack_text) - 1);
+	wasm_stack_text[min(len, sizeof(wasm_stack_text) - 1)] = '\0';
+	for (line = wasm_stack_text; *line; line = *end ? end + 1 : end) {
+		end = strchrnul(line, '\n');
+		printk("%s %.*s\n", loglvl, (int)(end - line), line);
+	}
+	raw_spin_unlock_irqrestore(&wasm_stack_lock, flags);
 }
 
 /*

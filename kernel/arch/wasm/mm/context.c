@@ -53,10 +53,42 @@ int arch_access_remote_vm(struct mm_struct *mm, unsigned long addr, void *buf,
 	return len;
 }
 
-/* The host keeps each process's program and memory until its mm goes. */
+atomic_t wasm_mm_live[WASM_MM_LIVE_SLOTS];
+
+/*
+ * A new mm gets the next unused id whose live slot is free, so that while
+ * fewer than WASM_MM_LIVE_SLOTS mms live each has a slot of its own and
+ * the host learns of its end exactly: a slot shared with a long-lived
+ * process (init, a shell) would keep every memory that lands on it from
+ * being reused.  Ids skipped stay unused; they are never reused anyway.
+ */
+int init_new_context(struct task_struct *tsk, struct mm_struct *mm)
+{
+	unsigned long id;
+	int tries = WASM_MM_LIVE_SLOTS;
+
+	do {
+		id = atomic_long_inc_return(&wasm_mm_host_ids);
+		if (!atomic_cmpxchg(wasm_mm_live_slot(id), 0, 1))
+			goto found;
+	} while (--tries);
+	/* Every slot is taken: share one, the count keeps it correct. */
+	atomic_inc(wasm_mm_live_slot(id));
+found:
+	mm->context.host_id = id;
+	mm->context.args = NULL;
+	mm->context.args_len = 0;
+	return 0;
+}
+
+/*
+ * The host keeps each process's program and memory until its mm goes; the
+ * worker that made the memory reuses it once the live count says so.
+ */
 void destroy_context(struct mm_struct *mm)
 {
 	kvfree(mm->context.args);
 	mm->context.args = NULL;
 	wasm_host_mm_release(mm->context.host_id);
+	atomic_dec(wasm_mm_live_slot(mm->context.host_id));
 }

@@ -45,8 +45,15 @@ void wasm_host_spawn_task(struct task_struct *task, unsigned long stack_top,
 void wasm_host_task_exit(void) __attribute__((noreturn))
 	__wasm_host(task_exit);
 
-/* Print the calling worker's wasm call stack (names from the image). */
-void wasm_host_dump_stack(void) __wasm_host(dump_stack);
+/*
+ * Write the calling worker's wasm call stack (names from the image) into
+ * buf as lines of text, at most len bytes; returns the bytes written.
+ */
+unsigned long wasm_host_dump_stack(char *buf, unsigned long len)
+	__wasm_host(dump_stack);
+
+/* The OOM killer's victim pid (named comm) is ending. */
+void wasm_host_oom_killed(int pid, const char *comm) __wasm_host(oom_killed);
 
 /*
  * Stop the machine with a WASM_HALT_* status; msg (may be NULL) says why,
@@ -70,9 +77,13 @@ long wasm_host_strncpy_from_user(char *dst, const char __user *src, long n)
 	__wasm_host(strncpy_from_user);
 
 /*
- * execve: compile and check a module (0 or -ENOEXEC), then, past the
- * point of no return, give the task a fresh user memory built from it
- * (returns the memory size in bytes, or -errno).  key names the file's
+ * execve: compile and check a module and make the memory it asks for (0,
+ * -ENOEXEC, or -ENOMEM when the host has no memory to give), then, past
+ * the point of no return, give that memory to the task (returns where
+ * the memory the program asked for ends, or -errno; a reused memory may be
+ * larger, and is zero above).  Every failure the host can foresee comes before
+ * the point of no return, where execve() can still fail instead of
+ * killing the caller.  key names the file's
  * identity and version (WASM_IMAGE_KEY_WORDS words); with image NULL the
  * host only looks for a module it compiled from that file before and
  * returns -ENOENT if it has none, so an unchanged program is neither read

@@ -8,14 +8,21 @@
 
 extern atomic_long_t wasm_mm_host_ids;
 
-static inline int init_new_context(struct task_struct *tsk,
-				   struct mm_struct *mm)
+/*
+ * How many mms live whose host_id falls in each slot (host_id modulo the
+ * slot count).  A slot at zero tells the host that every process it ever
+ * saw with such an id is gone, so the memory it made for one can be
+ * given to a new program; a nonzero slot only means "maybe alive".
+ */
+#define WASM_MM_LIVE_SLOTS	4096
+extern atomic_t wasm_mm_live[WASM_MM_LIVE_SLOTS];
+
+static inline atomic_t *wasm_mm_live_slot(unsigned long host_id)
 {
-	mm->context.host_id = atomic_long_inc_return(&wasm_mm_host_ids);
-	mm->context.args = NULL;
-	mm->context.args_len = 0;
-	return 0;
+	return &wasm_mm_live[host_id % WASM_MM_LIVE_SLOTS];
 }
+
+int init_new_context(struct task_struct *tsk, struct mm_struct *mm);
 #define init_new_context init_new_context
 
 void destroy_context(struct mm_struct *mm);

@@ -12,6 +12,10 @@
  * a system call's number, arguments and result, and where user code
  * starts after execve().
  */
+/*
+ * The host reads syscall_nr, sp, pc and tls at a task's stack top; their
+ * offsets reach it through asm-offsets.c.
+ */
 struct pt_regs {
 	long syscall_nr;	/* -1 when not in a system call */
 	long orig_ret;
@@ -22,12 +26,6 @@ struct pt_regs {
 	unsigned long flags;
 	unsigned long tls;	/* a clone child's TLS block */
 };
-
-/* The host reads these at a task's stack top (src/core/abi.ts). */
-#define PT_REGS_OFF_SYSCALL_NR	0
-#define PT_REGS_OFF_SP		60
-#define PT_REGS_OFF_PC		64
-#define PT_REGS_OFF_TLS		72
 
 /*
  * Where user code starts when a task enters user mode other than by

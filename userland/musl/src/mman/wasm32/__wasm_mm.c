@@ -34,7 +34,9 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
+#include "kernel-auxvec.h"
 #include "syscall.h"
 
 #define PG 4096UL
@@ -58,13 +60,20 @@ static uintptr_t round_up(uintptr_t x)
 	return (x + PG - 1) & -PG;
 }
 
+/*
+ * Ours is what lies above the memory the program was started with; the
+ * kernel says where that ends (AT_WASM_MEMTOP), since the memory itself may
+ * be larger: the host reuses the memories of processes that are gone, and
+ * such a memory is zero above that point, as free memory must be here.
+ */
 static void init(void)
 {
-	size_t pages;
+	uintptr_t end;
 
 	if (base) return;
-	pages = __builtin_wasm_memory_size(0);
-	base = top = pages * WASM_PAGE > LIMIT ? LIMIT : pages * WASM_PAGE;
+	end = getauxval(AT_WASM_MEMTOP);
+	if (!end) end = __builtin_wasm_memory_size(0) * WASM_PAGE;
+	base = top = end > LIMIT ? LIMIT : end;
 }
 
 /* The end of the memory as it is now. */

@@ -1,0 +1,183 @@
+// The memories of user processes: made before execve()'s point of no
+// return, and reused once their process is gone.
+//
+// Why reuse instead of leaving old memories to the garbage collector: V8
+// reserves about 10 GiB of address space for every wasm memory (guard
+// regions that let compiled code skip bounds checks), and a shared memory is
+// freed only after every worker that ever held it has collected its
+// reference. Workers spend their lives blocked inside the kernel and seldom
+// collect, so a few thousand execs used to exhaust the 128 TiB of user
+// address space, after which no new process could get a memory.
+//
+// Only the worker that made a memory may take it back: it alone knows the
+// memory and the process id (mm->context.host_id) together, and one owner
+// means a memory can never be handed to two processes. The kernel keeps a
+// count of live mms per id slot (wasm_mm_live); a slot at zero proves that
+// the process is gone, a nonzero one keeps the memory where it is.
+
+import type { UserMemoryLimits } from './user-module.js';
+
+/** Memories of possibly-live processes this worker made and still tracks. */
+const OWNED_MAX = 16;
+/** Reusable memories kept per worker, in number and in bytes. */
+const FREE_MAX = 2;
+const FREE_BYTES_MAX = 64 << 20;
+
+interface Owned {
+  id: number;
+  memory: WebAssembly.Memory;
+  limits: UserMemoryLimits;
+}
+
+interface Free {
+  memory: WebAssembly.Memory;
+  limits: UserMemoryLimits;
+}
+
+/**
+ * zero(at, end) makes [at, end) zero, page by page (4 KiB), writing only the
+ * pages that are not zero already. Most of a process's memory is never
+ * touched (an 8 MiB stack of which a few KiB are used): reading such a page
+ * maps no memory, writing it would, so clearing a reused memory does not
+ * make it resident. In wasm for speed (SIMD loads, memory.fill as memset;
+ * TypedArray.fill on a shared buffer was 7x slower than memory.fill here).
+ *
+ *   (func (export "zero") (param $p i32) (param $end i32)
+ *     (local $q i32) (local $stop i32)
+ *     (block $done (loop $page
+ *       (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+ *       (local.set $q (local.get $p))
+ *       (local.set $stop (i32.add (local.get $p) (i32.const 4096)))
+ *       (block $dirty
+ *         (loop $word          ;; 64 bytes at a time: any bit set?
+ *           (br_if $dirty (v128.any_true (v128.or
+ *             (v128.or (v128.load (local.get $q)) (v128.load offset=16 (local.get $q)))
+ *             (v128.or (v128.load offset=32 (local.get $q)) (v128.load offset=48 (local.get $q))))))
+ *           (local.set $q (i32.add (local.get $q) (i32.const 64)))
+ *           (br_if $word (i32.lt_u (local.get $q) (local.get $stop))))
+ *         (local.set $p (local.get $stop))
+ *         (br $page))
+ *       (memory.fill (local.get $p) (i32.const 0) (i32.const 4096))
+ *       (local.set $p (local.get $stop))
+ *       (br $page))))
+ */
+const ZERO_BODY =
+  '01027f02400340200020014f0d012000210220004180206a2103024003402002fd0004002002fd000410fd50' +
+  '2002fd0004202002fd000430fd50fd50fd530d01200241c0006a210220022003490d000b200321000c010b20' +
+  '004100418020fc0b00200321000c000b000b0b';
+
+function zeroModuleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
+  const ascii = (s: string): number[] => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
+  const section = (id: number, body: number[]): number[] => [id, body.length, ...body];
+  const body = Array.from(ZERO_BODY.match(/../g) ?? [], (h) => parseInt(h, 16));
+  // Memory limits: a shared import needs a maximum, and 65536 pages (LEB128
+  // 80 80 04) admits any; a private one takes none, so that any links.
+  const limits = shared ? [0x03, 0x00, 0x80, 0x80, 0x04] : [0x00, 0x00];
+  return new Uint8Array([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, [1, 0x60, 2, 0x7f, 0x7f, 0]), // type (i32, i32) -> ()
+    ...section(2, [1, ...ascii('env'), ...ascii('memory'), 0x02, ...limits]),
+    ...section(3, [1, 0]),
+    ...section(7, [1, ...ascii('zero'), 0x00, 0]),
+    ...section(10, [1, body.length, ...body]),
+  ]);
+}
+
+const zeroModules = new Map<boolean, WebAssembly.Module>();
+
+/** Zero all of memory without making its untouched pages resident. */
+export function zeroMemory(memory: WebAssembly.Memory, shared: boolean): void {
+  let module = zeroModules.get(shared);
+  if (!module) {
+    module = new WebAssembly.Module(zeroModuleBytes(shared));
+    zeroModules.set(shared, module);
+  }
+  const zero = new WebAssembly.Instance(module, { env: { memory } }).exports['zero'];
+  (zero as (at: number, end: number) => void)(0, memory.buffer.byteLength);
+}
+
+function sameLimits(a: UserMemoryLimits, b: UserMemoryLimits): boolean {
+  return a.initial === b.initial && a.maximum === b.maximum && a.shared === b.shared;
+}
+
+export function createUserMemory(limits: UserMemoryLimits): WebAssembly.Memory {
+  const desc: WebAssembly.MemoryDescriptor = { initial: limits.initial, shared: limits.shared };
+  if (limits.maximum !== undefined) desc.maximum = limits.maximum;
+  else if (limits.shared) desc.maximum = limits.initial;
+  return new WebAssembly.Memory(desc);
+}
+
+export class ProcessMemories {
+  private readonly owned: Owned[] = [];
+  private readonly free: Free[] = [];
+  /** Memories handed out again instead of made: for tests and diagnostics. */
+  reused = 0;
+
+  /** isLive(id): whether the process with that id may still exist. */
+  constructor(private readonly isLive: (id: number) => boolean) {}
+
+  /**
+   * A zeroed memory for a new program: a reused one with the same limits,
+   * or a new one. Throws (RangeError) when the host cannot make one.
+   */
+  acquire(limits: UserMemoryLimits): WebAssembly.Memory {
+    this.reclaim();
+    const i = this.free.findIndex((f) => sameLimits(f.limits, limits));
+    if (i >= 0) {
+      const [hit] = this.free.splice(i, 1);
+      if (hit) {
+        zeroMemory(hit.memory, limits.shared);
+        this.reused++;
+        return hit.memory;
+      }
+    }
+    try {
+      return createUserMemory(limits);
+    } catch {
+      // Let the collector have what we keep, then try once more: V8
+      // collects garbage itself when a reservation fails.
+      this.free.length = 0;
+      return createUserMemory(limits);
+    }
+  }
+
+  /** The memory now belongs to process id: take it back when that process is gone. */
+  adopt(id: number, memory: WebAssembly.Memory, limits: UserMemoryLimits): void {
+    this.owned.push({ id, memory, limits });
+    // Forgetting one only leaves it to the garbage collector.
+    if (this.owned.length > OWNED_MAX) this.owned.shift();
+  }
+
+  /** A memory from acquire() that no process used after all (execve failed later). */
+  giveBack(memory: WebAssembly.Memory, limits: UserMemoryLimits): void {
+    this.keep({ memory, limits });
+  }
+
+  get counts(): { owned: number; free: number } {
+    return { owned: this.owned.length, free: this.free.length };
+  }
+
+  /** Move the memories of processes that are gone to the free list. */
+  private reclaim(): void {
+    for (let i = this.owned.length - 1; i >= 0; i--) {
+      const o = this.owned[i];
+      if (!o || this.isLive(o.id)) continue;
+      this.owned.splice(i, 1);
+      this.keep(o);
+    }
+  }
+
+  private keep(f: Free): void {
+    // One that grew is reused too (most do: malloc grows the memory), at
+    // its size: the next program is told where the memory it asked for
+    // ends (AT_WASM_MEMTOP) and takes the zeroed rest as free memory. A
+    // memory too big to keep is left to the collector.
+    if (f.memory.buffer.byteLength > FREE_BYTES_MAX) return;
+    this.free.push(f);
+    let bytes = this.free.reduce((n, e) => n + e.memory.buffer.byteLength, 0);
+    while (this.free.length > FREE_MAX || (bytes > FREE_BYTES_MAX && this.free.length > 0)) {
+      const old = this.free.shift();
+      bytes -= old?.memory.buffer.byteLength ?? 0;
+    }
+  }
+}
