@@ -23,31 +23,114 @@ export interface RunResult {
   timedOut: boolean;
 }
 
-/** Run `wasmlinux ARGS`, killing it after timeoutMs so that a hang fails the test instead of CI. */
+/** A `wasmlinux ARGS` that is still running: its stdin, and its output as it comes. */
+export interface CliRun {
+  /** Everything written to stdout so far. */
+  stdout(): string;
+  /**
+   * Resolves once stdout matches re. Rejects, with the output, if the run
+   * ends first or after timeoutMs: a generous bound, there only so a hang
+   * fails the test; the test waits for the output, not for a time.
+   */
+  waitForStdout(re: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
+  write(text: string | Uint8Array): void;
+  /** Close stdin, then wait for the end of the run. */
+  finish(): Promise<RunResult>;
+}
+
+/**
+ * Start `wasmlinux ARGS`, killing it after timeoutMs so that a hang fails the
+ * test instead of CI. Its stdin stays open until finish().
+ */
+export function startCli(args: string[], opts: { timeoutMs?: number } = {}): CliRun {
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const start = performance.now();
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let timedOut = false;
+  let ended = false;
+  const listeners = new Set<() => void>();
+  const changed = (): void => {
+    for (const l of listeners) l();
+  };
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+    changed();
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  // A guest that stopped reading must not make write() throw EPIPE.
+  child.stdin.on('error', () => {});
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGKILL');
+  }, timeoutMs);
+  const result = new Promise<RunResult>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (status, signal) => {
+      clearTimeout(timer);
+      ended = true;
+      changed();
+      resolve({ status, signal, stdout, stderr, ms: performance.now() - start, timedOut });
+    });
+  });
+  return {
+    stdout: () => stdout,
+    waitForStdout: (re, waitMs = 60_000) =>
+      new Promise((resolve, reject) => {
+        const check = (): void => {
+          const m = re.exec(stdout);
+          if (!m && !ended) return;
+          listeners.delete(check);
+          clearTimeout(limit);
+          if (m) resolve(m);
+          else reject(new Error(`the run ended before ${re}:\n${stdout}\n${stderr}`));
+        };
+        const limit = setTimeout(() => {
+          listeners.delete(check);
+          reject(new Error(`no ${re} within ${waitMs} ms in:\n${stdout}\n${stderr}`));
+        }, waitMs);
+        listeners.add(check);
+        check();
+      }),
+    write: (text) => child.stdin.write(text),
+    finish: () => {
+      child.stdin.end();
+      return result;
+    },
+  };
+}
+
+/** Run `wasmlinux ARGS` with the given stdin, killing it after timeoutMs so that a hang fails the test instead of CI. */
 export function runCli(
   args: string[],
   opts: { timeoutMs?: number; input?: string | Uint8Array } = {},
 ): Promise<RunResult> {
-  const timeoutMs = opts.timeoutMs ?? 30_000;
-  return new Promise((resolve, reject) => {
-    const start = performance.now();
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (status, signal) => {
-      clearTimeout(timer);
-      resolve({ status, signal, stdout, stderr, ms: performance.now() - start, timedOut });
-    });
-    child.stdin.end(opts.input ?? '');
-  });
+  const run = startCli(args, opts);
+  run.write(opts.input ?? '');
+  return run.finish();
+}
+
+/**
+ * A `sh -c` script that runs cmd between two readings of the guest's own
+ * clock (/proc/uptime, CLOCK_BOOTTIME in 1/100 s), for guestTiming. The
+ * guest's clock, not the host's: how long a boot takes depends on how busy
+ * the host is, but a sleep inside the guest lasts as long as asked.
+ */
+export function timedInGuest(cmd: string): string {
+  return `read a _ < /proc/uptime; ${cmd}; s=$?; read b _ < /proc/uptime; echo "timed $a $b $s"`;
+}
+
+/**
+ * What a timedInGuest script printed: the time between the readings in
+ * hundredths of a second (integers, so 0.70 s compares as exactly 70), and
+ * cmd's status.
+ */
+export function guestTiming(r: RunResult): { hundredths: number; status: number } {
+  const m = /^timed (\d+)\.(\d\d) (\d+)\.(\d\d) (\d+)$/m.exec(r.stdout);
+  if (!m) throw new Error(`no timing in the guest's output:\n${r.stdout}\n${r.stderr}`);
+  const cs = (i: number, f: number): number => Number(m[i]) * 100 + Number(m[f]);
+  return { hundredths: cs(3, 4) - cs(1, 2), status: Number(m[5]) };
 }
 
 export function haveBuild(): boolean {
