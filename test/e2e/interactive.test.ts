@@ -24,6 +24,61 @@ async function boot(opts?: { cols?: number; rows?: number }): Promise<PtySession
   return s;
 }
 
+/**
+ * Start `exec cmd` as a foreground job that first prints a line, and resolve
+ * once that line is out: it comes from the job itself after the shell gave
+ * it the terminal, so a key typed from now on (Ctrl-C, Ctrl-Z, text) reaches
+ * the job, however long the machine took to get there. A fixed delay
+ * instead is too short on a busy host: a key that comes while the shell
+ * still edits the line is taken by the line editor. The marker is computed
+ * ($((6*7))), so the echoed command line does not match it.
+ */
+async function startJob(s: PtySession, cmd: string): Promise<void> {
+  s.line(jobLine(cmd));
+  await s.waitFor(/^job-42\r?$/m);
+}
+
+/** The command line startJob types. */
+const jobLine = (cmd: string): string => `sh -c 'echo job-$((6*7)); exec ${cmd}'`;
+
+/** How `jobs` and job notices show that line (hush shows its words, quoted its own way). */
+const jobText = (cmd: string): string =>
+  `sh -c .*exec ${cmd.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`;
+
+/** Run line until its output matches re (the shell learns some things a moment later). */
+async function runUntil(
+  s: PtySession,
+  line: string,
+  re: RegExp,
+  timeoutMs = 30_000,
+): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const out = await run(s, line);
+    if (re.test(out) || Date.now() > deadline) return out;
+  }
+}
+
+/**
+ * After typing `fg` for a busy job: Ctrl-C once the line editor has taken
+ * the line (its Enter is echoed), then wait for the prompt. The shell gives
+ * the job the terminal just after that; a Ctrl-C in between goes to the
+ * shell, which ignores it and waits for the job, so a second one follows
+ * if the prompt does not come back. Only the job's death brings it back.
+ */
+async function interruptFg(s: PtySession): Promise<void> {
+  await s.waitFor(/\n/);
+  for (let attempt = 1; ; attempt++) {
+    s.write('\x03');
+    try {
+      await s.waitFor(PROMPT, 10_000);
+      return;
+    } catch (e) {
+      if (attempt === 3) throw e;
+    }
+  }
+}
+
 /** Run a command line and return what it printed before the next prompt. */
 async function run(s: PtySession, line: string): Promise<string> {
   s.line(line);
@@ -81,13 +136,14 @@ describe('interactive system (pty)', { timeout: 300_000 }, () => {
 
   it('Ctrl-C stops sleep 100 and a busy C loop; the shell goes on', async () => {
     const s = await boot();
-    s.line('sleep 100');
-    await new Promise((r) => setTimeout(r, 300));
+    await startJob(s, 'sleep 100');
     s.write('\x03');
     await s.waitFor(PROMPT);
     assert.equal((await run(s, 'echo $?')).trim(), '130');
     s.line('busy');
     await s.waitFor(/busy: looping/);
+    // Not a wait for anything: busy already runs; this only makes it likely
+    // that the Ctrl-C finds it in its loop rather than in printf.
     await new Promise((r) => setTimeout(r, 200));
     s.write('\x03');
     await s.waitFor(PROMPT);
@@ -98,14 +154,12 @@ describe('interactive system (pty)', { timeout: 300_000 }, () => {
 
   it('Ctrl-\\ quits a job (SIGQUIT); Ctrl-D ends cat, then leaves the shell and powers off', async () => {
     const s = await boot();
-    s.line('sleep 100');
-    await new Promise((r) => setTimeout(r, 300));
+    await startJob(s, 'sleep 100');
     s.write('\x1c');
     await s.waitFor(PROMPT);
     assert.equal((await run(s, 'echo $?')).trim(), '131');
     // Ctrl-D on an empty line is end-of-file for a program reading the tty.
-    s.line('cat > /tmp/typed');
-    await new Promise((r) => setTimeout(r, 200));
+    await startJob(s, 'cat > /tmp/typed');
     s.write('typed line\r\x04');
     await s.waitFor(PROMPT);
     assert.equal((await run(s, 'cat /tmp/typed')).trim(), 'typed line');
@@ -116,19 +170,21 @@ describe('interactive system (pty)', { timeout: 300_000 }, () => {
 
   it('Ctrl-Z suspends a job, jobs lists it, fg resumes it, bg runs it in the background', async () => {
     const s = await boot();
-    s.line('sleep 2');
-    await new Promise((r) => setTimeout(r, 300));
+    // The sleeps are long enough for the keys and commands below to reach
+    // them before they end, on a busy host too (they wait for the job to
+    // say it runs, not for a fixed time).
+    await startJob(s, 'sleep 4');
     s.write('\x1a');
-    await s.waitFor(/\[1\] \d+ sleep 2/);
+    const first = jobText('sleep 4');
+    await s.waitFor(new RegExp(`\\[1\\] \\d+ ${first}`));
     await s.waitFor(PROMPT);
-    assert.match(await run(s, 'jobs'), /\[1\]\s+Stopped\s+sleep 2/);
+    assert.match(await run(s, 'jobs'), new RegExp(`\\[1\\]\\s+Stopped\\s+${first}`));
     // fg: back in the foreground until it is done, with its status.
     assert.match(await run(s, 'fg; echo status=$?'), /^status=0$/m);
     // bg: stopped again, then finished in the background; wait reaps it.
-    s.line('sleep 1');
-    await new Promise((r) => setTimeout(r, 300));
+    await startJob(s, 'sleep 6');
     s.write('\x1a');
-    await s.waitFor(/\[1\] \d+ sleep 1/);
+    await s.waitFor(new RegExp(`\\[1\\] \\d+ ${jobText('sleep 6')}`));
     await s.waitFor(PROMPT);
     await run(s, 'bg');
     assert.match(await run(s, 'jobs'), /Running/);
@@ -141,9 +197,7 @@ describe('interactive system (pty)', { timeout: 300_000 }, () => {
     await s.waitFor(PROMPT);
     assert.match(await run(s, 'ps -o stat,args | grep "[b]usy"'), /^T/m);
     s.line('fg');
-    await new Promise((r) => setTimeout(r, 300));
-    s.write('\x03');
-    await s.waitFor(PROMPT);
+    await interruptFg(s);
     assert.equal((await run(s, 'jobs')).trim(), '');
     s.line('exit');
     assert.equal((await s.exit()).exitCode, 0);
@@ -161,17 +215,18 @@ describe('interactive system (pty)', { timeout: 300_000 }, () => {
   it('background jobs that read (SIGTTIN) or, with tostop, write (SIGTTOU) the terminal are stopped', async () => {
     const s = await boot();
     // hush gives background jobs /dev/null as stdin, so ask for the tty.
+    // The job stops when it gets to its read, and the shell sees that a
+    // moment later: ask until it says so (or the time is up).
     await run(s, 'cat </dev/tty &');
-    await new Promise((r) => setTimeout(r, 300));
-    assert.match(await run(s, 'jobs'), /\[1\]\s+Stopped\s+cat/);
+    const stopped = /\[1\]\s+Stopped\s+cat/;
+    assert.match(await runUntil(s, 'jobs', stopped), stopped);
     await run(s, 'kill -KILL %1');
-    await new Promise((r) => setTimeout(r, 200));
-    await run(s, 'true');
-    assert.equal((await run(s, 'jobs')).trim(), '');
+    // Killed, and reaped by the shell (which first says so, once).
+    assert.equal((await runUntil(s, 'jobs', /^\s*$/)).trim(), '');
     // With tostop, one that writes to it is stopped too (SIGTTOU); fg lets it write.
     await run(s, 'stty tostop; echo from-the-background &');
-    await new Promise((r) => setTimeout(r, 300));
-    assert.match(await run(s, 'jobs'), /\[1\]\s+Stopped\s+echo from-the-background/);
+    const stoppedEcho = /\[1\]\s+Stopped\s+echo from-the-background/;
+    assert.match(await runUntil(s, 'jobs', stoppedEcho), stoppedEcho);
     assert.match(await run(s, 'fg'), /from-the-background/);
     await run(s, 'stty -tostop');
     s.line('exit');
@@ -216,16 +271,22 @@ describe('interactive system (pty)', { timeout: 300_000 }, () => {
     const s = await boot({ cols: 100, rows: 30 });
     assert.equal((await run(s, 'stty size')).trim(), '30 100');
     s.resize(132, 43);
-    // The shell redraws its prompt for the new size.
-    await s.settle();
-    assert.equal((await run(s, 'stty size')).trim(), '43 132');
-    // A foreground program gets SIGWINCH (the shell's trap runs after it).
-    s.line("trap 'echo got-winch' WINCH; sleep 1");
-    await new Promise((r) => setTimeout(r, 300));
+    // The new size reaches the guest a moment later (the host hears of it
+    // by a signal): ask until it is there.
+    // (A line of its own: the shell may also redraw its prompt.)
+    assert.match(await runUntil(s, 'stty size', /^43 132$/m), /^43 132$/m);
+    // A foreground program gets SIGWINCH: this script waits for one (its
+    // trap ends the loop), having said that it holds the terminal. (Not the
+    // login shell's trap: the shell is not the foreground job then.) The
+    // markers are computed, so the echoed command line does not match them.
+    s.line(
+      `sh -c 'trap "w=1" WINCH; echo job-$((6*7)); while [ -z "$w" ]; do sleep 1; done; echo winch-$((6*7))'`,
+    );
+    await s.waitFor(/^job-42\r?$/m);
     s.resize(90, 20);
-    await s.waitFor(/got-winch/, 5_000);
+    await s.waitFor(/^winch-42\r?$/m, 30_000);
     await s.waitFor(PROMPT);
-    await s.settle();
+    // The signal came from the size change in the guest: stty sees it now.
     assert.equal((await run(s, 'stty size')).trim(), '20 90');
     s.line('exit');
     assert.equal((await s.exit()).exitCode, 0);

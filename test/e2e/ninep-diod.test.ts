@@ -26,9 +26,12 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Resolves once something accepts TCP connections on port (diod takes a moment). */
+/**
+ * Resolves once something accepts TCP connections on port (diod takes a
+ * moment, longer on a busy machine: the bound is only there to end a hang).
+ */
 async function waitForPort(port: number, what: ChildProcess): Promise<void> {
-  for (let i = 0; i < 100; i++) {
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
     if (what.exitCode !== null) throw new Error(`diod exited with status ${what.exitCode}`);
     const ok = await new Promise<boolean>((resolve) => {
       const c = createConnection({ host: '127.0.0.1', port });

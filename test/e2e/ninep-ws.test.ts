@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { serveNineP } from '../../src/node/ninep/ws.js';
-import { haveBuild, runCli } from '../helpers/guest.js';
+import { haveBuild, runCli, startCli } from '../helpers/guest.js';
 
 let dir = '';
 
@@ -81,22 +81,25 @@ describe('9P over WebSocket (serve-9p, --mount ws://)', { timeout: 240_000 }, ()
       host: '127.0.0.1',
       token: null,
     });
-    const run = runCli(
+    // The guest reads a file, then waits for a line on stdin; the test
+    // closes the server once the file's text is out, then sends the line.
+    // Events, not delays: a boot on a busy host can take any time.
+    const run = startCli(
       [
         '--mount',
         `${server.url}:/mnt/r`,
         '--',
         'sh',
         '-c',
-        'cat /mnt/r/from-host.txt; sleep 2; cat /mnt/r/later.txt; echo status=$?',
+        'cat /mnt/r/from-host.txt; read _; cat /mnt/r/later.txt; echo status=$?',
       ],
       { timeoutMs: 60_000 },
     );
-    await new Promise((r) => setTimeout(r, 1500));
+    await run.waitForStdout(/served over a WebSocket/);
     server.close();
-    const r = await run;
+    run.write('\n');
+    const r = await run.finish();
     assert.equal(r.timedOut, false);
-    assert.match(r.stdout, /served over a WebSocket/);
     assert.doesNotMatch(r.stdout, /never read/);
     assert.match(r.stdout + r.stderr, /I\/O error/);
     assert.match(r.stdout, /status=1/);
@@ -108,7 +111,10 @@ describe('9P over WebSocket (serve-9p, --mount ws://)', { timeout: 240_000 }, ()
     const first = await serveNineP({ source, port: 0, host: '127.0.0.1', token: null });
     const port = Number(new URL(first.url).port);
     const remount = 'mount -t 9p -o trans=wasm,version=9p2000.L,uname=root host0 /mnt/r';
-    const run = runCli(
+    // The guest waits for a line on stdin before it notices the drop, and
+    // again before it mounts: the test sends them once the first server is
+    // gone and once the second one listens, whatever time that takes.
+    const run = startCli(
       [
         '--mount',
         `${first.url}:/mnt/r`,
@@ -117,26 +123,31 @@ describe('9P over WebSocket (serve-9p, --mount ws://)', { timeout: 240_000 }, ()
         '-c',
         [
           'cat /mnt/r/from-host.txt',
-          'sleep 2',
+          'read _',
           'cat /mnt/r/again.txt || echo dropped',
           'umount /mnt/r',
-          `for i in $(seq 50); do ${remount} 2>/dev/null && break; sleep 0.2; done`,
+          'read _',
+          remount,
           'cat /mnt/r/again.txt',
         ].join('; '),
       ],
       { timeoutMs: 60_000 },
     );
-    await new Promise((r) => setTimeout(r, 1500));
+    await run.waitForStdout(/served over a WebSocket/);
     first.close();
-    // The same port again, as a restarted server would have it.
+    run.write('\n');
+    await run.waitForStdout(/dropped/);
+    // The same port again, as a restarted server would have it; the old
+    // server lets go of it soon, but not necessarily at once.
     let second: Awaited<ReturnType<typeof serveNineP>> | null = null;
-    for (let i = 0; i < 50 && second === null; i++) {
+    for (const deadline = Date.now() + 30_000; second === null && Date.now() < deadline;) {
       second = await serveNineP({ source, port, host: '127.0.0.1', token: null }).catch(() => null);
       if (second === null) await new Promise((r) => setTimeout(r, 20));
     }
     assert.ok(second, `could not listen on port ${port} again`);
+    run.write('\n');
     try {
-      const r = await run;
+      const r = await run.finish();
       assert.equal(r.timedOut, false);
       assert.equal(
         r.stdout,

@@ -12,6 +12,17 @@ import { haveBuild, initramfsWithPrograms, runCli } from '../helpers/guest.js';
 let dir = '';
 let initrd = '';
 
+/**
+ * Shell lines that start `busy ARGS` in the background with its output in
+ * /tmp/busy, and wait until that output has `text` in it: the program has
+ * started and is in its loop. Waiting for it rather than sleeping a fixed
+ * time keeps the test right on a busy host, where starting a program can
+ * take longer than any fixed time; the run's timeout ends a hang.
+ */
+function startBusy(args: string, text: string): string {
+  return `busy ${args} > /tmp/busy & p=$!; until grep -q "${text}" /tmp/busy; do usleep 10000; done`;
+}
+
 /** Run a shell script in the guest with the busy program at /bin/busy. */
 function sh(script: string): ReturnType<typeof runCli> {
   return runCli(['--initrd', initrd, '--', 'sh', '-c', script], { timeoutMs: 60_000 });
@@ -26,8 +37,9 @@ describe('preempting busy programs', { timeout: 240_000 }, () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('SIGKILL ends a busy loop, and the shell runs meanwhile', async () => {
+    // The loop waiting for busy's line is the shell running meanwhile.
     const r = await sh(
-      'busy & p=$!; sleep 0.3; echo shell-ran; kill -KILL $p; wait $p; echo status=$?',
+      `${startBusy('', 'looping')}; echo shell-ran; kill -KILL $p; wait $p; echo status=$?; cat /tmp/busy`,
     );
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /busy: looping\n/);
@@ -41,15 +53,20 @@ describe('preempting busy programs', { timeout: 240_000 }, () => {
     ['QUIT', 3],
   ] as const) {
     it(`SIG${sig} with no handler ends a busy loop (status ${128 + num})`, async () => {
-      const r = await sh(`busy & p=$!; sleep 0.2; kill -${sig} $p; wait $p; echo status=$?`);
+      const r = await sh(
+        `${startBusy('', 'looping')}; kill -${sig} $p; wait $p; echo status=$?; cat /tmp/busy`,
+      );
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stdout, new RegExp(`status=${128 + num}\\n`));
+      assert.match(r.stdout, /busy: looping\n/);
     });
   }
 
   it('a handler runs inside a busy loop, which then goes on', async () => {
+    // The sleep between the signals is no wait for anything: it lets the
+    // loop go on after the first handler.
     const r = await sh(
-      'busy handler 2 & p=$!; sleep 0.2; kill -INT $p; sleep 0.2; kill -TERM $p; wait $p; echo status=$?',
+      `${startBusy('handler 2', 'handlers ready')}; kill -INT $p; sleep 0.2; kill -TERM $p; wait $p; echo status=$?; cat /tmp/busy`,
     );
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /busy: handlers ready\n/);
@@ -72,8 +89,18 @@ describe('preempting busy programs', { timeout: 240_000 }, () => {
   });
 
   it('SIGSTOP and SIGCONT stop and resume a busy loop', async () => {
+    // The loop stops once it next polls, which takes longer on a busy host:
+    // wait for ps to show it stopped. SIGCONT makes it runnable at once.
     const r = await sh(
-      'busy & p=$!; sleep 0.2; kill -STOP $p; sleep 0.1; ps -o pid,stat | grep "^ *$p " ; kill -CONT $p; sleep 0.1; ps -o pid,stat | grep "^ *$p "; kill -KILL $p; wait $p; echo status=$?',
+      [
+        startBusy('', 'looping'),
+        'kill -STOP $p',
+        'until ps -o pid,stat | grep -q "^ *$p  *T"; do usleep 10000; done',
+        'ps -o pid,stat | grep "^ *$p "',
+        'kill -CONT $p',
+        'ps -o pid,stat | grep "^ *$p "',
+        'kill -KILL $p; wait $p; echo status=$?',
+      ].join('; '),
     );
     assert.equal(r.status, 0, r.stderr);
     const states = [...r.stdout.matchAll(/^\s*\d+\s+(\S+)/gm)].map((m) => m[1]);

@@ -136,6 +136,13 @@ static int wait_nohang(pid_t pid)
 	return waitpid(pid, &status, WNOHANG);
 }
 
+/*
+ * How long to wait for something that should happen (a state, a SIGCHLD):
+ * the waits end as soon as it does, so this only bounds a hang, and is
+ * generous because a busy host makes everything in the guest slower.
+ */
+#define PATIENCE_MS 30000
+
 /* The state letter in /proc/PID/stat ('S' sleeping, 'T' stopped, ...). */
 static char proc_state(pid_t pid)
 {
@@ -170,7 +177,7 @@ static char wait_state(pid_t pid, char want, int ms)
 /*
  * A child asleep in a system call (nanosleep() or pause()), in a process
  * group of its own: it has said it is ready on the pipe, and /proc shows it
- * sleeping (or 2 s have passed) when this returns. The group matters for
+ * sleeping (or PATIENCE_MS have passed) when this returns. The group matters for
  * SIGTSTP: a process group whose members' parents are all init or inside
  * it is orphaned, and the kernel discards SIGTSTP/SIGTTIN/SIGTTOU sent to
  * it instead of stopping it.
@@ -190,7 +197,7 @@ static pid_t spawn_sleeper(const char *what)
 	if (pid > 0 && read(fds[0], &c, 1) != 1)
 		printf("%s: no ready byte\n", what);
 	close(fds[0]);
-	wait_state(pid, 'S', 2000);
+	wait_state(pid, 'S', PATIENCE_MS);
 	return pid;
 }
 
@@ -355,7 +362,7 @@ static void wait_stop(void)
 	pid_t pid;
 
 	pid = spawn_sleeper("sleeper");
-	s0 = wait_state(pid, 'S', 2000);
+	s0 = wait_state(pid, 'S', PATIENCE_MS);
 	kill(pid, SIGSTOP);
 	stop = wait_status(pid, WUNTRACED);
 	s1 = proc_state(pid);
@@ -367,7 +374,7 @@ static void wait_stop(void)
 	tstp = wait_status(pid, WUNTRACED);
 	kill(pid, SIGCONT);
 	cont2 = wait_status(pid, WCONTINUED);
-	s2 = wait_state(pid, 'S', 2000);
+	s2 = wait_state(pid, 'S', PATIENCE_MS);
 	/* Still in its nanosleep(): it would have exited 49 or 50 + errno. */
 	kill(pid, SIGKILL);
 	killed = wait_status(pid, 0);
@@ -414,24 +421,24 @@ static void sigchld(void)
 
 	pid = spawn("exit", "5", 0);
 	wait_status(pid, 0);
-	report_chld("chld-exit", pid, 2000);
+	report_chld("chld-exit", pid, PATIENCE_MS);
 
 	pid = spawn("wait", NULL, 0);
 	kill(pid, SIGKILL);
 	wait_status(pid, 0);
-	report_chld("chld-killed", pid, 2000);
+	report_chld("chld-killed", pid, PATIENCE_MS);
 
 	pid = spawn_sleeper("sleeper");
 	kill(pid, SIGSTOP);
 	wait_status(pid, WUNTRACED);
-	report_chld("chld-stopped", pid, 2000);
+	report_chld("chld-stopped", pid, PATIENCE_MS);
 	kill(pid, SIGCONT);
 	wait_status(pid, WCONTINUED);
 	/* The child reports its continue itself, once it runs again. */
-	report_chld("chld-continued", pid, 2000);
+	report_chld("chld-continued", pid, PATIENCE_MS);
 	kill(pid, SIGKILL);
 	wait_status(pid, 0);
-	report_chld("chld-killed2", pid, 2000);
+	report_chld("chld-killed2", pid, PATIENCE_MS);
 
 	install(SIGCHLD, NULL, on_chld, SA_RESTART | SA_NOCLDSTOP, NULL);
 	pid = spawn_sleeper("sleeper");
@@ -443,7 +450,7 @@ static void sigchld(void)
 	report_chld("nocldstop-continued", pid, 200);
 	kill(pid, SIGKILL);
 	wait_status(pid, 0);
-	report_chld("nocldstop-killed", pid, 2000);
+	report_chld("nocldstop-killed", pid, PATIENCE_MS);
 
 	signal(SIGCHLD, SIG_DFL);
 }
