@@ -1,17 +1,21 @@
 // Build orchestrator, run by scripts/bootstrap.mjs once node_modules exists.
 //
 //   main.ts build            system packages → kernel tree → kernel → userland → runtime → web page
-//   main.ts test [paths|--node-test-flags]   build, then the node:test suites
+//   main.ts test [paths|--node-test-flags]   build, then the node:test suites, on
+//                                            each Node.js of WASMLINUX_TEST_NODES
 //   main.ts start [-- --port N --host H]     build, then serve the web page (dist/node/serve.js)
 //
 // Every step is cached (see cache.ts), so a second run does almost nothing.
 // Environment: WASMLINUX_SKIP_BUILD=1 skips the build in `test` mode (quick
-// unit-test iterations); WASMLINUX_TEST_CONCURRENCY (default 1) and
-// WASMLINUX_TEST_REPORTER (default tap) tune the test runner.
+// unit-test iterations); WASMLINUX_TEST_NODES (default system,24: the
+// machine's Node.js, then the pinned 24; see test-nodes.ts) picks the Node.js
+// binaries the suite runs on, one pass each, built once;
+// WASMLINUX_TEST_CONCURRENCY (default 1) and WASMLINUX_TEST_REPORTER (default
+// tap) tune the test runner.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { ensureSystemPackages } from './apt.js';
 import { buildBusybox } from './busybox.js';
 import { ensureKernelTree } from './kernel-source.js';
@@ -20,6 +24,22 @@ import { buildMusl } from './musl.js';
 import { repoRoot } from './paths.js';
 import { BuildError, formatDuration, info, step, warn, withStep } from './progress.js';
 import { buildRuntime } from './runtime.js';
+import {
+  checkNativeAddons,
+  DEFAULT_TEST_NODES,
+  describeNode,
+  parseTestNodes,
+  passEnv,
+  resolveTestNode,
+  type TestNode,
+} from './test-nodes.js';
+import {
+  formatPasses,
+  parseTapSummary,
+  passOk,
+  type PassResult,
+  type Summary,
+} from './test-summary.js';
 import { buildUserland } from './userland.js';
 import { buildWeb } from './web.js';
 
@@ -69,9 +89,14 @@ async function build(forTests: boolean): Promise<void> {
  * owns the terminal we ignore SIGINT (the child gets it too, from the
  * terminal, and decides what Ctrl-C means) and forward SIGTERM/SIGHUP.
  */
-function spawnInherit(cmd: string, args: readonly string[], cwd: string): Promise<number> {
+function spawnInherit(
+  cmd: string,
+  args: readonly string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   return new Promise((resolvePromise) => {
-    const child = spawn(cmd, args, { cwd, stdio: 'inherit' });
+    const child = spawn(cmd, args, { cwd, env, stdio: 'inherit' });
     const ignore = (): void => {};
     const forward = (sig: NodeJS.Signals): void => {
       child.kill(sig);
@@ -114,6 +139,57 @@ function findTestFiles(dir: string): string[] {
   return out.sort();
 }
 
+/** Read the closing counts a pass's summary reporter wrote; null if it wrote none. */
+function readSummary(file: string): Summary | null {
+  try {
+    return parseTapSummary(readFileSync(file, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/** One run of the test files on one Node.js. */
+async function runPass(
+  node: TestNode,
+  files: readonly string[],
+  flags: readonly string[],
+): Promise<PassResult> {
+  const root = repoRoot();
+  const concurrency = process.env['WASMLINUX_TEST_CONCURRENCY'] ?? '1';
+  // The tap reporter ends with "# pass N" / "# fail N" lines, which CI reads.
+  // A second tap reporter writes to a file, for the summary across passes;
+  // with reporters of the user's own, node would need a destination for each,
+  // so there is no summary file then.
+  const ownReporters = flags.some((f) => f.startsWith('--test-reporter'));
+  const summaryFile = join(root, 'build', 'test-artifacts', `summary-node-${node.version}.tap`);
+  mkdirSync(dirname(summaryFile), { recursive: true });
+  rmSync(summaryFile, { force: true });
+  const reporters = ownReporters
+    ? []
+    : [
+        `--test-reporter=${process.env['WASMLINUX_TEST_REPORTER'] ?? 'tap'}`,
+        '--test-reporter-destination=stdout',
+        '--test-reporter=tap',
+        `--test-reporter-destination=${summaryFile}`,
+      ];
+  const n = files.length;
+  const s = step(`tests on Node.js ${node.version} (${n} file${n === 1 ? '' : 's'})`);
+  const nodeArgs = [
+    '--import',
+    'tsx',
+    '--test',
+    `--test-concurrency=${concurrency}`,
+    ...reporters,
+    ...flags,
+    ...files.map((f) => relative(root, f)),
+  ];
+  const code = await spawnInherit(node.execPath, nodeArgs, root, passEnv(node));
+  if (code === 0) s.done();
+  else s.fail(`test runner exited with ${code}`);
+  const summary = ownReporters ? null : readSummary(summaryFile);
+  return { node: describeNode(node), exitCode: code, summary };
+}
+
 async function runTests(args: readonly string[]): Promise<number> {
   const root = repoRoot();
   // Args starting with '-' are node --test flags (e.g. --test-name-pattern=x);
@@ -128,25 +204,28 @@ async function runTests(args: readonly string[]): Promise<number> {
   if (files.length === 0) {
     throw new BuildError(`no *.test.ts files found in ${paths.length ? paths.join(' ') : 'test/'}`);
   }
-  const concurrency = process.env['WASMLINUX_TEST_CONCURRENCY'] ?? '1';
-  // The tap reporter ends with "# pass N" / "# fail N" lines, which CI reads.
-  const reporter = flags.some((f) => f.startsWith('--test-reporter'))
-    ? []
-    : [`--test-reporter=${process.env['WASMLINUX_TEST_REPORTER'] ?? 'tap'}`];
-  const s = step(`tests (${files.length} file${files.length === 1 ? '' : 's'})`);
-  const nodeArgs = [
-    '--import',
-    'tsx',
-    '--test',
-    `--test-concurrency=${concurrency}`,
-    ...reporter,
-    ...flags,
-    ...files.map((f) => relative(root, f)),
-  ];
-  const code = await spawnInherit(process.execPath, nodeArgs, root);
-  if (code === 0) s.done();
-  else s.fail(`test runner exited with ${code}`);
-  return code;
+  // Every Node.js is fetched and checked before the first pass, so that a
+  // missing one fails in seconds rather than after a whole pass.
+  const names = parseTestNodes(process.env['WASMLINUX_TEST_NODES'] ?? DEFAULT_TEST_NODES);
+  const nodes: TestNode[] = [];
+  for (const name of names) {
+    nodes.push(
+      await withStep(
+        `Node.js ${name}`,
+        async () => {
+          const node = await resolveTestNode(name);
+          await checkNativeAddons(node, root);
+          return node;
+        },
+        describeNode,
+      ),
+    );
+  }
+  const passes: PassResult[] = [];
+  for (const node of nodes) passes.push(await runPass(node, files, flags));
+  for (const line of formatPasses(passes)) process.stdout.write(`${line}\n`);
+  const failed = passes.find((p) => !passOk(p));
+  return failed === undefined ? 0 : failed.exitCode || 1;
 }
 
 /** `npm start`: serve the web page (dist/node/serve.js; --port, --host). */
