@@ -91,13 +91,17 @@ describe('formatPasses', () => {
     assert.equal(passOk(failing), false);
     assert.equal(
       formatPasses([a, failing]).at(-1),
-      '# 1 of 2 Node.js passes FAILED: v24.22.3 (pinned)',
+      '# of 2 Node.js passes: 1 FAILED (v24.22.3 (pinned))',
     );
     const crashed: PassResult = { ...b, exitCode: 7, summary: null };
     assert.equal(passOk(crashed), false);
     const lines = formatPasses([a, crashed]);
     assert.ok(lines.some((l) => l.includes('no summary; exit 7 (FAILED)')));
-    assert.match(lines.at(-1) ?? '', /FAILED: v24\.22\.3/);
+    assert.match(lines.at(-1) ?? '', /1 FAILED \(v24\.22\.3/);
+  });
+
+  test('says how many passes a signal kept from running', () => {
+    assert.equal(formatPasses([a], 2).at(-1), '# of 2 Node.js passes: 1 not run (stopped)');
   });
 
   test('a single pass gets no totals, only its line and the verdict', () => {

@@ -221,11 +221,30 @@ async function runTests(args: readonly string[]): Promise<number> {
       ),
     );
   }
+  // Ctrl-C or a signal during one pass ends the run there: the next pass
+  // would only repeat what the user (or a CI timeout) just stopped.
+  let stopped = false;
+  const stop = (): void => {
+    stopped = true;
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const sig of signals) process.on(sig, stop);
   const passes: PassResult[] = [];
-  for (const node of nodes) passes.push(await runPass(node, files, flags));
-  for (const line of formatPasses(passes)) process.stdout.write(`${line}\n`);
+  try {
+    for (const node of nodes) {
+      if (stopped) break;
+      passes.push(await runPass(node, files, flags));
+    }
+  } finally {
+    for (const sig of signals) process.off(sig, stop);
+  }
+  if (stopped && passes.length < nodes.length) {
+    warn(`stopped by a signal after ${passes.length} of ${nodes.length} Node.js passes`);
+  }
+  for (const line of formatPasses(passes, nodes.length)) process.stdout.write(`${line}\n`);
   const failed = passes.find((p) => !passOk(p));
-  return failed === undefined ? 0 : failed.exitCode || 1;
+  if (failed !== undefined) return failed.exitCode || 1;
+  return passes.length < nodes.length ? 130 : 0;
 }
 
 /** `npm start`: serve the web page (dist/node/serve.js; --port, --host). */

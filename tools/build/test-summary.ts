@@ -60,9 +60,10 @@ export function passOk(p: PassResult): boolean {
 
 /**
  * Closing lines after all passes (tap comments): the totals over every pass,
- * then one line per Node.js, then a verdict naming the passes that failed.
+ * then one line per Node.js, then a verdict naming the passes that failed
+ * and saying how many of the `planned` ones never ran (stopped by a signal).
  */
-export function formatPasses(passes: readonly PassResult[]): string[] {
+export function formatPasses(passes: readonly PassResult[], planned = passes.length): string[] {
   const out: string[] = [];
   const summaries = passes.flatMap((p) => (p.summary ? [p.summary] : []));
   if (passes.length > 1 && summaries.length > 0) {
@@ -77,11 +78,16 @@ export function formatPasses(passes: readonly PassResult[]): string[] {
     out.push(`# node ${p.node}: ${counts}; exit ${p.exitCode} (${passOk(p) ? 'ok' : 'FAILED'})`);
   }
   const failed = passes.filter((p) => !passOk(p));
-  const n = passes.length;
-  out.push(
-    failed.length === 0
-      ? `# all ${n} Node.js pass${n === 1 ? '' : 'es'} passed`
-      : `# ${failed.length} of ${n} Node.js passes FAILED: ${failed.map((p) => p.node).join(', ')}`,
-  );
+  const notRun = planned - passes.length;
+  if (failed.length === 0 && notRun <= 0) {
+    out.push(`# all ${planned} Node.js pass${planned === 1 ? '' : 'es'} passed`);
+  } else {
+    const what: string[] = [];
+    if (failed.length > 0) {
+      what.push(`${failed.length} FAILED (${failed.map((p) => p.node).join(', ')})`);
+    }
+    if (notRun > 0) what.push(`${notRun} not run (stopped)`);
+    out.push(`# of ${planned} Node.js passes: ${what.join(', ')}`);
+  }
   return out;
 }
