@@ -25,6 +25,8 @@ export interface RunResult {
 
 /** A `wasmlinux ARGS` that is still running: its stdin, and its output as it comes. */
 export interface CliRun {
+  /** The host process running the machine. */
+  pid: number | undefined;
   /** Everything written to stdout so far. */
   stdout(): string;
   /**
@@ -75,6 +77,7 @@ export function startCli(args: string[], opts: { timeoutMs?: number } = {}): Cli
     });
   });
   return {
+    pid: child.pid,
     stdout: () => stdout,
     waitForStdout: (re, waitMs = 60_000) =>
       new Promise((resolve, reject) => {
