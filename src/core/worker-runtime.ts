@@ -152,6 +152,9 @@ class KernelInstance {
 
   /** The task is gone: keep nothing of its program alive. */
   forgetUser(): void {
+    // An execve() that failed after exec_prepare left its memory unused.
+    if (this.pending) this.memories.giveBack(this.pending.memory, this.pending.image.memory);
+    this.pending = null;
     this.userModule = null;
     this.userMemory = null;
     this.userInstance = null;
