@@ -68,8 +68,18 @@ async function runUntil(
  */
 async function interruptFg(s: PtySession): Promise<void> {
   await s.waitFor(/\n/);
+  await keyUntilPrompt(s, '\x03');
+}
+
+/**
+ * Type key (a signal character) until the prompt comes back, at most three
+ * times. A job's marker comes from its `sh -c` before that execs the
+ * command; a key arriving in between signals the sh, and hush ignores
+ * SIGQUIT, so only a later one reaches the command.
+ */
+async function keyUntilPrompt(s: PtySession, key: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
-    s.write('\x03');
+    s.write(key);
     try {
       await s.waitFor(PROMPT, 10_000);
       return;
@@ -155,8 +165,7 @@ describe('interactive system (pty)', { timeout: 300_000 }, () => {
   it('Ctrl-\\ quits a job (SIGQUIT); Ctrl-D ends cat, then leaves the shell and powers off', async () => {
     const s = await boot();
     await startJob(s, 'sleep 100');
-    s.write('\x1c');
-    await s.waitFor(PROMPT);
+    await keyUntilPrompt(s, '\x1c');
     assert.equal((await run(s, 'echo $?')).trim(), '131');
     // Ctrl-D on an empty line is end-of-file for a program reading the tty.
     await startJob(s, 'cat > /tmp/typed');
