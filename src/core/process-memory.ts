@@ -23,15 +23,14 @@ const OWNED_MAX = 16;
 const FREE_MAX = 2;
 const FREE_BYTES_MAX = 64 << 20;
 
-interface Owned {
-  id: number;
+interface Free {
   memory: WebAssembly.Memory;
   limits: UserMemoryLimits;
 }
 
-interface Free {
-  memory: WebAssembly.Memory;
-  limits: UserMemoryLimits;
+/** A memory and the process it was made for. */
+interface Owned extends Free {
+  id: number;
 }
 
 /**
@@ -100,7 +99,7 @@ function sameLimits(a: UserMemoryLimits, b: UserMemoryLimits): boolean {
   return a.initial === b.initial && a.maximum === b.maximum && a.shared === b.shared;
 }
 
-export function createUserMemory(limits: UserMemoryLimits): WebAssembly.Memory {
+function createUserMemory(limits: UserMemoryLimits): WebAssembly.Memory {
   const desc: WebAssembly.MemoryDescriptor = { initial: limits.initial, shared: limits.shared };
   if (limits.maximum !== undefined) desc.maximum = limits.maximum;
   else if (limits.shared) desc.maximum = limits.initial;

@@ -117,7 +117,7 @@ class KernelInstance {
   /** Programs this worker compiled, by file identity and version. */
   private readonly images = new ImageCache<UserImage>(16);
   /** Memories this worker made for processes, reused once those are gone. */
-  readonly memories: ProcessMemories;
+  private readonly memories: ProcessMemories;
 
   constructor(
     private readonly init: WorkerInit,
@@ -140,8 +140,7 @@ class KernelInstance {
    * point of no return: 0, or -ENOMEM when the host cannot make one.
    */
   private prepare(image: UserImage): number {
-    if (this.pending) this.memories.giveBack(this.pending.memory, this.pending.image.memory);
-    this.pending = null;
+    this.dropPending();
     try {
       this.pending = { image, memory: this.memories.acquire(image.memory) };
       return 0;
@@ -150,11 +149,15 @@ class KernelInstance {
     }
   }
 
-  /** The task is gone: keep nothing of its program alive. */
-  forgetUser(): void {
-    // An execve() that failed after exec_prepare left its memory unused.
+  /** An execve() that failed after exec_prepare left its memory unused: keep it for the next. */
+  private dropPending(): void {
     if (this.pending) this.memories.giveBack(this.pending.memory, this.pending.image.memory);
     this.pending = null;
+  }
+
+  /** The task is gone: keep nothing of its program alive. */
+  forgetUser(): void {
+    this.dropPending();
     this.userModule = null;
     this.userMemory = null;
     this.userInstance = null;
