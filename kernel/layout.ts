@@ -59,6 +59,7 @@ const regions: RegionSpec[] = [
 		start: '__sched_class_highest',
 		end: '__sched_class_lowest',
 		segments: [
+			'__stop_sched_class',
 			'__dl_sched_class',
 			'__rt_sched_class',
 			'__fair_sched_class',

@@ -3,6 +3,7 @@
 
 import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
+import { NR_CPUS } from '../core/abi.js';
 import { parseMounts, unsupportedReason, WasmLinux, type BootProgress } from './vm.js';
 
 const status = document.getElementById('status') as HTMLDivElement;
@@ -93,9 +94,22 @@ async function main(): Promise<void> {
       term.write(`\x1b[31mwasmlinux: ?mount=${(err as Error).message}; not mounted\x1b[0m\r\n`);
     }
   }
+  // ?cpus=N: virtual CPUs; a bad value is reported and the default used.
+  let cpus: number | undefined;
+  const cpusParam = params.get('cpus');
+  if (cpusParam !== null) {
+    const n = Number(cpusParam);
+    if (/^\d+$/.test(cpusParam) && n >= 1 && n <= NR_CPUS) cpus = n;
+    else {
+      term.write(
+        `\x1b[31mwasmlinux: ?cpus=${cpusParam} is not a number of CPUs from 1 to ${NR_CPUS}; using the default\x1b[0m\r\n`,
+      );
+    }
+  }
   const vm = new WasmLinux({
     onProgress: showProgress,
     memoryMiB: Number(params.get('mem') ?? '') || 128,
+    cpus,
     mounts,
   });
   // For the console and for tests: the machine and the terminal.

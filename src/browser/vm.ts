@@ -18,7 +18,7 @@ import {
   type AgentReply,
 } from '../core/agent-protocol.js';
 import { kernelImageFromModule } from '../core/kernel-image.js';
-import { Machine, type MachineExit } from '../core/machine.js';
+import { defaultCpus, Machine, type MachineExit } from '../core/machine.js';
 import {
   DEFAULT_NET_MOUNT,
   mountsCmdline,
@@ -46,6 +46,11 @@ export interface WasmLinuxOptions {
   readonly workerUrl?: URL;
   /** Kernel memory in MiB (default 128). */
   readonly memoryMiB?: number;
+  /**
+   * Virtual CPUs, 1 to NR_CPUS (default: navigator.hardwareConcurrency, at
+   * most DEFAULT_CPUS_MAX). Each CPU running guest code takes a host thread.
+   */
+  readonly cpus?: number;
   /** More kernel command line. */
   readonly cmdline?: string;
   /**
@@ -220,6 +225,7 @@ export class WasmLinux {
           .join(' '),
         initrd,
         memoryBytes: (this.opts.memoryMiB ?? 128) << 20,
+        cpus: this.opts.cpus ?? defaultCpus(navigator.hardwareConcurrency),
         p9Exports: mounts.map((m) => webSocketExport(m.tag, m.source, (url) => new WebSocket(url))),
         // The kernel log is hidden: say it on the console, where the user looks.
         onOomKill: (v) => {

@@ -104,13 +104,12 @@ export const KERNEL_SYMBOLS = [
   'wasm_boot_cmdline',
   'wasm_initrd_start',
   'wasm_initrd_size',
-  'wasm_irq_pending',
-  'wasm_timer_deadline',
+  'wasm_cpus',
+  'wasm_boot_cpus',
   'wasm_timer_seq',
   'wasm_console_in',
   'wasm_console_winsize',
   'wasm_stdin_in',
-  'wasm_user_running',
   'wasm_p9_done',
   'wasm_mm_live',
   '__heap_base',
@@ -123,13 +122,32 @@ export const HALT_POWER_OFF = 0;
 export const HALT_PANIC = 1;
 export const HALT_RESTART = 2;
 
-/** Interrupt lines: bits of wasm_irq_pending. */
+/** Interrupt lines: bits of a CPU's irq_pending word. */
 export const IRQ_TIMER = 0;
 export const IRQ_CONSOLE = 1;
 export const IRQ_STDIN = 2;
 export const IRQ_9P = 3;
+/** Between CPUs; the host never raises it. */
+export const IRQ_IPI = 4;
 
-/** Raise interrupt line irq: set its bit in wasm_irq_pending and wake an idle kernel. */
+/**
+ * struct wasm_cpu (asm/host.h): what the host shares with each CPU, one per
+ * possible CPU in the array wasm_cpus. NR_CPUS is the most the kernel can
+ * run; how many it runs, the host writes into wasm_boot_cpus before boot.
+ */
+export const NR_CPUS = 16;
+export const CPU_SIZE = 64;
+export const CPU_IRQ_PENDING = 0;
+export const CPU_USER_MM = 12;
+export const CPU_USER_SEQ = 16;
+export const CPU_TIMER_DEADLINE = 24;
+
+/** Address of CPU cpu's irq_pending word, where devices raise interrupts (CPU 0). */
+export function cpuIrqPending(cpus: number, cpu: number): number {
+  return cpus + cpu * CPU_SIZE + CPU_IRQ_PENDING;
+}
+
+/** Raise interrupt line irq: set its bit in a CPU's irq_pending word and wake the CPU if idle. */
 export function raiseIrq(i32: Int32Array, pendingAddr: number, irq: number): void {
   Atomics.or(i32, pendingAddr >> 2, 1 << irq);
   Atomics.notify(i32, pendingAddr >> 2);
@@ -141,7 +159,14 @@ export function raiseIrq(i32: Int32Array, pendingAddr: number, irq: number): voi
  */
 export const MM_LIVE_SLOTS = 4096;
 
-/** struct wasm_p9_done_ring in arch/wasm/kernel/9p.c: head, tail, then (chan, req, len) slots. */
+/** struct wasm_p9_done_ring (asm/host.h): head, tail, then (chan, req, len) slots. */
+export const P9_DONE_HEAD = 0;
+export const P9_DONE_TAIL = 4;
+export const P9_DONE_SLOT = 8;
+export const P9_DONE_SLOT_SIZE = 12;
+export const P9_DONE_CHAN = 0;
+export const P9_DONE_REQ = 4;
+export const P9_DONE_LEN = 8;
 export const P9_DONE_SLOTS = 256;
 
 /**
@@ -151,11 +176,20 @@ export const P9_DONE_SLOTS = 256;
  */
 export const USER_PREEMPT_ADDR = 512;
 
-/** Size of the kernel's console input ring (struct wasm_console_ring). */
+/** The console's input ring (struct wasm_console_ring in asm/host.h). */
+export const CONSOLE_RING_HEAD = 0;
+export const CONSOLE_RING_TAIL = 4;
+export const CONSOLE_RING_DATA = 8;
 export const CONSOLE_RING_SIZE = 4096;
-/** The host stdin ring (struct wasm_stdin_ring in stdio.c): head, tail, eof, pad, data. */
-export const STDIN_RING_SIZE = 65536;
+/** The host stdin ring (struct wasm_stdin_ring in asm/host.h). */
+export const STDIN_RING_HEAD = 0;
+export const STDIN_RING_TAIL = 4;
+export const STDIN_RING_EOF = 8;
 export const STDIN_RING_DATA = 16;
+export const STDIN_RING_SIZE = 65536;
+/** struct wasm_console_winsize (asm/host.h): rows << 16 | cols in size, then seq bumped. */
+export const WINSIZE_SEQ = 0;
+export const WINSIZE_SIZE = 4;
 
 /** Size of the kernel's command line buffer (COMMAND_LINE_SIZE). */
 export const COMMAND_LINE_SIZE = 512;
@@ -227,6 +261,32 @@ export const KERNEL_ABI: Readonly<Record<string, number>> = {
   IRQ_CONSOLE,
   IRQ_STDIN,
   IRQ_9P,
+  IRQ_IPI,
+  NR_CPUS,
+  CPU_SIZE,
+  CPU_IRQ_PENDING,
+  CPU_USER_MM,
+  CPU_USER_SEQ,
+  CPU_TIMER_DEADLINE,
+  CONSOLE_RING_HEAD,
+  CONSOLE_RING_TAIL,
+  CONSOLE_RING_DATA,
+  CONSOLE_RING_SIZE,
+  STDIN_RING_HEAD,
+  STDIN_RING_TAIL,
+  STDIN_RING_EOF,
+  STDIN_RING_DATA,
+  STDIN_RING_SIZE,
+  WINSIZE_SEQ,
+  WINSIZE_SIZE,
+  P9_DONE_HEAD,
+  P9_DONE_TAIL,
+  P9_DONE_SLOT,
+  P9_DONE_SLOT_SIZE,
+  P9_DONE_CHAN,
+  P9_DONE_REQ,
+  P9_DONE_LEN,
+  P9_DONE_SLOTS,
   USER_PREEMPT_ADDR,
   IMAGE_KEY_WORDS,
   MM_LIVE_SLOTS,

@@ -8,14 +8,15 @@ import { raiseIrq } from './abi.js';
 
 /** Where a ring is in kernel memory and how to announce new bytes. */
 export interface RingLayout {
-  /** Address of the u32 head; the u32 tail follows it. */
+  /** Address of the u32 head (the host's) and the u32 tail (the kernel's). */
   readonly head: number;
+  readonly tail: number;
   /** Address of the u32 end-of-input flag, for rings that have one. */
   readonly eof: number | null;
   /** Address of the first data byte, and the data size (a power of two). */
   readonly data: number;
   readonly size: number;
-  /** wasm_irq_pending's address and the bit to raise. */
+  /** The irq_pending word of the CPU to interrupt, and the line to raise. */
   readonly pending: number;
   readonly irq: number;
 }
@@ -79,7 +80,7 @@ export class RingFeeder {
     const i32 = new Int32Array(this.memory.buffer);
     const u8 = new Uint8Array(this.memory.buffer);
     let head = Atomics.load(i32, r.head >> 2) >>> 0;
-    const tail = Atomics.load(i32, (r.head >> 2) + 1) >>> 0;
+    const tail = Atomics.load(i32, r.tail >> 2) >>> 0;
     let announce = false;
     while (this.queue.length > 0) {
       const chunk = this.queue[0]!;

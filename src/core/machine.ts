@@ -2,15 +2,25 @@
 // console. Platform-neutral: the platform supplies workers and I/O.
 
 import {
+  CONSOLE_RING_DATA,
+  CONSOLE_RING_HEAD,
   CONSOLE_RING_SIZE,
+  CONSOLE_RING_TAIL,
+  cpuIrqPending,
   HALT_PANIC,
   HALT_POWER_OFF,
   HALT_RESTART,
   IRQ_CONSOLE,
   IRQ_STDIN,
+  NR_CPUS,
   raiseIrq,
   STDIN_RING_DATA,
+  STDIN_RING_EOF,
+  STDIN_RING_HEAD,
   STDIN_RING_SIZE,
+  STDIN_RING_TAIL,
+  WINSIZE_SEQ,
+  WINSIZE_SIZE,
 } from './abi.js';
 import { RingFeeder } from './input-ring.js';
 import { P9Host, type NinePExport } from './p9-host.js';
@@ -38,6 +48,8 @@ export interface MachineOptions {
   cmdline: string;
   initrd: Uint8Array | null;
   memoryBytes: number;
+  /** How many CPUs the kernel runs (1 to NR_CPUS); 1 when not given (see defaultCpus). */
+  cpus?: number;
   /** Directories the guest can mount over 9P (mount -t 9p TAG DIR). */
   p9Exports?: readonly NinePExport[];
   /**
@@ -58,6 +70,19 @@ export type MachineExit =
   | { kind: 'restart'; command: string | null }
   | { kind: 'panic'; message: string }
   | { kind: 'crash'; message: string };
+
+/** The most CPUs a machine gets by default, whatever the host has. */
+export const DEFAULT_CPUS_MAX = 8;
+
+/**
+ * CPUs for a machine on a host with hostCores cores: one each, at most
+ * DEFAULT_CPUS_MAX (each CPU that runs takes a host thread; more would only
+ * add waiting on a big host) and at most what the kernel can run.
+ */
+export function defaultCpus(hostCores: number): number {
+  const n = Number.isFinite(hostCores) ? Math.floor(hostCores) : 1;
+  return Math.max(1, Math.min(n, DEFAULT_CPUS_MAX, NR_CPUS));
+}
 
 export class MachineError extends Error {
   override name = 'MachineError';
@@ -97,6 +122,7 @@ export class Machine {
   /** The console's size (rows << 16 | cols), kept until the kernel's memory is set up. */
   private winsize: number | null = null;
   private booted = false;
+  private readonly cpus: number;
 
   constructor(
     private readonly platform: Platform,
@@ -108,6 +134,10 @@ export class Machine {
         `${opts.memoryBytes >> 20} MiB of memory is too little: this kernel needs at least ${Math.ceil(minBytes / (1 << 20))} MiB`,
       );
     }
+    this.cpus = opts.cpus ?? 1;
+    if (!Number.isInteger(this.cpus) || this.cpus < 1 || this.cpus > NR_CPUS) {
+      throw new MachineError(`${this.cpus} CPUs: this kernel runs 1 to ${NR_CPUS}`);
+    }
     const pages = Math.ceil(opts.memoryBytes / PAGE);
     try {
       this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
@@ -116,22 +146,22 @@ export class Machine {
         `cannot allocate ${opts.memoryBytes >> 20} MiB of shared memory: ${(err as Error).message}`,
       );
     }
-    const {
-      wasm_console_in: con,
-      wasm_stdin_in: sin,
-      wasm_irq_pending: pending,
-    } = opts.kernel.symbols;
+    const { wasm_console_in: con, wasm_stdin_in: sin, wasm_cpus: cpus } = opts.kernel.symbols;
+    // Devices interrupt CPU 0.
+    const pending = cpuIrqPending(cpus, 0);
     this.consoleIn = new RingFeeder(this.memory, {
-      head: con,
+      head: con + CONSOLE_RING_HEAD,
+      tail: con + CONSOLE_RING_TAIL,
       eof: null,
-      data: con + 8,
+      data: con + CONSOLE_RING_DATA,
       size: CONSOLE_RING_SIZE,
       pending,
       irq: IRQ_CONSOLE,
     });
     this.stdinIn = new RingFeeder(this.memory, {
-      head: sin,
-      eof: sin + 8,
+      head: sin + STDIN_RING_HEAD,
+      tail: sin + STDIN_RING_TAIL,
+      eof: sin + STDIN_RING_EOF,
       data: sin + STDIN_RING_DATA,
       size: STDIN_RING_SIZE,
       pending,
@@ -140,8 +170,8 @@ export class Machine {
     this.p9 = new P9Host(this.memory, opts.kernel.symbols, opts.p9Exports ?? []);
     this.watchdog = new PreemptWatchdog({
       kernelMemory: this.memory,
-      userRunning: opts.kernel.symbols.wasm_user_running,
-      irqPending: pending,
+      cpus,
+      count: this.cpus,
       memoryOf: (mm) => this.images.get(mm)?.memory ?? null,
     });
   }
@@ -151,8 +181,14 @@ export class Machine {
     return new Promise((resolve) => {
       this.exitResolve = resolve;
       const base = this.base();
-      this.start({ ...base, role: 'timer' });
-      this.start({ ...base, role: 'boot', cmdline: this.opts.cmdline, initrd: this.opts.initrd });
+      this.start({ ...base, role: 'timer', cpus: this.cpus });
+      this.start({
+        ...base,
+        role: 'boot',
+        cmdline: this.opts.cmdline,
+        initrd: this.opts.initrd,
+        cpus: this.cpus,
+      });
     });
   }
 
@@ -174,10 +210,10 @@ export class Machine {
   private sendWinsize(): void {
     if (this.winsize === null || this.stopped) return;
     const i32 = new Int32Array(this.memory.buffer);
-    const at = this.opts.kernel.symbols.wasm_console_winsize >> 2;
-    Atomics.store(i32, at + 1, this.winsize | 0);
-    Atomics.add(i32, at, 1);
-    raiseIrq(i32, this.opts.kernel.symbols.wasm_irq_pending, IRQ_CONSOLE);
+    const ws = this.opts.kernel.symbols.wasm_console_winsize;
+    Atomics.store(i32, (ws + WINSIZE_SIZE) >> 2, this.winsize | 0);
+    Atomics.add(i32, (ws + WINSIZE_SEQ) >> 2, 1);
+    raiseIrq(i32, cpuIrqPending(this.opts.kernel.symbols.wasm_cpus, 0), IRQ_CONSOLE);
   }
 
   /**

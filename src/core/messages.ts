@@ -33,6 +33,8 @@ export interface TaskAssignment {
 export interface BootInit extends WorkerInitBase {
   role: 'boot';
   cmdline: string;
+  /** How many CPUs the kernel brings up (1 to NR_CPUS). */
+  cpus: number;
   initrd: Uint8Array | null;
 }
 
@@ -49,9 +51,10 @@ export interface PoolInit extends WorkerInitBase {
   role: 'pool';
 }
 
-/** The timer: raises IRQ_TIMER when the kernel's deadline passes. */
+/** The timer: raises IRQ_TIMER on a CPU when that CPU's deadline passes. */
 export interface TimerInit extends WorkerInitBase {
   role: 'timer';
+  cpus: number;
 }
 
 export type WorkerInit = BootInit | TaskInit | PoolInit | TimerInit;

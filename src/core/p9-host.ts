@@ -8,7 +8,20 @@
 // process waits forever: a server failure or an oversized reply becomes
 // Rlerror(EIO).
 
-import { IRQ_9P, P9_DONE_SLOTS, raiseIrq, type KernelSymbols } from './abi.js';
+import {
+  cpuIrqPending,
+  IRQ_9P,
+  P9_DONE_CHAN,
+  P9_DONE_HEAD,
+  P9_DONE_LEN,
+  P9_DONE_REQ,
+  P9_DONE_SLOT,
+  P9_DONE_SLOT_SIZE,
+  P9_DONE_SLOTS,
+  P9_DONE_TAIL,
+  raiseIrq,
+  type KernelSymbols,
+} from './abi.js';
 import { encodeReply } from './ninep/codec.js';
 
 /** One mount's server: T-message in, R-message out (null: the frame made no sense). */
@@ -108,22 +121,22 @@ export class P9Host {
     if (this.stopped) return;
     const i32 = new Int32Array(this.memory.buffer);
     const u32 = new Uint32Array(this.memory.buffer);
-    const base = this.symbols.wasm_p9_done >> 2;
-    let head = Atomics.load(i32, base) >>> 0;
-    const tail = Atomics.load(i32, base + 1) >>> 0;
+    const ring = this.symbols.wasm_p9_done;
+    let head = Atomics.load(i32, (ring + P9_DONE_HEAD) >> 2) >>> 0;
+    const tail = Atomics.load(i32, (ring + P9_DONE_TAIL) >> 2) >>> 0;
     let moved = false;
     while (this.done.length > 0 && (head - tail) >>> 0 < P9_DONE_SLOTS) {
       const d = this.done.shift()!;
-      const slot = base + 2 + (head % P9_DONE_SLOTS) * 3;
-      u32[slot] = d.chan;
-      u32[slot + 1] = d.req;
-      u32[slot + 2] = d.len;
+      const slot = ring + P9_DONE_SLOT + (head % P9_DONE_SLOTS) * P9_DONE_SLOT_SIZE;
+      u32[(slot + P9_DONE_CHAN) >> 2] = d.chan;
+      u32[(slot + P9_DONE_REQ) >> 2] = d.req;
+      u32[(slot + P9_DONE_LEN) >> 2] = d.len;
       head = (head + 1) >>> 0;
       moved = true;
     }
     if (moved) {
-      Atomics.store(i32, base, head | 0);
-      raiseIrq(i32, this.symbols.wasm_irq_pending, IRQ_9P);
+      Atomics.store(i32, (ring + P9_DONE_HEAD) >> 2, head | 0);
+      raiseIrq(i32, cpuIrqPending(this.symbols.wasm_cpus, 0), IRQ_9P);
     }
     if (this.done.length > 0 && !this.timer) {
       this.timer = setTimeout(() => {

@@ -1,24 +1,25 @@
 // Preempting user code that makes no system calls.
 //
-// Running wasm cannot be interrupted, and on a uniprocessor machine a
-// program computing in a loop holds the only CPU: the timer interrupt, the
-// console's Ctrl-C and every other task wait until it enters the kernel.
-// wasmlinux-cc makes every loop poll a word at USER_PREEMPT_ADDR in the
-// program's own memory (tools/wasm/preempt.ts). The kernel publishes which
+// Running wasm cannot be interrupted, and a program computing in a loop
+// holds its CPU: the timer interrupt, IPIs, the console's Ctrl-C and every
+// other task queued there wait until it enters the kernel. wasmlinux-cc
+// makes every loop poll a word at USER_PREEMPT_ADDR in the program's own
+// memory (tools/wasm/preempt.ts). The kernel publishes, per CPU, which
 // process runs user code and a counter bumped on each return to user code
-// (struct wasm_user_running); when two looks a period apart find the same
-// stretch still running and an interrupt waiting, this sets that word, and
-// the program's next loop iteration makes a system call.
+// (struct wasm_cpu's user_mm and user_seq); when two looks a period apart
+// find the same stretch still running on a CPU and an interrupt waiting
+// there, this sets that process's word, and the program's next loop
+// iteration makes a system call.
 
-import { USER_PREEMPT_ADDR } from './abi.js';
+import { CPU_IRQ_PENDING, CPU_SIZE, CPU_USER_MM, CPU_USER_SEQ, USER_PREEMPT_ADDR } from './abi.js';
 
 export interface PreemptWatchdogOptions {
   /** The kernel's memory. */
   readonly kernelMemory: WebAssembly.Memory;
-  /** Address of struct wasm_user_running { u32 mm; u32 seq; }. */
-  readonly userRunning: number;
-  /** Address of wasm_irq_pending. */
-  readonly irqPending: number;
+  /** Address of wasm_cpus, the array of struct wasm_cpu. */
+  readonly cpus: number;
+  /** How many CPUs run. */
+  readonly count: number;
   /** The memory of the process with this mm->context.host_id, if the host has it. */
   readonly memoryOf: (mm: number) => WebAssembly.Memory | null;
   /** How often to look; a busy loop yields within about two periods. */
@@ -28,11 +29,12 @@ export interface PreemptWatchdogOptions {
 export class PreemptWatchdog {
   private readonly words: Int32Array;
   private timer: ReturnType<typeof setInterval> | null = null;
-  private lastMm = 0;
-  private lastSeq = 0;
+  /** Per CPU: what the last look saw. */
+  private readonly last: { mm: number; seq: number }[];
 
   constructor(private readonly opts: PreemptWatchdogOptions) {
     this.words = new Int32Array(opts.kernelMemory.buffer);
+    this.last = Array.from({ length: opts.count }, () => ({ mm: 0, seq: 0 }));
   }
 
   start(): void {
@@ -48,15 +50,24 @@ export class PreemptWatchdog {
     this.timer = null;
   }
 
-  /** One look; public so that a test can drive it without timers. */
-  look(): boolean {
-    const at = this.opts.userRunning >> 2;
-    const mm = Atomics.load(this.words, at);
-    const seq = Atomics.load(this.words, at + 1);
-    const stuck = mm !== 0 && mm === this.lastMm && seq === this.lastSeq;
-    this.lastMm = mm;
-    this.lastSeq = seq;
-    if (!stuck || Atomics.load(this.words, this.opts.irqPending >> 2) === 0) return false;
+  /** One look at every CPU; public so that a test can drive it without timers. Returns how many it asked to yield. */
+  look(): number {
+    let asked = 0;
+    for (let cpu = 0; cpu < this.opts.count; cpu++) {
+      if (this.lookAt(cpu)) asked++;
+    }
+    return asked;
+  }
+
+  private lookAt(cpu: number): boolean {
+    const base = this.opts.cpus + cpu * CPU_SIZE;
+    const mm = Atomics.load(this.words, (base + CPU_USER_MM) >> 2);
+    const seq = Atomics.load(this.words, (base + CPU_USER_SEQ) >> 2);
+    const last = this.last[cpu]!;
+    const stuck = mm !== 0 && mm === last.mm && seq === last.seq;
+    last.mm = mm;
+    last.seq = seq;
+    if (!stuck || Atomics.load(this.words, (base + CPU_IRQ_PENDING) >> 2) === 0) return false;
     const memory = this.opts.memoryOf(mm);
     if (!memory) return false;
     // A fresh view: the process's memory may have grown.

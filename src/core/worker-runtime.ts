@@ -7,6 +7,9 @@
 
 import {
   COMMAND_LINE_SIZE,
+  CPU_SIZE,
+  CPU_TIMER_DEADLINE,
+  cpuIrqPending,
   EFAULT,
   EPIPE,
   ENOENT,
@@ -422,6 +425,7 @@ function runBoot(init: BootInit, host: WorkerHost): void {
   const cmd = new TextEncoder().encode(init.cmdline).subarray(0, COMMAND_LINE_SIZE - 1);
   k.kmem.set(cmd, symbols.wasm_boot_cmdline);
   k.kmem[symbols.wasm_boot_cmdline + cmd.length] = 0;
+  k.kview.setUint32(symbols.wasm_boot_cpus, init.cpus, true);
   if (init.initrd && init.initrd.length > 0) {
     const top = k.kmem.length;
     const start = (top - init.initrd.length) & ~4095;
@@ -473,27 +477,38 @@ function runPool(init: PoolInit, host: WorkerHost): void {
   serveTasks(new KernelInstance(init, host), host, null);
 }
 
-/** Sleep until the kernel's deadline passes, raise the timer interrupt, repeat. */
+/**
+ * Sleep until the earliest CPU timer deadline passes, raise the timer
+ * interrupt on every CPU whose deadline has passed, repeat. A CPU changing
+ * its deadline bumps wasm_timer_seq, which wakes this loop to look again.
+ */
 function runTimer(init: TimerInit): never {
   const buf = init.memory.buffer as unknown as SharedArrayBuffer;
   const i32 = new Int32Array(buf);
   const i64 = new BigInt64Array(buf);
   const seqIdx = init.symbols.wasm_timer_seq >> 2;
-  const deadlineIdx = init.symbols.wasm_timer_deadline >> 3;
+  const cpus = Array.from({ length: init.cpus }, (_, cpu) => ({
+    deadline: (init.symbols.wasm_cpus + cpu * CPU_SIZE + CPU_TIMER_DEADLINE) >> 3,
+    pending: cpuIrqPending(init.symbols.wasm_cpus, cpu),
+  }));
   for (;;) {
     const seq = Atomics.load(i32, seqIdx);
-    const deadline = Atomics.load(i64, deadlineIdx);
-    let timeout = Infinity;
-    if (deadline >= 0n) {
-      const now = BigInt(Math.floor(clockNs(init.clockOriginMs)));
+    let next = -1n;
+    let fired = false;
+    const now = BigInt(Math.floor(clockNs(init.clockOriginMs)));
+    for (const cpu of cpus) {
+      const deadline = Atomics.load(i64, cpu.deadline);
+      if (deadline < 0n) continue;
       if (now >= deadline) {
-        if (Atomics.compareExchange(i64, deadlineIdx, deadline, -1n) === deadline) {
-          raiseIrq(i32, init.symbols.wasm_irq_pending, IRQ_TIMER);
+        // Unless the CPU set a new deadline meanwhile.
+        if (Atomics.compareExchange(i64, cpu.deadline, deadline, -1n) === deadline) {
+          raiseIrq(i32, cpu.pending, IRQ_TIMER);
         }
-        continue;
-      }
-      timeout = Number(deadline - now) / 1e6;
+        fired = true;
+      } else if (next < 0n || deadline < next) next = deadline;
     }
+    if (fired) continue;
+    const timeout = next < 0n ? Infinity : Number(next - now) / 1e6;
     Atomics.wait(i32, seqIdx, seq, timeout);
   }
 }

@@ -1,11 +1,13 @@
 // `wasmlinux`: boot the kernel in this terminal.
 
 import { readFileSync, existsSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { KernelImageError, loadKernelImage } from '../core/kernel-image.js';
-import { Machine, MachineError, type MachineExit } from '../core/machine.js';
+import { NR_CPUS } from '../core/abi.js';
+import { defaultCpus, Machine, MachineError, type MachineExit } from '../core/machine.js';
 import { mountsCmdline, parseMountSpec, type MountSpec } from '../core/mounts.js';
 import type { NinePExport } from '../core/p9-host.js';
 import { exitStatusFromRestart, withRunRequest } from '../core/run-request.js';
@@ -32,7 +34,7 @@ Options:
   --initrd FILE    initramfs, a cpio archive (default: the built one)
   --cmdline TEXT   kernel command line
   --mem SIZE       kernel memory, e.g. 128M or 1G (default: 128M)
-  --cpus N         virtual CPUs (only 1 for now)
+  --cpus N         virtual CPUs, 1 to 16 (default: the host's cores, at most 8)
   --mount DIR:GUEST[:ro]
                    export host directory DIR to the guest over 9P, mounted
                    at GUEST (an absolute path) at boot; repeatable. DIR may
@@ -177,7 +179,7 @@ async function main(argv: string[]): Promise<number> {
       initrd: { type: 'string' },
       cmdline: { type: 'string', default: '' },
       mem: { type: 'string', default: '128M' },
-      cpus: { type: 'string', default: '1' },
+      cpus: { type: 'string' },
       mount: { type: 'string', multiple: true, default: [] },
       quiet: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
@@ -193,11 +195,10 @@ async function main(argv: string[]): Promise<number> {
   const initrdPath = values.initrd ?? defaultArtifact('initramfs.cpio');
   const memoryBytes = parseSize(values.mem);
   const kernel = await loadKernelImage(readInput(kernelPath, 'kernel image'), kernelPath);
-  if (!/^\d+$/.test(values.cpus) || Number(values.cpus) < 1) {
-    throw new UsageError(`--cpus: "${values.cpus}" is not a number of CPUs`);
-  }
-  if (Number(values.cpus) !== 1) {
-    throw new UsageError('--cpus: this kernel is uniprocessor for now; only --cpus 1 works');
+  const cpus =
+    values.cpus === undefined ? defaultCpus(availableParallelism()) : Number(values.cpus);
+  if (values.cpus !== undefined && (!/^\d+$/.test(values.cpus) || cpus < 1 || cpus > NR_CPUS)) {
+    throw new UsageError(`--cpus: "${values.cpus}" is not a number of CPUs from 1 to ${NR_CPUS}`);
   }
   const ttys = {
     stdin: process.stdin.isTTY === true,
@@ -245,6 +246,7 @@ async function main(argv: string[]): Promise<number> {
     cmdline,
     initrd,
     memoryBytes,
+    cpus,
     p9Exports,
     onOomKill: (victim) => {
       // The host terminal may be raw (no \n -> \r\n): end lines ourselves.

@@ -3,9 +3,10 @@
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
+import { defaultCpus } from '../../src/core/machine.js';
 import { CLI, haveBuild, initramfsWithPrograms } from '../helpers/guest.js';
 import { PtySession } from '../helpers/pty.js';
 
@@ -114,9 +115,13 @@ describe('interactive system (pty)', { timeout: 300_000 }, () => {
   it('boots to a prompt with a greeting; commands run; exit powers off with status 0', async () => {
     const s = await boot();
     const text = s.text();
+    // Without --cpus the machine gets one CPU per host core, at most 8.
+    const cpus = defaultCpus(availableParallelism());
     assert.match(
       text,
-      /Welcome to wasmlinux: Linux 6\.12\.\d+\S* on wasm, 1 CPU, \d+ MiB of memory/,
+      new RegExp(
+        `Welcome to wasmlinux: Linux 6\\.12\\.\\d+\\S* on wasm, ${cpus} CPUs?, \\d+ MiB of memory`,
+      ),
     );
     assert.match(await run(s, 'uname -sr'), /^Linux 6\.12\.\d+/m);
     assert.equal((await run(s, 'hostname')).trim(), 'wasmlinux');
@@ -268,6 +273,9 @@ describe('interactive system (pty)', { timeout: 300_000 }, () => {
     await s.waitFor(/\b40\b/);
     await s.type(['q']);
     await s.waitFor(PROMPT);
+    // Room for every process: each CPU adds its own kernel threads.
+    s.resize(80, 120);
+    assert.match(await runUntil(s, 'stty size', /^120 80$/m), /^120 80$/m);
     s.line('top');
     await s.waitFor(/Mem:[\s\S]*PID[\s\S]*top/);
     await s.type(['q']);

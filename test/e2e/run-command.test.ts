@@ -85,13 +85,4 @@ describe('wasmlinux -- CMD', { timeout: 180_000 }, () => {
     assert.equal(r.status, 3, r.stderr);
     assert.match(r.stdout, /^one\n6\.12\.\d+\S*\nwasmlinux\n$/);
   });
-
-  it('--cpus takes only 1 for now and says why otherwise', async () => {
-    const r = await runCli(['--cpus', '2', '--', 'true']);
-    assert.equal(r.status, 2);
-    assert.match(r.stderr, /uniprocessor/);
-    const ok = await runCli(['--cpus', '1', '--', 'nproc']);
-    assert.equal(ok.status, 0, ok.stderr);
-    assert.equal(ok.stdout, '1\n');
-  });
 });

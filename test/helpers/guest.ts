@@ -41,13 +41,26 @@ export interface CliRun {
 }
 
 /**
+ * The test runner's passes at other CPU counts (tools/build/main.ts) set
+ * WASMLINUX_TEST_CPUS: machines then get that many, unless a test asks
+ * for a count of its own.
+ */
+export function withTestCpus(args: readonly string[]): string[] {
+  const cpus = process.env['WASMLINUX_TEST_CPUS'];
+  if (!cpus || args.includes('--cpus') || args[0] === 'serve-9p') return [...args];
+  return ['--cpus', cpus, ...args];
+}
+
+/**
  * Start `wasmlinux ARGS`, killing it after timeoutMs so that a hang fails the
  * test instead of CI. Its stdin stays open until finish().
  */
 export function startCli(args: string[], opts: { timeoutMs?: number } = {}): CliRun {
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const start = performance.now();
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, ...withTestCpus(args)], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   let timedOut = false;

@@ -148,11 +148,40 @@ function readSummary(file: string): Summary | null {
   }
 }
 
-/** One run of the test files on one Node.js. */
+/**
+ * Passes that repeat some end-to-end tests with the machine at another CPU
+ * count (test/helpers/guest.ts passes WASMLINUX_TEST_CPUS on as --cpus), on
+ * the first Node.js, after the full passes. WASMLINUX_TEST_CPU_PASSES
+ * (default 1,4; empty for none) picks the counts.
+ */
+const CPU_PASS_FILES = [
+  'test/e2e/shell.test.ts',
+  'test/e2e/files.test.ts',
+  'test/e2e/signals.test.ts',
+  'test/e2e/preempt.test.ts',
+];
+
+function cpuPasses(): number[] {
+  const text = process.env['WASMLINUX_TEST_CPU_PASSES'] ?? '1,4';
+  const counts = text
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  return counts.map((t) => {
+    const n = Number(t);
+    if (!/^\d+$/.test(t) || n < 1 || n > 16) {
+      throw new BuildError(`WASMLINUX_TEST_CPU_PASSES: "${t}" is not a CPU count from 1 to 16`);
+    }
+    return n;
+  });
+}
+
+/** One run of the test files on one Node.js (with the machines at `cpus` CPUs, if given). */
 async function runPass(
   node: TestNode,
   files: readonly string[],
   flags: readonly string[],
+  cpus?: number,
 ): Promise<PassResult> {
   const root = repoRoot();
   const concurrency = process.env['WASMLINUX_TEST_CONCURRENCY'] ?? '1';
@@ -161,7 +190,13 @@ async function runPass(
   // with reporters of the user's own, node would need a destination for each,
   // so there is no summary file then.
   const ownReporters = flags.some((f) => f.startsWith('--test-reporter'));
-  const summaryFile = join(root, 'build', 'test-artifacts', `summary-node-${node.version}.tap`);
+  const at = cpus === undefined ? '' : ` at --cpus ${cpus}`;
+  const summaryFile = join(
+    root,
+    'build',
+    'test-artifacts',
+    `summary-node-${node.version}${cpus === undefined ? '' : `-cpus${cpus}`}.tap`,
+  );
   mkdirSync(dirname(summaryFile), { recursive: true });
   rmSync(summaryFile, { force: true });
   const reporters = ownReporters
@@ -173,7 +208,7 @@ async function runPass(
         `--test-reporter-destination=${summaryFile}`,
       ];
   const n = files.length;
-  const s = step(`tests on Node.js ${node.version} (${n} file${n === 1 ? '' : 's'})`);
+  const s = step(`tests on Node.js ${node.version}${at} (${n} file${n === 1 ? '' : 's'})`);
   const nodeArgs = [
     '--import',
     'tsx',
@@ -183,11 +218,17 @@ async function runPass(
     ...flags,
     ...files.map((f) => relative(root, f)),
   ];
-  const code = await spawnInherit(node.execPath, nodeArgs, root, passEnv(node));
+  const env = passEnv(node);
+  const code = await spawnInherit(
+    node.execPath,
+    nodeArgs,
+    root,
+    cpus === undefined ? env : { ...env, WASMLINUX_TEST_CPUS: String(cpus) },
+  );
   if (code === 0) s.done();
   else s.fail(`test runner exited with ${code}`);
   const summary = ownReporters ? null : readSummary(summaryFile);
-  return { node: describeNode(node), exitCode: code, summary };
+  return { node: `${describeNode(node)}${at}`, exitCode: code, summary };
 }
 
 async function runTests(args: readonly string[]): Promise<number> {
@@ -230,21 +271,29 @@ async function runTests(args: readonly string[]): Promise<number> {
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const sig of signals) process.on(sig, stop);
   const passes: PassResult[] = [];
+  // The whole suite only: a run of chosen files repeats nothing.
+  const cpuCounts = paths.length === 0 ? cpuPasses() : [];
+  const planned = nodes.length + cpuCounts.length;
   try {
     for (const node of nodes) {
       if (stopped) break;
       passes.push(await runPass(node, files, flags));
     }
+    for (const cpus of cpuCounts) {
+      if (stopped) break;
+      const cpuFiles = CPU_PASS_FILES.map((f) => join(root, f));
+      passes.push(await runPass(nodes[0]!, cpuFiles, flags, cpus));
+    }
   } finally {
     for (const sig of signals) process.off(sig, stop);
   }
-  if (stopped && passes.length < nodes.length) {
-    warn(`stopped by a signal after ${passes.length} of ${nodes.length} Node.js passes`);
+  if (stopped && passes.length < planned) {
+    warn(`stopped by a signal after ${passes.length} of ${planned} passes`);
   }
-  for (const line of formatPasses(passes, nodes.length)) process.stdout.write(`${line}\n`);
+  for (const line of formatPasses(passes, planned)) process.stdout.write(`${line}\n`);
   const failed = passes.find((p) => !passOk(p));
   if (failed !== undefined) return failed.exitCode || 1;
-  return passes.length < nodes.length ? 130 : 0;
+  return passes.length < planned ? 130 : 0;
 }
 
 /** `npm start`: serve the web page (dist/node/serve.js; --port, --host). */

@@ -24,22 +24,10 @@
 
 /* Messages up to this size: a large msize makes big reads and writes fast. */
 #define WASM_P9_MAXSIZE		(512 * 1024)
-#define WASM_P9_DONE_SLOTS	256
 
 struct wasm_p9_chan {
 	struct p9_client *client;
 	int export;
-};
-
-/* Completions the host queued: head is the host's, tail ours. */
-struct wasm_p9_done_ring {
-	u32 head;
-	u32 tail;
-	struct {
-		u32 chan;
-		u32 req;
-		u32 len;
-	} slot[WASM_P9_DONE_SLOTS];
 };
 
 struct wasm_p9_done_ring wasm_p9_done __aligned(8);
@@ -103,7 +91,7 @@ static int p9_wasm_cancelled(struct p9_client *client, struct p9_req_t *req)
 static irqreturn_t p9_wasm_interrupt(int irq, void *dev_id)
 {
 	struct wasm_p9_done_ring *ring = &wasm_p9_done;
-	u32 head = __atomic_load_n(&ring->head, __ATOMIC_ACQUIRE);
+	u32 head = smp_load_acquire(&ring->head);
 	u32 tail = ring->tail;
 
 	for (; tail != head; tail++) {
@@ -116,7 +104,7 @@ static irqreturn_t p9_wasm_interrupt(int irq, void *dev_id)
 		req->rc.size = ring->slot[i].len;
 		p9_client_cb(chan->client, req, REQ_STATUS_RCVD);
 	}
-	__atomic_store_n(&ring->tail, tail, __ATOMIC_RELEASE);
+	smp_store_release(&ring->tail, tail);
 	return IRQ_HANDLED;
 }
 

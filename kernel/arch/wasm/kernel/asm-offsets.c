@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * No assembly needs structure offsets, but the host runtime does: it reads
- * pt_regs at fixed offsets and shares rings, interrupt lines and limits
- * with the kernel.  Every WASM_ABI_* value generated here goes into the
+ * pt_regs, shares per-CPU words, rings, interrupt lines and limits with
+ * the kernel (the structures are defined once, in asm/host.h).  Every WASM_ABI_* value generated here goes into the
  * image's layout section (tools/build/kernel.ts), and the host refuses a
  * kernel whose values differ from its own (src/core/abi.ts), so the two
  * sides cannot drift apart unnoticed.
@@ -34,6 +34,32 @@ void foo(void)
 	ABI(IRQ_CONSOLE, WASM_IRQ_CONSOLE);
 	ABI(IRQ_STDIN, WASM_IRQ_STDIN);
 	ABI(IRQ_9P, WASM_IRQ_9P);
+	ABI(IRQ_IPI, WASM_IRQ_IPI);
+	ABI(NR_CPUS, NR_CPUS);
+	ABI(CPU_SIZE, sizeof(struct wasm_cpu));
+	ABI(CPU_IRQ_PENDING, offsetof(struct wasm_cpu, irq_pending));
+	ABI(CPU_USER_MM, offsetof(struct wasm_cpu, user_mm));
+	ABI(CPU_USER_SEQ, offsetof(struct wasm_cpu, user_seq));
+	ABI(CPU_TIMER_DEADLINE, offsetof(struct wasm_cpu, timer_deadline));
+	ABI(CONSOLE_RING_HEAD, offsetof(struct wasm_console_ring, head));
+	ABI(CONSOLE_RING_TAIL, offsetof(struct wasm_console_ring, tail));
+	ABI(CONSOLE_RING_DATA, offsetof(struct wasm_console_ring, buf));
+	ABI(CONSOLE_RING_SIZE, WASM_CONSOLE_IN_SIZE);
+	ABI(STDIN_RING_HEAD, offsetof(struct wasm_stdin_ring, head));
+	ABI(STDIN_RING_TAIL, offsetof(struct wasm_stdin_ring, tail));
+	ABI(STDIN_RING_EOF, offsetof(struct wasm_stdin_ring, eof));
+	ABI(STDIN_RING_DATA, offsetof(struct wasm_stdin_ring, buf));
+	ABI(STDIN_RING_SIZE, WASM_STDIN_SIZE);
+	ABI(WINSIZE_SEQ, offsetof(struct wasm_console_winsize, seq));
+	ABI(WINSIZE_SIZE, offsetof(struct wasm_console_winsize, size));
+	ABI(P9_DONE_HEAD, offsetof(struct wasm_p9_done_ring, head));
+	ABI(P9_DONE_TAIL, offsetof(struct wasm_p9_done_ring, tail));
+	ABI(P9_DONE_SLOT, offsetof(struct wasm_p9_done_ring, slot));
+	ABI(P9_DONE_SLOT_SIZE, sizeof(struct wasm_p9_done));
+	ABI(P9_DONE_CHAN, offsetof(struct wasm_p9_done, chan));
+	ABI(P9_DONE_REQ, offsetof(struct wasm_p9_done, req));
+	ABI(P9_DONE_LEN, offsetof(struct wasm_p9_done, len));
+	ABI(P9_DONE_SLOTS, WASM_P9_DONE_SLOTS);
 	ABI(USER_PREEMPT_ADDR, WASM_USER_PREEMPT_ADDR);
 	ABI(IMAGE_KEY_WORDS, WASM_IMAGE_KEY_WORDS);
 	ABI(MM_LIVE_SLOTS, WASM_MM_LIVE_SLOTS);

@@ -17,25 +17,7 @@
 #include <asm/host.h>
 #include <asm/wasm.h>
 
-#define WASM_CONSOLE_IN_SIZE	4096
-
-/* head and tail count bytes; the host only moves head, we only tail. */
-struct wasm_console_ring {
-	u32 head;
-	u32 tail;
-	u8 buf[WASM_CONSOLE_IN_SIZE];
-};
-
 struct wasm_console_ring wasm_console_in __aligned(8);
-
-/*
- * The host terminal's size: the host stores rows << 16 | cols into size,
- * then bumps seq and raises WASM_IRQ_CONSOLE.  0 rows or columns: unknown.
- */
-struct wasm_console_winsize {
-	u32 seq;
-	u32 size;
-};
 
 struct wasm_console_winsize wasm_console_winsize __aligned(8);
 static u32 wasm_winsize_seen;
@@ -95,7 +77,7 @@ static void wasm_console_apply_size(struct tty_struct *tty, bool always)
 	struct winsize ws = {};
 	u32 seq, size;
 
-	seq = __atomic_load_n(&wasm_console_winsize.seq, __ATOMIC_ACQUIRE);
+	seq = smp_load_acquire(&wasm_console_winsize.seq);
 	size = READ_ONCE(wasm_console_winsize.size);
 	if (!always && seq == READ_ONCE(wasm_winsize_seen))
 		return;
@@ -123,7 +105,7 @@ static DECLARE_WORK(wasm_resize_work, wasm_console_resize);
 
 static void wasm_console_check_size(void)
 {
-	if (__atomic_load_n(&wasm_console_winsize.seq, __ATOMIC_ACQUIRE) !=
+	if (smp_load_acquire(&wasm_console_winsize.seq) !=
 	    READ_ONCE(wasm_winsize_seen))
 		schedule_work(&wasm_resize_work);
 }
@@ -177,7 +159,7 @@ static void wasm_console_drain(void)
 
 	if (!tty)
 		return;
-	head = __atomic_load_n(&ring->head, __ATOMIC_ACQUIRE);
+	head = smp_load_acquire(&ring->head);
 	tail = ring->tail;
 	while (tail != head) {
 		u32 off = tail % WASM_CONSOLE_IN_SIZE;
@@ -186,7 +168,7 @@ static void wasm_console_drain(void)
 		tty_insert_flip_string(&wasm_tty_port, ring->buf + off, len);
 		tail += len;
 	}
-	__atomic_store_n(&ring->tail, tail, __ATOMIC_RELEASE);
+	smp_store_release(&ring->tail, tail);
 	tty_flip_buffer_push(&wasm_tty_port);
 	tty_kref_put(tty);
 }

@@ -12,6 +12,7 @@
  */
 
 #include <linux/compiler.h>
+#include <asm/page.h>
 
 #define WASM_MARK(sec, sym, align) \
 	char sym[0] __used __section(sec) __aligned(align)
@@ -30,6 +31,8 @@ WASM_MARK(".wasm.text", __sched_text_start, 4);
 WASM_MARK(".wasm.text", __sched_text_end, 4);
 WASM_MARK(".wasm.text", __cpuidle_text_start, 4);
 WASM_MARK(".wasm.text", __cpuidle_text_end, 4);
+WASM_MARK(".wasm.text", __lock_text_start, 4);
+WASM_MARK(".wasm.text", __lock_text_end, 4);
 
 /*
  * Sections named like C identifiers get __start_ and __stop_ symbols from
@@ -76,15 +79,24 @@ WASM_MARK(".init.ramfs.info", __wasm_order_init_ramfs_info, 4);
 WASM_MARK(".init_end", __init_end, 4);
 
 /*
+ * The per-CPU template (asm/percpu.h), in the order of the generic linker
+ * script.  setup_per_cpu_areas() copies it for every CPU; it must start on
+ * a page, since page-aligned per-CPU variables keep their offset from it.
+ */
+WASM_MARK("percpu..first", __per_cpu_load, PAGE_SIZE);
+WASM_MARK("percpu..first", __per_cpu_start, PAGE_SIZE);
+WASM_MARK("percpu..page_aligned", __wasm_order_percpu_page_aligned, PAGE_SIZE);
+WASM_MARK("percpu..read_mostly", __wasm_order_percpu_read_mostly, 64);
+WASM_MARK("percpu", __wasm_order_percpu, 64);
+WASM_MARK("percpu..shared_aligned", __wasm_order_percpu_shared_aligned, 64);
+WASM_MARK("percpu_end", __per_cpu_end, 4);
+
+/*
  * Scheduling classes, highest priority first: the scheduler walks them as
  * one array between these two symbols.
  */
-#ifdef CONFIG_SMP
 WASM_MARK("__stop_sched_class", __sched_class_highest, 4);
 WASM_MARK("__dl_sched_class", __wasm_order_dl_sched_class, 4);
-#else
-WASM_MARK("__dl_sched_class", __sched_class_highest, 4);
-#endif
 WASM_MARK("__rt_sched_class", __wasm_order_rt_sched_class, 4);
 WASM_MARK("__fair_sched_class", __wasm_order_fair_sched_class, 4);
 WASM_MARK("__ext_sched_class", __wasm_order_ext_sched_class, 4);

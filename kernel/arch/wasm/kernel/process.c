@@ -21,6 +21,7 @@
 #include <asm/host.h>
 #include <asm/mmu_context.h>
 #include <asm/wasm.h>
+#include <asm/wasm_cpu.h>
 #include <asm/switch_to.h>
 
 /* The boot task's stack; the host points the boot instance at its top. */
@@ -41,9 +42,6 @@ unsigned long wasm_boot_tls[4] __aligned(16);
 /* wasm TLS is per instance, and an instance serves one task for life. */
 __thread struct task_struct *wasm_current_task = &init_task;
 
-/* The task that handed the CPU over; read by the task that received it. */
-static struct task_struct *wasm_last_task;
-
 /* mm->context.host_id values (asm/mmu_context.h); 0 means no process. */
 atomic_long_t wasm_mm_host_ids = ATOMIC_LONG_INIT(0);
 
@@ -61,24 +59,20 @@ static struct task_struct *wasm_run_spinner;
 static bool wasm_spin_for_run(struct task_struct *t, double start)
 {
 	u32 *run = &t->thread.run;
-	struct task_struct *none = NULL;
 	double until = start + WASM_RUN_SPIN_NS;
 	bool got = false;
 	int i;
 
-	if (!__atomic_compare_exchange_n(&wasm_run_spinner, &none, t, false,
-					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+	if (cmpxchg(&wasm_run_spinner, NULL, t) != NULL)
 		return false;
 	for (i = 1; !got; i++) {
-		if (__atomic_load_n(run, __ATOMIC_RELAXED) &&
-		    __atomic_exchange_n(run, 0, __ATOMIC_ACQ_REL))
+		if (READ_ONCE(*run) && xchg(run, 0))
 			got = true;
 		else if (!(i & 63) && wasm_host_clock_ns() > until)
 			break;
 	}
 	/* Unless wasm_give_run() already let a new watcher in. */
-	__atomic_compare_exchange_n(&wasm_run_spinner, &t, NULL, false,
-				    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+	cmpxchg(&wasm_run_spinner, t, NULL);
 	return got;
 }
 
@@ -93,21 +87,18 @@ static void wasm_wait_run(struct task_struct *t, bool spin)
 
 	if (spin && t->thread.wait_was_short && wasm_spin_for_run(t, start))
 		return;
-	while (!__atomic_exchange_n(run, 0, __ATOMIC_ACQ_REL))
-		__builtin_wasm_memory_atomic_wait32((int *)run, 0, -1);
+	while (!xchg(run, 0))
+		wasm_wait32(run, 0, -1);
 	t->thread.wait_was_short =
 		wasm_host_clock_ns() - start < WASM_RUN_SPIN_NS;
 }
 
 static void wasm_give_run(struct task_struct *t)
 {
-	struct task_struct *spinner = t;
-
 	/* t is about to run: the task handing over may watch in its place. */
-	__atomic_compare_exchange_n(&wasm_run_spinner, &spinner, NULL, false,
-				    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
-	__atomic_store_n(&t->thread.run, 1, __ATOMIC_RELEASE);
-	__builtin_wasm_memory_atomic_notify((int *)&t->thread.run, 1);
+	cmpxchg(&wasm_run_spinner, t, NULL);
+	smp_store_release(&t->thread.run, 1);
+	wasm_notify(&t->thread.run, 1);
 }
 
 struct task_struct *__switch_to(struct task_struct *prev,
@@ -118,7 +109,7 @@ struct task_struct *__switch_to(struct task_struct *prev,
 	bool new_task = !next->thread.started;
 
 	next->thread.started = 1;
-	wasm_last_task = prev;
+	next->thread.last = prev;
 	wasm_give_run(next);
 
 	/*
@@ -140,7 +131,7 @@ struct task_struct *__switch_to(struct task_struct *prev,
 	 * nor when the CPU goes idle (what ends that is rarely quick).
 	 */
 	wasm_wait_run(prev, !new_task && !is_idle_task(next));
-	return wasm_last_task;
+	return prev->thread.last;
 }
 
 /*
@@ -153,7 +144,13 @@ unsigned long wasm_task_entry(struct task_struct *task)
 {
 	wasm_current_task = task;
 	wasm_wait_run(task, false);
-	schedule_tail(wasm_last_task);
+	/*
+	 * A secondary CPU's idle task brings its CPU up (smp.c); it is not
+	 * PF_IDLE yet, but already its runqueue's idle task.
+	 */
+	if (task == idle_task(task_cpu(task)))
+		wasm_secondary_start();
+	schedule_tail(task->thread.last);
 
 	/*
 	 * A kernel thread returns only after a successful execve; a cloned
@@ -171,6 +168,10 @@ int copy_thread(struct task_struct *p, const struct kernel_clone_args *args)
 	memset(&p->thread, 0, sizeof(p->thread));
 	memset(childregs, 0, sizeof(*childregs));
 	childregs->syscall_nr = -1;
+
+	/* A secondary CPU's idle task: __cpu_up() starts it. */
+	if (unlikely(args->idle))
+		return 0;
 
 	if (unlikely(args->fn)) {
 		p->thread.fn = args->fn;
@@ -218,11 +219,13 @@ void flush_thread(void)
 {
 }
 
+/* Sleep on this CPU's interrupt word until something is raised there. */
 void arch_cpu_idle(void)
 {
-	if (!READ_ONCE(wasm_irq_pending))
-		__builtin_wasm_memory_atomic_wait32((int *)&wasm_irq_pending,
-						    0, -1);
+	unsigned long *pending = &wasm_this_cpu()->irq_pending;
+
+	if (!READ_ONCE(*pending))
+		wasm_wait32(pending, 0, -1);
 	raw_local_irq_enable();
 }
 

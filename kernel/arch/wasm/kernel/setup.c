@@ -22,6 +22,7 @@
 #include <asm/host.h>
 #include <asm/sections.h>
 #include <asm/setup.h>
+#include <asm/smp.h>
 #include <asm/wasm.h>
 
 /* End of the image as wasm-ld lays it out: free memory starts after it. */
@@ -76,9 +77,15 @@ static int wasm_cpuinfo_show(struct seq_file *m, void *v)
 	return 0;
 }
 
+/* One record per online CPU; v is the CPU number plus one. */
 static void *wasm_cpuinfo_start(struct seq_file *m, loff_t *pos)
 {
-	return *pos < nr_cpu_ids ? (void *)(unsigned long)(*pos + 1) : NULL;
+	unsigned int cpu = cpumask_next(*pos - 1, cpu_online_mask);
+
+	if (cpu >= nr_cpu_ids)
+		return NULL;
+	*pos = cpu;
+	return (void *)(unsigned long)(cpu + 1);
 }
 
 static void *wasm_cpuinfo_next(struct seq_file *m, void *v, loff_t *pos)
@@ -117,6 +124,7 @@ void __init setup_arch(char **cmdline_p)
 	parse_early_param();
 	wasm_console_init();
 
+	wasm_smp_init_cpus();
 	wasm_setup_memory();
 	wasm_setup_initrd();
 	paging_init();

@@ -25,17 +25,6 @@
 #include <asm/host.h>
 #include <asm/wasm.h>
 
-#define WASM_STDIN_SIZE		65536
-
-/* head and tail count bytes; the host only moves head and sets eof. */
-struct wasm_stdin_ring {
-	u32 head;
-	u32 tail;
-	u32 eof;
-	u32 pad;
-	u8 buf[WASM_STDIN_SIZE];
-};
-
 struct wasm_stdin_ring wasm_stdin_in __aligned(8);
 
 static DECLARE_WAIT_QUEUE_HEAD(wasm_stdin_wait);
@@ -44,12 +33,12 @@ static DEFINE_MUTEX(wasm_stdin_lock);
 static u32 stdin_ready(u32 *tail)
 {
 	*tail = READ_ONCE(wasm_stdin_in.tail);
-	return __atomic_load_n(&wasm_stdin_in.head, __ATOMIC_ACQUIRE) - *tail;
+	return smp_load_acquire(&wasm_stdin_in.head) - *tail;
 }
 
 static bool stdin_eof(void)
 {
-	return __atomic_load_n(&wasm_stdin_in.eof, __ATOMIC_ACQUIRE);
+	return smp_load_acquire(&wasm_stdin_in.eof);
 }
 
 static ssize_t host_stdin_read(struct file *file, char __user *buf,
@@ -88,7 +77,7 @@ static ssize_t host_stdin_read(struct file *file, char __user *buf,
 		avail -= len;
 	}
 	if (done > 0)
-		__atomic_store_n(&wasm_stdin_in.tail, tail, __ATOMIC_RELEASE);
+		smp_store_release(&wasm_stdin_in.tail, tail);
 	mutex_unlock(&wasm_stdin_lock);
 	return done;
 }

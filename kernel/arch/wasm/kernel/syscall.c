@@ -17,30 +17,30 @@
 #include <asm/host.h>
 #include <asm/syscall.h>
 #include <asm/wasm.h>
+#include <asm/wasm_cpu.h>
 
 /*
- * Which process's code the CPU is running, for the host: wasm code cannot
+ * Which process's code each CPU is running, for the host: wasm code cannot
  * be interrupted, so wasmlinux-cc makes every loop in a program poll a word
  * in the program's memory (WASM_USER_PREEMPT_ADDR) and enter the kernel
  * when it is set.  The host sets it when it sees the same stretch of user
- * code (same seq) still running with an interrupt pending, and the kernel
- * then does on that system call's way out what a timer interrupt would
- * have done: reschedule, or deliver a signal.
+ * code (same user_seq) still running on a CPU with an interrupt pending
+ * there, and the kernel then does on that system call's way out what a
+ * timer interrupt would have done: reschedule, or deliver a signal.
  */
-struct wasm_user_running wasm_user_running __aligned(8);
-
 void wasm_user_enter(void)
 {
+	struct wasm_cpu *cpu = wasm_this_cpu();
 	struct mm_struct *mm = current->mm;
 
-	__atomic_fetch_add(&wasm_user_running.seq, 1, __ATOMIC_RELAXED);
-	__atomic_store_n(&wasm_user_running.mm, mm ? mm->context.host_id : 0,
-			 __ATOMIC_RELEASE);
+	/* Only this CPU writes its words; the host only reads them. */
+	WRITE_ONCE(cpu->user_seq, cpu->user_seq + 1);
+	smp_store_release(&cpu->user_mm, mm ? mm->context.host_id : 0);
 }
 
 void wasm_user_leave(void)
 {
-	__atomic_store_n(&wasm_user_running.mm, 0, __ATOMIC_RELEASE);
+	smp_store_release(&wasm_this_cpu()->user_mm, 0);
 }
 
 long __wasm_sys_ni_syscall(const struct pt_regs *regs)

@@ -2,10 +2,11 @@
 /*
  * Clock and timer, both kept by the host.
  *
- * The clock is the host's monotonic clock in nanoseconds.  The timer is a
- * deadline in shared memory: a host thread sleeps until it passes, then
- * raises WASM_IRQ_TIMER.  Changing the deadline bumps wasm_timer_seq and
- * wakes that thread so it rereads it.
+ * The clock is the host's monotonic clock in nanoseconds, the same for
+ * every CPU.  Each CPU's timer is a deadline in its wasm_cpus[] entry: a
+ * host thread sleeps until the earliest one passes, then raises
+ * WASM_IRQ_TIMER on that CPU.  Changing a deadline bumps wasm_timer_seq and
+ * wakes that thread so it rereads them.
  */
 
 #include <linux/init.h>
@@ -18,10 +19,9 @@
 #include <linux/sched/clock.h>
 #include <asm/host.h>
 #include <asm/wasm.h>
+#include <asm/wasm_cpu.h>
 
-/* Absolute deadline in host nanoseconds; -1 when the timer is off. */
-s64 wasm_timer_deadline __aligned(8) = -1;
-u32 wasm_timer_seq __aligned(4);
+atomic_t wasm_timer_seq;
 
 static u64 wasm_clock_read_ns(void)
 {
@@ -46,11 +46,12 @@ unsigned long long sched_clock(void)
 	return wasm_clock_read_ns();
 }
 
+/* A clockevent is programmed only by its own CPU. */
 static void wasm_timer_program(s64 deadline)
 {
-	__atomic_store_n(&wasm_timer_deadline, deadline, __ATOMIC_RELEASE);
-	__atomic_fetch_add(&wasm_timer_seq, 1, __ATOMIC_ACQ_REL);
-	__builtin_wasm_memory_atomic_notify((int *)&wasm_timer_seq, 1);
+	WRITE_ONCE(wasm_this_cpu()->timer_deadline, deadline);
+	atomic_inc(&wasm_timer_seq);
+	wasm_notify(&wasm_timer_seq, 1);
 }
 
 static int wasm_timer_next_event(unsigned long delta,
@@ -66,7 +67,7 @@ static int wasm_timer_shutdown(struct clock_event_device *evt)
 	return 0;
 }
 
-static struct clock_event_device wasm_clockevent = {
+static DEFINE_PER_CPU(struct clock_event_device, wasm_clockevent) = {
 	.name			= "wasm-timer",
 	.features		= CLOCK_EVT_FEAT_ONESHOT,
 	.rating			= 300,
@@ -91,6 +92,17 @@ void read_persistent_clock64(struct timespec64 *ts)
 	ts->tv_nsec = (long)((now - (double)ts->tv_sec) * 1e9);
 }
 
+/* The calling CPU's timer: for the boot CPU and each secondary. */
+void wasm_timer_starting_cpu(void)
+{
+	unsigned int cpu = smp_processor_id();
+	struct clock_event_device *evt = per_cpu_ptr(&wasm_clockevent, cpu);
+
+	evt->cpumask = cpumask_of(cpu);
+	clockevents_config_and_register(evt, NSEC_PER_SEC, 1000, 0x7fffffff);
+	enable_percpu_irq(WASM_IRQ_TIMER, IRQ_TYPE_NONE);
+}
+
 void __init time_init(void)
 {
 	int ret;
@@ -102,12 +114,10 @@ void __init time_init(void)
 	if (ret)
 		panic("wasm: cannot register clocksource: %d\n", ret);
 
-	ret = request_irq(WASM_IRQ_TIMER, wasm_timer_interrupt, IRQF_TIMER,
-			  "timer", &wasm_clockevent);
+	ret = request_percpu_irq(WASM_IRQ_TIMER, wasm_timer_interrupt,
+				 "timer", &wasm_clockevent);
 	if (ret)
 		panic("wasm: cannot request timer interrupt: %d\n", ret);
 
-	wasm_clockevent.cpumask = cpu_possible_mask;
-	clockevents_config_and_register(&wasm_clockevent, NSEC_PER_SEC,
-					1000, 0x7fffffff);
+	wasm_timer_starting_cpu();
 }

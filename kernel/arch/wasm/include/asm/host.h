@@ -12,7 +12,85 @@
 
 #ifndef __ASSEMBLY__
 
+#include <linux/threads.h>
 #include <linux/types.h>
+
+/*
+ * What the host shares with each CPU, one cache line per CPU in
+ * wasm_cpus[] (irq.c).  The host raises an interrupt by setting its
+ * WASM_IRQ_* bit in irq_pending and notifying that word, on which the CPU
+ * sleeps when idle; it fires the CPU's timer when timer_deadline (host
+ * nanoseconds, -1 when off) passes; and it reads user_mm and user_seq to
+ * find user code that runs on without system calls (syscall.c).  The
+ * offsets go to the host through asm-offsets.c and are checked there.
+ */
+struct wasm_cpu {
+	unsigned long irq_pending;	/* WASM_IRQ_* bits raised, not taken */
+	unsigned long irq_enabled;	/* the interrupt flag: ARCH_IRQ_* */
+	unsigned long ipi;		/* WASM_IPI_* bits from other CPUs */
+	u32 user_mm;		/* host_id of the mm whose code runs, or 0 */
+	u32 user_seq;		/* bumped on every return to user code */
+	u32 __pad;
+	s64 timer_deadline;	/* host nanoseconds; -1 when off */
+} __aligned(64);
+
+extern struct wasm_cpu wasm_cpus[NR_CPUS];
+
+/* Bumped (and notified) whenever a CPU changes its timer deadline. */
+extern atomic_t wasm_timer_seq;
+
+/* How many CPUs the host runs; it writes this before boot (smp.c). */
+extern u32 wasm_boot_cpus;
+
+/*
+ * Input rings the host fills and the kernel drains (console.c, stdio.c):
+ * head and tail count bytes; the host only moves head (and sets eof once
+ * its stdin has ended and all of it is in the ring), the kernel only tail.
+ * After new bytes the host raises WASM_IRQ_CONSOLE or WASM_IRQ_STDIN.
+ */
+#define WASM_CONSOLE_IN_SIZE	4096
+struct wasm_console_ring {
+	u32 head;
+	u32 tail;
+	u8 buf[WASM_CONSOLE_IN_SIZE];
+};
+extern struct wasm_console_ring wasm_console_in;
+
+#define WASM_STDIN_SIZE		65536
+struct wasm_stdin_ring {
+	u32 head;
+	u32 tail;
+	u32 eof;
+	u32 pad;
+	u8 buf[WASM_STDIN_SIZE];
+};
+extern struct wasm_stdin_ring wasm_stdin_in;
+
+/*
+ * The host terminal's size: the host stores rows << 16 | cols into size,
+ * then bumps seq and raises WASM_IRQ_CONSOLE.  0 rows or columns: unknown.
+ */
+struct wasm_console_winsize {
+	u32 seq;
+	u32 size;
+};
+extern struct wasm_console_winsize wasm_console_winsize;
+
+/*
+ * 9P replies the host has written (9p.c): it queues (chan, req, len) at
+ * head and raises WASM_IRQ_9P; the kernel takes them at tail.
+ */
+#define WASM_P9_DONE_SLOTS	256
+struct wasm_p9_done_ring {
+	u32 head;
+	u32 tail;
+	struct wasm_p9_done {
+		u32 chan;
+		u32 req;
+		u32 len;
+	} slot[WASM_P9_DONE_SLOTS];
+};
+extern struct wasm_p9_done_ring wasm_p9_done;
 
 #define __wasm_host(name) \
 	__attribute__((import_module("host"), import_name(#name)))

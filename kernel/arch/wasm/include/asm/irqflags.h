@@ -3,29 +3,32 @@
 #define _ASM_WASM_IRQFLAGS_H
 
 #include <linux/compiler.h>
+#include <asm/wasm_cpu.h>
 
 /*
- * Interrupts are a word in memory: the host sets bits in
- * wasm_irq_pending, and the kernel runs their handlers when it
- * enables interrupts, on system call return and when idle.
+ * Interrupts are words in memory, per CPU: the host (or another CPU) sets
+ * bits in irq_pending, and the CPU runs their handlers when it enables
+ * interrupts, on system call entry and return, and when idle.  The
+ * interrupt flag belongs to the CPU, not to the task: a task switch with
+ * interrupts off leaves them off for the next task.
  */
 #define ARCH_IRQ_DISABLED	0
 #define ARCH_IRQ_ENABLED	1
 
-extern unsigned long wasm_irq_enabled;
-extern unsigned int wasm_irq_pending;
 void wasm_handle_pending_irqs(void);
 void wasm_handle_user_irqs(void);
 
 static inline unsigned long arch_local_save_flags(void)
 {
-	return READ_ONCE(wasm_irq_enabled);
+	return READ_ONCE(wasm_this_cpu()->irq_enabled);
 }
 
 static inline void arch_local_irq_restore(unsigned long flags)
 {
-	WRITE_ONCE(wasm_irq_enabled, flags);
-	if (flags == ARCH_IRQ_ENABLED && unlikely(READ_ONCE(wasm_irq_pending)))
+	struct wasm_cpu *cpu = wasm_this_cpu();
+
+	WRITE_ONCE(cpu->irq_enabled, flags);
+	if (flags == ARCH_IRQ_ENABLED && unlikely(READ_ONCE(cpu->irq_pending)))
 		wasm_handle_pending_irqs();
 }
 

@@ -30,6 +30,8 @@ struct thread_struct {
 	u32 started;
 	/* The last wait for the CPU was short: watching the token pays. */
 	u32 wait_was_short;
+	/* The task that handed its CPU to this one (switch_to's "last"). */
+	struct task_struct *last;
 	int (*fn)(void *);
 	void *fn_arg;
 };

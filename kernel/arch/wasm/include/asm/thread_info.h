@@ -2,7 +2,12 @@
 #ifndef _ASM_WASM_THREAD_INFO_H
 #define _ASM_WASM_THREAD_INFO_H
 
-#include <asm/page.h>
+/*
+ * No <asm/page.h> here: asm/irqflags.h reads thread_info, and page.h needs
+ * bitops, which need irqflags.  THREAD_SIZE is expanded where PAGE_SIZE is
+ * known.
+ */
+#include <linux/const.h>
 
 /*
  * A task's kernel stack is the shadow stack of its own vmlinux instance:
@@ -19,6 +24,7 @@ struct thread_info {
 	unsigned long		flags;
 	int			preempt_count;
 	unsigned long		syscall_work;
+	unsigned int		cpu;		/* the CPU this task holds or last held */
 };
 
 #define INIT_THREAD_INFO(tsk)			\

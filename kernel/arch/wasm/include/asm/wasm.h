@@ -12,6 +12,12 @@
 #define WASM_IRQ_CONSOLE	1
 #define WASM_IRQ_STDIN		2
 #define WASM_IRQ_9P		3
+#define WASM_IRQ_IPI		4	/* from another CPU: see wasm_cpu.ipi */
+
+/* Messages between CPUs: bits of wasm_cpu.ipi (smp.c). */
+#define WASM_IPI_RESCHEDULE	0
+#define WASM_IPI_CALL_FUNC	1
+#define WASM_IPI_STOP		2
 
 /*
  * The word in every program's memory that its loops poll (wasmlinux-cc
@@ -23,12 +29,21 @@
 
 #include <linux/types.h>
 
-/* What the host's preemption watchdog reads (syscall.c). */
-struct wasm_user_running {
-	u32 mm;		/* host_id of the mm running user code, or 0 */
-	u32 seq;	/* bumped on every return to user code */
-};
-extern struct wasm_user_running wasm_user_running;
+/*
+ * memory.atomic.wait32 and notify: a host thread sleeps until the word at
+ * addr is notified (if it still holds expect), or for at most timeout_ns
+ * (-1: no limit).  What CPUs and the host use to wake each other.
+ */
+static inline void wasm_wait32(void *addr, u32 expect, s64 timeout_ns)
+{
+	__builtin_wasm_memory_atomic_wait32(addr, expect, timeout_ns);
+}
+
+static inline void wasm_notify(void *addr, unsigned int count)
+{
+	__builtin_wasm_memory_atomic_notify(addr, count);
+}
+
 void wasm_user_enter(void);
 void wasm_user_leave(void);
 
@@ -45,6 +60,11 @@ void wasm_console_init(void);
 void paging_init(void);
 unsigned long wasm_enter_user(struct pt_regs *regs);
 unsigned long wasm_exit_to_user(struct pt_regs *regs, unsigned long work);
+void wasm_raise_irq(unsigned int cpu, unsigned int irq);
+void wasm_handle_ipi(void);
+void wasm_ipi_starting_cpu(void);
+void wasm_timer_starting_cpu(void);
+void __noreturn wasm_secondary_start(void);
 void wasm_do_notify_resume(struct pt_regs *regs, unsigned long flags);
 
 #endif /* !__ASSEMBLY__ */
