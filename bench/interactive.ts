@@ -9,7 +9,7 @@
 //   - the same echo latency while a shell loop computes in the background
 //     (`while :; do :; done &`): the keystroke waits for preemption.
 //
-//   node --import tsx bench/interactive.ts [--runs N] [--keys N]
+//   node --import tsx bench/interactive.ts [--runs N] [--keys N] [--cpus N]
 
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
@@ -77,9 +77,9 @@ async function echoLatencies(pty: IPty, keys: number): Promise<number[]> {
   return out;
 }
 
-async function bootToPrompt(): Promise<{ promptMs: number; pty: IPty }> {
+async function bootToPrompt(cpus: string[]): Promise<{ promptMs: number; pty: IPty }> {
   const t0 = performance.now();
-  const pty = start(process.execPath, [CLI]);
+  const pty = start(process.execPath, [CLI, ...cpus]);
   const at = await waitFor(pty, PROMPT);
   return { promptMs: at - t0, pty };
 }
@@ -89,8 +89,11 @@ async function main(): Promise<void> {
     options: {
       runs: { type: 'string', default: '10' },
       keys: { type: 'string', default: '200' },
+      cpus: { type: 'string' },
     },
   });
+  const cpus = values.cpus === undefined ? [] : ['--cpus', values.cpus];
+  console.log(`guest CPUs: ${values.cpus ?? 'the CLI default'}`);
   const runs = Number(values.runs);
   const keys = Number(values.keys);
 
@@ -98,7 +101,7 @@ async function main(): Promise<void> {
   let guestEcho: number[] = [];
   let busyEcho: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const { promptMs, pty } = await bootToPrompt();
+    const { promptMs, pty } = await bootToPrompt(cpus);
     prompts.push(promptMs);
     // Let boot finish settling before timing keystrokes (first run only).
     if (i === 0) {
