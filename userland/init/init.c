@@ -192,21 +192,22 @@ static void stop_with_status(int code)
 	     LINUX_REBOOT_CMD_RESTART2, (long)cmd);
 }
 
-/* What a command expects to find: /proc, /sys, /dev and a writable /tmp. */
+/* What a command expects to find: /proc, /sys, /dev, /dev/shm and a writable /tmp. */
 static void mount_basics(void)
 {
-	static const char *const fs[][3] = {
-		{ "proc", "/proc", "proc" },
-		{ "sysfs", "/sys", "sysfs" },
-		{ "devtmpfs", "/dev", "devtmpfs" },
-		{ "tmpfs", "/tmp", "tmpfs" },
+	static const char *const fs[][4] = {
+		{ "proc", "/proc", "proc", 0 },
+		{ "sysfs", "/sys", "sysfs", 0 },
+		{ "devtmpfs", "/dev", "devtmpfs", 0 },
+		{ "tmpfs", "/dev/shm", "tmpfs", "mode=1777" },
+		{ "tmpfs", "/tmp", "tmpfs", 0 },
 	};
 	unsigned int i;
 
 	for (i = 0; i < sizeof(fs) / sizeof(fs[0]); i++) {
 		__wasm_syscall(__NR_mkdirat, AT_FDCWD, (long)fs[i][1], 0755, 0, 0, 0);
 		__wasm_syscall(__NR_mount, (long)fs[i][0], (long)fs[i][1],
-			       (long)fs[i][2], 0, 0, 0);
+			       (long)fs[i][2], 0, (long)fs[i][3], 0);
 	}
 }
 

@@ -61,6 +61,8 @@ static void mount_basics(void)
 		{ "sysfs", "/sys", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL },
 		{ "devtmpfs", "/dev", MS_NOSUID, "mode=0755" },
 		{ "devpts", "/dev/pts", MS_NOSUID | MS_NOEXEC, "gid=5,mode=620,ptmxmode=666" },
+		{ "tmpfs", "/dev/shm", MS_NOSUID | MS_NODEV, "mode=1777" },
+		{ "mqueue", "/dev/mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL },
 		{ "tmpfs", "/tmp", MS_NOSUID | MS_NODEV, "mode=1777" },
 		{ "tmpfs", "/run", MS_NOSUID | MS_NODEV, "mode=0755" },
 	};
