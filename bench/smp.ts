@@ -3,6 +3,10 @@
 //     system calls) started together, at --cpus 1 and at --cpus 2; the
 //     ratio of their total times is the speed-up (goal: 1.8x or better).
 //     The same natively: both pinned to one host core, then free on all.
+//   - threads (bench/guest/futex.c): the same speed-up for one program
+//     running two threads; an uncontended pthread mutex lock/unlock pair;
+//     a futex hand-off between two threads (FUTEX_WAIT/FUTEX_WAKE), at
+//     --cpus 1 and 2, against the same program natively;
 //   - idle cost: host threads, RSS and CPU time of a machine whose guest
 //     sleeps, at --cpus 1, 2 and 4 (idle CPUs should take no host CPU).
 // Times come from the program itself (CLOCK_MONOTONIC in the guest or on
@@ -60,6 +64,34 @@ function guestRun(initrd: string, cpus: number, rounds: number): [number, number
     throw new Error(`guest run at --cpus ${cpus} failed (${r.status}):\n${r.stdout}${r.stderr}`);
   }
   return [spanMs(spins.slice(0, 1)), spanMs(spins.slice(1))];
+}
+
+/** `futex ARGS` in the guest at `cpus` CPUs: its one line of output. */
+function guestFutex(initrd: string, cpus: number, args: string): string {
+  const r = spawnSync(
+    process.execPath,
+    [CLI, '--quiet', '--cpus', String(cpus), '--initrd', initrd, '--', 'futex', ...args.split(' ')],
+    { encoding: 'utf8', timeout: 600_000 },
+  );
+  if (r.status !== 0)
+    throw new Error(`guest futex ${args} failed (${r.status}):\n${r.stdout}${r.stderr}`);
+  return r.stdout.trim();
+}
+
+function nativeFutex(futex: string, args: string, pin: boolean): string {
+  const cmd = pin ? ['taskset', ['-c', '0', futex, ...args.split(' ')]] : [futex, args.split(' ')];
+  const r = spawnSync(cmd[0] as string, cmd[1] as string[], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`native futex ${args} failed:\n${r.stdout}${r.stderr}`);
+  return r.stdout.trim();
+}
+
+/** Milliseconds of a "threads START END" line, or the number of a "NAME VALUE" line. */
+function value(line: string): number {
+  const t = /^threads (\d+) (\d+)$/.exec(line);
+  if (t) return Number(BigInt(t[2]!) - BigInt(t[1]!)) / 1e6;
+  const v = /^\w+ ([\d.]+)$/.exec(line);
+  if (!v) throw new Error(`unexpected output: ${line}`);
+  return Number(v[1]);
 }
 
 /** The same natively; `pin` runs both copies on host core 0. */
@@ -121,16 +153,27 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'wasmlinux-bench-smp-'));
   try {
     const src = join(ROOT, 'bench/guest/spin.c');
+    const futexSrc = join(ROOT, 'bench/guest/futex.c');
     const guestSpin = join(dir, 'spin.wasm');
+    const guestFutexProg = join(dir, 'futex.wasm');
     await compileGuestProgram(guestSpin, [src], { cflags: ['-O2'] });
+    await compileGuestProgram(guestFutexProg, [futexSrc], { cflags: ['-O2'] });
     const initrd = join(dir, 'initrd.cpio');
     const extra = writeCpio(
-      entriesFromSpec([{ path: '/bin/spin', type: 'file', mode: 0o755, source: guestSpin }]),
+      entriesFromSpec([
+        { path: '/bin/spin', type: 'file', mode: 0o755, source: guestSpin },
+        { path: '/bin/futex', type: 'file', mode: 0o755, source: guestFutexProg },
+      ]),
     );
     writeFileSync(initrd, Buffer.concat([readFileSync(join(ROOT, 'build/initramfs.cpio')), extra]));
     const nativeSpin = join(dir, 'spin-native');
     const cc = spawnSync('cc', ['-O2', '-o', nativeSpin, src], { encoding: 'utf8' });
     if (cc.status !== 0) throw new Error(`cc failed: ${cc.stderr}`);
+    const nativeFutexProg = join(dir, 'futex-native');
+    const cc2 = spawnSync('cc', ['-O2', '-pthread', '-o', nativeFutexProg, futexSrc], {
+      encoding: 'utf8',
+    });
+    if (cc2.status !== 0) throw new Error(`cc failed: ${cc2.stderr}`);
 
     const results: Record<string, [number, number][]> = { g1: [], g2: [], n1: [], n2: [] };
     for (let i = 0; i < runs; i++) {
@@ -155,6 +198,39 @@ async function main(): Promise<void> {
     console.log(`native, two cores vs one: ${nativeUp.toFixed(2)}x`);
     console.log(
       `guest/native time, one copy alone at --cpus 2: ${(med('g2', 0) / med('n2', 0)).toFixed(2)}x`,
+    );
+
+    // Threads: [guest --cpus 1, guest --cpus 2, native on one core, native free].
+    const threadRows: [string, string][] = [
+      ['two threads spinning, ms', `spin ${rounds}`],
+      ['mutex lock+unlock pair, ns', 'mutex 10000000'],
+      ['futex hand-off, ns', 'pingpong 100000'],
+    ];
+    console.log(
+      `\n${'medians'.padEnd(30)} ${['g --cpus 1', 'g --cpus 2', 'n 1 core', 'n free'].map((h) => h.padStart(11)).join('')}`,
+    );
+    const threadMed: number[][] = [];
+    for (const [name, args] of threadRows) {
+      const cells: number[][] = [[], [], [], []];
+      for (let i = 0; i < runs; i++) {
+        cells[0]!.push(value(guestFutex(initrd, 1, args)));
+        cells[1]!.push(value(guestFutex(initrd, 2, args)));
+        cells[2]!.push(value(nativeFutex(nativeFutexProg, args, true)));
+        cells[3]!.push(value(nativeFutex(nativeFutexProg, args, false)));
+      }
+      const meds = cells.map(median);
+      threadMed.push(meds);
+      console.log(`${name.padEnd(30)} ${meds.map((m) => m.toFixed(1).padStart(11)).join('')}`);
+    }
+    const [spinRow, mutexRow, pingRow] = threadMed as [number[], number[], number[]];
+    console.log(
+      `\nspeed-up of two threads, --cpus 2 vs --cpus 1: ${(spinRow[0]! / spinRow[1]!).toFixed(2)}x`,
+    );
+    console.log(
+      `mutex pair, guest --cpus 2 / native: ${(mutexRow[1]! / mutexRow[3]!).toFixed(2)}x`,
+    );
+    console.log(
+      `futex hand-off across CPUs, guest --cpus 2 / native: ${(pingRow[1]! / pingRow[3]!).toFixed(2)}x`,
     );
 
     console.log('\nidle at a sleeping guest (host process):');
