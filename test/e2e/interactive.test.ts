@@ -278,6 +278,12 @@ describe('interactive system (pty)', { timeout: 300_000 }, () => {
     assert.match(await runUntil(s, 'stty size', /^120 80$/m), /^120 80$/m);
     s.line('top');
     await s.waitFor(/Mem:[\s\S]*PID[\s\S]*top/);
+    // '1' shows one line per CPU (the machine has one per host core, at most 8).
+    const cpus = defaultCpus(availableParallelism());
+    if (cpus > 1) {
+      await s.type(['1']);
+      await s.waitFor(new RegExp(`CPU0:[\\s\\S]*CPU${cpus - 1}:`));
+    }
     await s.type(['q']);
     await s.waitFor(PROMPT);
     s.line('exit');
