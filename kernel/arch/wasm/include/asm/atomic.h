@@ -11,37 +11,49 @@
  * stores of a word are single-copy atomic; every read-modify-write is a
  * sequentially consistent atomic instruction, so only the fully ordered
  * forms are defined and the generic fallbacks map the _relaxed, _acquire
- * and _release ones onto them.  64-bit atomics are still GENERIC_ATOMIC64.
+ * and _release ones onto them.  atomic64_t is the same on the memory's
+ * 64-bit atomic instructions (an aligned 64-bit load or store is one
+ * instruction too).
  */
+
+/* linux/types.h has atomic64_t only for 64-bit kernels. */
+typedef struct {
+	s64 __aligned(8) counter;
+} atomic64_t;
 
 #define arch_atomic_read(v)	READ_ONCE((v)->counter)
 #define arch_atomic_set(v, i)	WRITE_ONCE((v)->counter, (i))
 
-#define WASM_ATOMIC_OP(op)						\
-static __always_inline void arch_atomic_##op(int i, atomic_t *v)	\
+#define WASM_ATOMIC_OP(pfx, type, op)					\
+static __always_inline void arch_##pfx##_##op(type i, pfx##_t *v)	\
 {									\
 	__atomic_fetch_##op(&v->counter, i, __ATOMIC_SEQ_CST);		\
 }									\
 									\
-static __always_inline int arch_atomic_fetch_##op(int i, atomic_t *v)	\
+static __always_inline type arch_##pfx##_fetch_##op(type i, pfx##_t *v)	\
 {									\
 	return __atomic_fetch_##op(&v->counter, i, __ATOMIC_SEQ_CST);	\
 }
 
-#define WASM_ATOMIC_RETURN_OP(op)					\
-static __always_inline int arch_atomic_##op##_return(int i, atomic_t *v)\
+#define WASM_ATOMIC_RETURN_OP(pfx, type, op)				\
+static __always_inline type arch_##pfx##_##op##_return(type i, pfx##_t *v)\
 {									\
 	return __atomic_##op##_fetch(&v->counter, i, __ATOMIC_SEQ_CST);	\
 }
 
-WASM_ATOMIC_OP(add)
-WASM_ATOMIC_OP(sub)
-WASM_ATOMIC_OP(and)
-WASM_ATOMIC_OP(or)
-WASM_ATOMIC_OP(xor)
-WASM_ATOMIC_RETURN_OP(add)
-WASM_ATOMIC_RETURN_OP(sub)
+#define WASM_ATOMIC_OPS(pfx, type)					\
+	WASM_ATOMIC_OP(pfx, type, add)					\
+	WASM_ATOMIC_OP(pfx, type, sub)					\
+	WASM_ATOMIC_OP(pfx, type, and)					\
+	WASM_ATOMIC_OP(pfx, type, or)					\
+	WASM_ATOMIC_OP(pfx, type, xor)					\
+	WASM_ATOMIC_RETURN_OP(pfx, type, add)				\
+	WASM_ATOMIC_RETURN_OP(pfx, type, sub)
 
+WASM_ATOMIC_OPS(atomic, int)
+WASM_ATOMIC_OPS(atomic64, s64)
+
+#undef WASM_ATOMIC_OPS
 #undef WASM_ATOMIC_OP
 #undef WASM_ATOMIC_RETURN_OP
 
@@ -61,6 +73,24 @@ WASM_ATOMIC_RETURN_OP(sub)
 #define arch_atomic_xchg(v, i)		arch_xchg(&(v)->counter, (i))
 #define arch_atomic_cmpxchg(v, o, n)	arch_cmpxchg(&(v)->counter, (o), (n))
 
-#include <asm-generic/atomic64.h>
+#define ATOMIC64_INIT(i)		{ (i) }
+#define arch_atomic64_read(v)		READ_ONCE((v)->counter)
+#define arch_atomic64_set(v, i)		WRITE_ONCE((v)->counter, (i))
+
+#define arch_atomic64_add		arch_atomic64_add
+#define arch_atomic64_sub		arch_atomic64_sub
+#define arch_atomic64_and		arch_atomic64_and
+#define arch_atomic64_or		arch_atomic64_or
+#define arch_atomic64_xor		arch_atomic64_xor
+#define arch_atomic64_fetch_add		arch_atomic64_fetch_add
+#define arch_atomic64_fetch_sub		arch_atomic64_fetch_sub
+#define arch_atomic64_fetch_and		arch_atomic64_fetch_and
+#define arch_atomic64_fetch_or		arch_atomic64_fetch_or
+#define arch_atomic64_fetch_xor		arch_atomic64_fetch_xor
+#define arch_atomic64_add_return	arch_atomic64_add_return
+#define arch_atomic64_sub_return	arch_atomic64_sub_return
+
+#define arch_atomic64_xchg(v, i)	arch_xchg(&(v)->counter, (i))
+#define arch_atomic64_cmpxchg(v, o, n)	arch_cmpxchg(&(v)->counter, (o), (n))
 
 #endif /* _ASM_WASM_ATOMIC_H */
