@@ -66,6 +66,16 @@ export interface KernelHostImports {
     frameSp: number,
     siginfo: number,
   ): number;
+  /**
+   * One atomic FUTEX_OP_* (SET, ADD, OR, ANDN, XOR) with arg on the user
+   * word at uaddr; its previous value goes to old (kernel memory). 0, or
+   * -EFAULT for an address outside the memory or not 4-byte aligned.
+   */
+  futex_op(op: number, uaddr: number, arg: number, old: number): number;
+  /** Atomic compare-exchange of the user word at uaddr; as futex_op. */
+  futex_cmpxchg(uaddr: number, oldval: number, newval: number, old: number): number;
+  /** 1 if the current process's memory can be used by other workers (a clone can run), else 0. */
+  user_memory_shared(): number;
 }
 
 /** What vmlinux.wasm exports to the host. */
@@ -226,12 +236,20 @@ export const USER_STACK_POINTER = '__stack_pointer';
 /** Words in an exec image key (asm/host.h): device, inode, ctime s and ns, size. */
 export const IMAGE_KEY_WORDS = 5;
 
+/** FUTEX_OP_* of FUTEX_WAKE_OP (linux/futex.h), for futex_op. */
+export const FUTEX_OP_SET = 0;
+export const FUTEX_OP_ADD = 1;
+export const FUTEX_OP_OR = 2;
+export const FUTEX_OP_ANDN = 3;
+export const FUTEX_OP_XOR = 4;
+
 /** Linux errno values the host returns. */
 export const ENOENT = 2;
 export const ENOEXEC = 8;
 export const ENOMEM = 12;
 export const EFAULT = 14;
 export const EPIPE = 32;
+export const ENOSYS = 38;
 
 /** Signals the host reports for user traps. */
 export const SIGILL = 4;

@@ -13,6 +13,7 @@ import {
   EFAULT,
   EPIPE,
   ENOENT,
+  ENOSYS,
   ENOEXEC,
   ENOMEM,
   HOST_MODULE,
@@ -22,6 +23,11 @@ import {
   raiseIrq,
   NR_EXIT_GROUP,
   ENTRY_CLONE,
+  FUTEX_OP_ADD,
+  FUTEX_OP_ANDN,
+  FUTEX_OP_OR,
+  FUTEX_OP_SET,
+  FUTEX_OP_XOR,
   PT_REGS_PC,
   PT_REGS_SYSCALL_NR,
   PT_REGS_TLS,
@@ -180,6 +186,17 @@ class KernelInstance {
     return this.userMemory ? new Uint8Array(this.userMemory.buffer) : new Uint8Array(0);
   }
 
+  /**
+   * The 32-bit word of the user memory at addr, for Atomics; null when it
+   * is outside the memory or not 4-byte aligned (the caller's -EFAULT).
+   */
+  private userWord(addr: number): { i32: Int32Array; index: number } | null {
+    const a = addr >>> 0;
+    const buffer = this.userMemory?.buffer;
+    if (!buffer || a % 4 !== 0 || a + 4 > buffer.byteLength) return null;
+    return { i32: new Int32Array(buffer), index: a / 4 };
+  }
+
   private hostImports(): KernelHostImports {
     const origin = this.init.clockOriginMs;
     const host = this.host;
@@ -232,17 +249,30 @@ class KernelInstance {
         parkForever();
       },
       copy_from_user: (to, from, n) => {
-        const u = this.user();
         const f = from >>> 0;
         const len = n >>> 0;
+        // An aligned word is read in one piece, as a CPU would (get_user of
+        // a futex word or a lock while other threads change it).
+        const w = len === 4 ? this.userWord(f) : null;
+        if (w) {
+          this.kview.setInt32(to >>> 0, Atomics.load(w.i32, w.index), true);
+          return 0;
+        }
+        const u = this.user();
         const ok = Math.max(0, Math.min(len, u.length - f));
         if (ok > 0) this.kmem.set(u.subarray(f, f + ok), to >>> 0);
         return len - ok;
       },
       copy_to_user: (to, from, n) => {
-        const u = this.user();
         const t = to >>> 0;
         const len = n >>> 0;
+        // And written in one piece (put_user of a thread's clear_child_tid).
+        const w = len === 4 ? this.userWord(t) : null;
+        if (w) {
+          Atomics.store(w.i32, w.index, this.kview.getInt32(from >>> 0, true));
+          return 0;
+        }
+        const u = this.user();
         const ok = Math.max(0, Math.min(len, u.length - t));
         if (ok > 0) u.set(this.kmem.subarray(from >>> 0, (from >>> 0) + ok), t);
         return len - ok;
@@ -341,6 +371,27 @@ class KernelInstance {
         const s = this.signalEntry();
         return s ? s.sp.value : 0;
       },
+      futex_op: (op, uaddr, arg, old) => {
+        const w = this.userWord(uaddr);
+        if (!w) return -EFAULT;
+        let prev: number;
+        if (op === FUTEX_OP_SET) prev = Atomics.exchange(w.i32, w.index, arg);
+        else if (op === FUTEX_OP_ADD) prev = Atomics.add(w.i32, w.index, arg);
+        else if (op === FUTEX_OP_OR) prev = Atomics.or(w.i32, w.index, arg);
+        else if (op === FUTEX_OP_ANDN) prev = Atomics.and(w.i32, w.index, ~arg);
+        else if (op === FUTEX_OP_XOR) prev = Atomics.xor(w.i32, w.index, arg);
+        else return -ENOSYS;
+        this.kview.setInt32(old >>> 0, prev, true);
+        return 0;
+      },
+      futex_cmpxchg: (uaddr, oldval, newval, old) => {
+        const w = this.userWord(uaddr);
+        if (!w) return -EFAULT;
+        const prev = Atomics.compareExchange(w.i32, w.index, oldval | 0, newval | 0);
+        this.kview.setInt32(old >>> 0, prev, true);
+        return 0;
+      },
+      user_memory_shared: () => (this.userMemory?.buffer instanceof SharedArrayBuffer ? 1 : 0),
       user_signal: (handler, sig, info, uc, frameSp, siginfo) => {
         const s = this.signalEntry();
         if (!s) return SIGSEGV;

@@ -188,6 +188,14 @@ int copy_thread(struct task_struct *p, const struct kernel_clone_args *args)
 	 */
 	if (!(args->flags & CLONE_VM) || !args->stack)
 		return -EINVAL;
+	/*
+	 * A memory that only this worker can use (a program linked without
+	 * a shared memory) has no room for a second instance: fail the clone
+	 * (pthread_create() gets EAGAIN) rather than start a child that
+	 * could only die.
+	 */
+	if (!wasm_host_user_memory_shared())
+		return -EAGAIN;
 	*childregs = *current_pt_regs();
 	childregs->syscall_nr = -1;
 	childregs->ret = 0;

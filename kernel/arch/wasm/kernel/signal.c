@@ -13,12 +13,21 @@
  * The handler's own system calls reuse this task's pt_regs, so the state
  * of the interrupted call is kept on the kernel stack meanwhile; the frame
  * on the user stack only carries what user code may look at or change (the
- * blocked mask, the alternate stack).
+ * blocked mask, the alternate stack, sc_flags).
+ *
+ * So every handler costs kernel stack until it returns.  The return from
+ * a handler (rt_sigreturn) delivers nothing itself (wasm_syscall()): the
+ * next pending signal is delivered by the loop that ran the handler, at
+ * the same depth, so a queue of a thousand signals runs a thousand
+ * handlers one after another.  Only a signal that arrives during a
+ * handler's own system calls nests, as on a CPU, and that nesting is
+ * bounded (wasm_signal_too_deep()).
  */
 
 #include <linux/errno.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task_stack.h>
 #include <linux/signal.h>
 #include <linux/syscalls.h>
 #include <linux/uaccess.h>
@@ -33,10 +42,28 @@ struct rt_sigframe {
 	struct ucontext uc;
 	/* C libraries have a larger sigset_t in their ucontext_t. */
 	u8 sigmask_pad[128 - sizeof(sigset_t)];
+	/* The interrupted code's stack pointer, for rt_sigreturn. */
+	unsigned long sp;
 };
 
+/*
+ * A handler nesting inside another handler's system call takes kernel
+ * stack (this task's saved pt_regs, the host's frames) for as long as it
+ * runs.  Past half the stack, a further handler gets SIGSEGV instead, as
+ * a CPU's program would once nested handlers overflowed its user stack:
+ * a program must not be able to overflow the kernel's.
+ */
+static bool wasm_signal_too_deep(void)
+{
+	unsigned long here = (unsigned long)__builtin_frame_address(0);
+	unsigned long bottom = (unsigned long)task_stack_page(current);
+
+	return here - bottom < THREAD_SIZE / 2;
+}
+
 static bool setup_rt_frame(struct ksignal *ksig, unsigned long sp,
-			   struct rt_sigframe __user *frame)
+			   struct rt_sigframe __user *frame,
+			   unsigned long sc_flags)
 {
 	int err = 0;
 
@@ -46,7 +73,8 @@ static bool setup_rt_frame(struct ksignal *ksig, unsigned long sp,
 	err |= __put_user(0, &frame->uc.uc_flags);
 	err |= __put_user(NULL, &frame->uc.uc_link);
 	err |= __save_altstack(&frame->uc.uc_stack, sp);
-	err |= __put_user(0, &frame->uc.uc_mcontext.sc_flags);
+	err |= __put_user(sc_flags, &frame->uc.uc_mcontext.sc_flags);
+	err |= __put_user(sp, &frame->sp);
 	err |= __copy_to_user(&frame->uc.uc_sigmask, sigmask_to_save(),
 			      sizeof(sigset_t));
 	err |= __clear_user(frame->sigmask_pad, sizeof(frame->sigmask_pad));
@@ -57,24 +85,35 @@ static void handle_signal(struct ksignal *ksig, struct pt_regs *regs)
 {
 	struct rt_sigframe __user *frame;
 	struct pt_regs saved;
-	unsigned long sp;
+	unsigned long sp, sc_flags = 0;
+	bool eintr;
 	int trap;
 
 	/* 0: the program has no signal entry (it was not built with our libc). */
 	sp = wasm_host_user_sp();
-	if (!sp) {
+	if (!sp || wasm_signal_too_deep()) {
 		force_sigsegv(ksig->sig);
 		return;
 	}
-	sp = sigsp(sp, ksig);
-	frame = (struct rt_sigframe __user *)((sp - sizeof(*frame)) & ~15UL);
-	if (!setup_rt_frame(ksig, sp, frame)) {
+	/* After syscall_restart(): will the call be made again, or fail? */
+	if (regs->syscall_nr >= 0 &&
+	    ((regs->flags & PT_WASM_RESTART) || regs->ret == -EINTR))
+		sc_flags = WASM_SC_SYSCALL;
+	frame = (struct rt_sigframe __user *)
+		((sigsp(sp, ksig) - sizeof(*frame)) & ~15UL);
+	if (!setup_rt_frame(ksig, sp, frame, sc_flags)) {
 		signal_setup_done(-EFAULT, ksig, 0);
 		return;
 	}
 	signal_setup_done(0, ksig, 0);
 
 	saved = *regs;
+	/*
+	 * The handler runs on the frame's stack: sigaltstack() called there
+	 * must see it (SS_ONSTACK, and EPERM for a change).
+	 */
+	regs->sp = (unsigned long)frame;
+	regs->flags &= ~PT_WASM_SIGRETURN_EINTR;
 	/* The handler is user code: the host may have to preempt it too. */
 	wasm_user_enter();
 	trap = wasm_host_user_signal((void __user *)ksig->ka.sa.sa_handler,
@@ -83,7 +122,13 @@ static void handle_signal(struct ksignal *ksig, struct pt_regs *regs)
 				     (unsigned long)frame,
 				     !!(ksig->ka.sa.sa_flags & SA_SIGINFO));
 	wasm_user_leave();
+	eintr = regs->flags & PT_WASM_SIGRETURN_EINTR;
 	*regs = saved;
+	/* The handler asked for the interrupted call to fail, not restart. */
+	if (eintr && (regs->flags & PT_WASM_RESTART)) {
+		regs->flags &= ~PT_WASM_RESTART;
+		regs->ret = -EINTR;
+	}
 	/* The handler trapped: that is the task's fault, as on a CPU. */
 	if (trap)
 		force_sig(trap);
@@ -151,14 +196,24 @@ void wasm_do_notify_resume(struct pt_regs *regs, unsigned long flags)
  */
 SYSCALL_DEFINE1(rt_sigreturn, struct ucontext __user *, uc)
 {
+	struct rt_sigframe __user *frame = (struct rt_sigframe __user *)
+		((char __user *)uc - offsetof(struct rt_sigframe, uc));
+	struct pt_regs *regs = current_pt_regs();
+	unsigned long sp, sc_flags;
 	sigset_t set;
 
 	current->restart_block.fn = do_no_restart_syscall;
-	if (copy_from_user(&set, &uc->uc_sigmask, sizeof(set)))
+	if (copy_from_user(&set, &uc->uc_sigmask, sizeof(set)) ||
+	    get_user(sp, &frame->sp) ||
+	    get_user(sc_flags, &uc->uc_mcontext.sc_flags))
 		goto badframe;
 	set_current_blocked(&set);
+	/* The alternate stack is restored as seen from the interrupted code. */
+	regs->sp = sp;
 	if (restore_altstack(&uc->uc_stack))
 		goto badframe;
+	if (sc_flags & WASM_SC_EINTR)
+		regs->flags |= PT_WASM_SIGRETURN_EINTR;
 	return 0;
 
 badframe:

@@ -16,6 +16,7 @@
 #include <linux/mm_types.h>
 #include <asm/host.h>
 #include <asm/syscall.h>
+#include <asm/unistd.h>
 #include <asm/wasm.h>
 #include <asm/wasm_cpu.h>
 
@@ -102,7 +103,7 @@ __attribute__((export_name("wasm_syscall")))
 long wasm_syscall(long nr, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 {
 	struct pt_regs *regs = current_pt_regs();
-	unsigned long new_sp;
+	unsigned long new_sp, work = _TIF_WORK_MASK;
 
 	wasm_user_leave();
 	/* Interrupts raised while user code ran: ticks count as user time. */
@@ -117,9 +118,17 @@ long wasm_syscall(long nr, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 	regs->orig_ret = -ENOSYS;
 	regs->ret = wasm_call_syscall(regs);
 
+	/*
+	 * A handler returning: the signals still pending are delivered by
+	 * the loop that ran it, at its depth, never nested inside the
+	 * handler that is finishing (signal.c).
+	 */
+	if (nr == __NR_rt_sigreturn)
+		work &= ~(_TIF_SIGPENDING | _TIF_NOTIFY_SIGNAL);
+
 	/* A signal may ask for the call to be made again (signal.c). */
 	for (;;) {
-		new_sp = wasm_exit_to_user(regs, _TIF_WORK_MASK);
+		new_sp = wasm_exit_to_user(regs, work);
 		if (!(regs->flags & PT_WASM_RESTART))
 			break;
 		regs->flags &= ~PT_WASM_RESTART;

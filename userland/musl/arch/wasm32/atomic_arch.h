@@ -1,11 +1,10 @@
 /*
  * Atomics for wasm32.
  *
- * Processes are single-threaded today and signal handlers never interrupt
- * user code, so nothing can race with these; the __atomic builtins still say
- * what is meant, and become real wasm atomics once programs are built with
- * -matomics for threads. Without the atomics feature clang lowers them to
- * ordinary loads and stores.
+ * libc and programs are built with -matomics, so the __atomic builtins are
+ * real wasm atomics (i32.atomic.rmw.cmpxchg and friends, sequentially
+ * consistent) on the shared memory that a process's threads run on, each
+ * thread on its own host thread.
  */
 
 #define a_cas a_cas

@@ -8,9 +8,10 @@
  *
  * A clone()d child starts at __wasm_clone_entry(sp, tls) in a new instance
  * of the program on the same memory; __clone (src/thread/wasm32/clone.c)
- * left the function to run and its argument at sp, and passes the TLS block
- * to use: wasm-ld sets __tls_base only in the instance that initialised
- * memory, so a new instance must be given it.
+ * left the function to run, its argument and the TLS block to use at sp,
+ * and passes the thread pointer as tls. A new instance's globals are its
+ * own and start at their initial values, so both are set here, before any
+ * C code runs.
  */
 
 __asm__(
@@ -30,7 +31,7 @@ START ":\n"
 
 __asm__(
 "	.globaltype __stack_pointer, i32\n"
-"	.globaltype __tls_base, i32\n"
+"	.globaltype __wasm_tp, i32\n"
 "	.functype __wasm_clone_start_c (i32) -> ()\n"
 "	.section .text.__wasm_clone_entry,\"\",@\n"
 "	.globl __wasm_clone_entry\n"
@@ -40,7 +41,7 @@ __asm__(
 "	local.get 0\n"
 "	global.set __stack_pointer\n"
 "	local.get 1\n"
-"	global.set __tls_base\n"
+"	global.set __wasm_tp\n"
 "	local.get 0\n"
 "	call __wasm_clone_start_c\n"
 "	end_function\n"

@@ -12,6 +12,8 @@
 #include <signal.h>
 #include "libc.h"
 #include "syscall.h"
+#include "wasm_global.h"
+#include "wasm_cp.h"
 
 #define START "_start"
 
@@ -49,10 +51,15 @@ static int start_main(int argc, char **argv, char **envp)
  */
 void __wasm_sigentry(void *handler, int sig, siginfo_t *info, void *uc, int siginfo)
 {
+	/* Whether the code this handler interrupted was in a cancellable call. */
+	unsigned long cp = WASM_GLOBAL_GET(__wasm_cp);
+
+	WASM_GLOBAL_SET(__wasm_cp, cp & WASM_CP_IN_CALL ? WASM_CP_INTERRUPTED : 0);
 	if (siginfo)
 		((void (*)(int, siginfo_t *, void *))handler)(sig, info, uc);
 	else
 		((void (*)(int))handler)(sig);
+	WASM_GLOBAL_SET(__wasm_cp, cp);
 	__syscall(SYS_rt_sigreturn, uc);
 }
 
@@ -72,10 +79,23 @@ void __wasm_preempt(void)
 	__syscall(SYS_getpid);
 }
 
-/* A clone()d child: run the function __clone left on its stack, then exit. */
+void __wasm_init_tls(void *);
+
+/*
+ * A clone()d child (crt_arch.h has set its stack and thread pointers): take
+ * the TLS block __clone chose, a new thread's own (initialised here, in
+ * this instance) or the parent's (shared as is), then run the function
+ * __clone left on the stack, and exit with its result. No TLS may be used
+ * before this.
+ */
 hidden void __wasm_clone_start_c(void **sp)
 {
 	int (*func)(void *) = (int (*)(void *))sp[0];
+
+	if (sp[3])
+		__wasm_init_tls(sp[2]);
+	else
+		WASM_GLOBAL_SET(__tls_base, sp[2]);
 
 	__syscall(SYS_exit, func(sp[1]));
 	for (;;)

@@ -215,5 +215,24 @@ int wasm_host_user_signal(void __user *handler, int sig,
 			  unsigned long frame_sp, int siginfo)
 	__wasm_host(user_signal);
 
+/*
+ * Futexes (asm/futex.h): one atomic operation on a word of the current
+ * user memory, never a read and a separate write.  futex_op applies
+ * FUTEX_OP_SET/ADD/OR/ANDN/XOR with arg; futex_cmpxchg stores newval if
+ * the word holds oldval.  Both put the word's previous value at *old (in
+ * kernel memory) and return 0, or -EFAULT for an address outside the
+ * memory or not 4-byte aligned.
+ */
+int wasm_host_futex_op(int op, u32 __user *uaddr, u32 arg, u32 *old)
+	__wasm_host(futex_op);
+int wasm_host_futex_cmpxchg(u32 __user *uaddr, u32 oldval, u32 newval,
+			    u32 *old) __wasm_host(futex_cmpxchg);
+
+/*
+ * Whether the current process's memory can be used from another worker:
+ * only then can a clone(CLONE_VM) child run on it.
+ */
+int wasm_host_user_memory_shared(void) __wasm_host(user_memory_shared);
+
 #endif /* !__ASSEMBLY__ */
 #endif /* _ASM_WASM_HOST_H */

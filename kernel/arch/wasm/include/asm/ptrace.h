@@ -39,6 +39,8 @@ struct pt_regs {
 #define PT_WASM_KERNEL			1
 /* A signal asked for the interrupted system call to be made again. */
 #define PT_WASM_RESTART			2
+/* rt_sigreturn: the handler asked for the interrupted call to fail (EINTR). */
+#define PT_WASM_SIGRETURN_EINTR		4
 #define user_mode(regs)			(!((regs)->flags & PT_WASM_KERNEL))
 #define instruction_pointer(regs)	((regs)->pc)
 #define profile_pc(regs)		instruction_pointer(regs)

@@ -27,7 +27,16 @@
  * mappings cannot be emulated and fail with ENODEV. Protection is not
  * enforced (mprotect and msync succeed and do nothing).
  *
- * Single-threaded, like the rest of wasm32 for now.
+ * Threads share the memory and call this at the same time: one lock
+ * guards the state, and nothing is done outside it but reading a file
+ * into a mapping already taken. The lock is musl's internal one: a signal
+ * handler that maps memory while its thread is in here (handlers run at
+ * the preemption polls in these loops too) would wait for itself, as one
+ * calling malloc inside malloc would.
+ *
+ * A detached thread cannot unmap its own stack as it exits; it leaves a
+ * record (__wasm_mm_free_later) and the next call here unmaps the stacks
+ * of the threads the kernel has since reported gone.
  */
 
 #define _GNU_SOURCE
@@ -38,6 +47,9 @@
 #include <sys/mman.h>
 #include "kernel-auxvec.h"
 #include "syscall.h"
+#include "lock.h"
+#include "atomic.h"
+#include "wasm_mm.h"
 
 #define PG 4096UL
 #define WASM_PAGE 65536UL
@@ -54,6 +66,9 @@ static uintptr_t base, top;
 static struct run *runs;
 /* The brk area is [brk_start, brk_cur); [brk_start, brk_end) is kept for it. */
 static uintptr_t brk_start, brk_cur, brk_end;
+static volatile int lock[1];
+/* Stacks of exited detached threads, pushed without the lock. */
+static struct __wasm_dead_stack *volatile dead;
 
 static uintptr_t round_up(uintptr_t x)
 {
@@ -222,6 +237,33 @@ static uintptr_t find(uintptr_t len)
 	return top;
 }
 
+void __wasm_mm_free_later(struct __wasm_dead_stack *d)
+{
+	struct __wasm_dead_stack *head;
+
+	do {
+		head = dead;
+		d->next = head;
+	} while (a_cas_p(&dead, head, d) != head);
+}
+
+/* Unmap the stacks whose threads the kernel has reported gone (tid 0). */
+static void reap(void)
+{
+	struct __wasm_dead_stack *d, *next;
+
+	if (!dead) return;
+	d = __atomic_exchange_n(&dead, 0, __ATOMIC_SEQ_CST);
+	for (; d; d = next) {
+		next = d->next;
+		if (__atomic_load_n(&d->tid, __ATOMIC_SEQ_CST)) {
+			__wasm_mm_free_later(d);
+			continue;
+		}
+		release((uintptr_t)d->base, (uintptr_t)d->base + d->size);
+	}
+}
+
 static long do_mmap(uintptr_t addr, uintptr_t len, int prot, int flags,
                     int fd, unsigned long long off)
 {
@@ -248,18 +290,25 @@ static long do_mmap(uintptr_t addr, uintptr_t len, int prot, int flags,
 	err = take(a, b);
 	if (err) return err;
 	if (!(flags & MAP_ANONYMOUS)) {
-		/* A private copy of the file; past its end the pages stay zero. */
+		/*
+		 * A private copy of the file; past its end the pages stay zero.
+		 * The pages are ours now: read without the lock, which a system
+		 * call (and the signal handlers it may run) must not hold.
+		 */
 		uintptr_t done = 0;
+		UNLOCK(lock);
 		while (done < len) {
 			long n = __wasm_syscall(SYS_pread64, fd, a + done, len - done,
 			                        off + done, 0, 0);
 			if (n < 0) {
+				LOCK(lock);
 				release(a, b);
 				return n;
 			}
 			if (!n) break;
 			done += n;
 		}
+		LOCK(lock);
 	}
 	return a;
 }
@@ -319,12 +368,13 @@ static long do_mremap(uintptr_t old, uintptr_t old_len, uintptr_t new_len,
 	return a;
 }
 
-hidden long __wasm_mm_syscall(long n, long long a, long long b, long long c,
-                              long long d, long long e, long long f)
+static long mm_call(long n, long long a, long long b, long long c,
+                    long long d, long long e, long long f)
 {
 	uintptr_t addr = (uintptr_t)a, len = (uintptr_t)b;
 
 	init();
+	reap();
 	switch (n) {
 	case SYS_brk:
 		return do_brk(addr);
@@ -348,4 +398,15 @@ hidden long __wasm_mm_syscall(long n, long long a, long long b, long long c,
 		return 0;
 	}
 	return -ENOSYS;
+}
+
+hidden long __wasm_mm_syscall(long n, long long a, long long b, long long c,
+                              long long d, long long e, long long f)
+{
+	long r;
+
+	LOCK(lock);
+	r = mm_call(n, a, b, c, d, e, f);
+	UNLOCK(lock);
+	return r;
 }

@@ -1,11 +1,11 @@
-/* The thread pointer is a variable for now (see arch/wasm32/pthread_arch.h). */
+/* The thread pointer is a wasm global of the instance (arch/wasm32/pthread_arch.h). */
 
 #include "pthread_impl.h"
 
-hidden uintptr_t __wasm_thread_pointer;
+WASM_GLOBAL_DEFINE(__wasm_tp);
 
 int __set_thread_area(void *p)
 {
-	__wasm_thread_pointer = (uintptr_t)p;
+	WASM_GLOBAL_SET(__wasm_tp, p);
 	return 0;
 }

@@ -1,15 +1,19 @@
 /*
  * Cancellable system calls, in C instead of the usual assembly.
  *
- * Elsewhere the signal handler for SIGCANCEL looks at the interrupted
- * program counter to see whether a thread was blocked between __cp_begin and
- * __cp_end. wasm has no such program counter (and handlers do not run yet),
- * so cancellation is only acted on here, when a cancellation point starts:
- * the markers below are never matched.
+ * Elsewhere SIGCANCEL's handler tells from the interrupted program counter
+ * whether the thread was blocked between __cp_begin and __cp_end. wasm has
+ * no such program counter, so the thread marks the call itself in its
+ * instance's __wasm_cp global (wasm_cp.h), and the kernel says in the
+ * signal frame whether the call was interrupted before it completed
+ * (pthread_cancel.c). The markers below are never matched.
  */
 
 #include "pthread_impl.h"
 #include "syscall.h"
+#include "wasm_cp.h"
+
+WASM_GLOBAL_DEFINE(__wasm_cp);
 
 hidden const char __cp_begin[1], __cp_end[1], __cp_cancel[1];
 
@@ -19,6 +23,12 @@ hidden long __syscall_cp_asm(volatile int *cancel, syscall_arg_t nr,
                              syscall_arg_t u, syscall_arg_t v, syscall_arg_t w,
                              syscall_arg_t x, syscall_arg_t y, syscall_arg_t z)
 {
+	unsigned long cp = WASM_GLOBAL_GET(__wasm_cp);
+	long r;
+
 	if (*cancel) return __cancel();
-	return __syscall(nr, u, v, w, x, y, z);
+	WASM_GLOBAL_SET(__wasm_cp, cp | WASM_CP_IN_CALL);
+	r = __syscall(nr, u, v, w, x, y, z);
+	WASM_GLOBAL_SET(__wasm_cp, cp);
+	return r;
 }
