@@ -184,6 +184,15 @@ describe('POSIX threads', { timeout: 600_000 }, () => {
     });
   });
 
+  it('handlers nesting without end (SA_NODEFER, raising their own signal) get SIGSEGV, not a panic', async () => {
+    const r = await sh('threads nest > /tmp/n; echo status=$?; tail -n 1 /tmp/n; echo shell-alive');
+    assert.equal(r.status, 0, `${r.stderr}\n${r.stdout}`);
+    assert.match(r.stdout, /^status=139$/m);
+    const depth = Number(mustMatch(r, /^nest: depth (\d+)$/m)[1]);
+    assert.ok(depth >= 10, `nested ${depth} deep`);
+    assert.match(r.stdout, /^shell-alive$/m);
+  });
+
   it('stress: threads raise and send signals for seconds while others come and go', async () => {
     const r = await sh('threads stress 4; echo status=$?', 180_000);
     assert.equal(r.status, 0, `${r.stderr}\n${r.stdout}`);

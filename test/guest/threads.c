@@ -899,6 +899,33 @@ static int t_altstack(void)
 	return 0;
 }
 
+/*
+ * A SA_NODEFER handler that raises its own signal nests without end: a
+ * CPU's program would overflow its stack and get SIGSEGV; here the kernel
+ * stops the nesting the same way before its own stack overflows.
+ */
+static volatile int depth;
+
+static void nest_again(int sig)
+{
+	char line[32];
+
+	depth++;
+	write(1, line, snprintf(line, sizeof line, "nest: depth %d\n", depth));
+	raise(SIGUSR1);
+}
+
+static int t_nest(void)
+{
+	struct sigaction sa = { .sa_handler = nest_again, .sa_flags = SA_NODEFER };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+	raise(SIGUSR1);
+	printf("nest: returned\n");
+	return 0;
+}
+
 /* --- whole-process events: exit, fatal signals, traps, exec --------- */
 
 static void *exit_3(void *arg)
@@ -1011,6 +1038,8 @@ int main(int argc, char **argv)
 		return t_stress(argc > 2 ? atoi(argv[2]) : 3);
 	if (!strcmp(what, "altstack"))
 		return t_altstack();
+	if (!strcmp(what, "nest"))
+		return t_nest();
 	if (!strcmp(what, "exit"))
 		return t_ends(exit_3);
 	if (!strcmp(what, "trap"))

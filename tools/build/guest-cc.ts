@@ -465,7 +465,7 @@ Compile and link C programs for wasmlinux guests (musl, wasm32).
   -s             strip the output
   -static, -pthread
                  accepted; programs are always static, and libpthread is
-                 part of libc (threads cannot be created yet)
+                 part of libc
   --sysroot=DIR  the musl sysroot (default: build/sysroot of this checkout)
   -v             print the commands
   -h, --help     this text
