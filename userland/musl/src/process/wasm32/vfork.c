@@ -24,6 +24,7 @@
 #include <sched.h>
 #include <stdint.h>
 #include <string.h>
+#include "pthread_impl.h"
 #include "syscall.h"
 
 #define ASYNCIFY(name) \
@@ -155,10 +156,13 @@ static int run_main(struct vfork_ctx *rewind)
 		cc->end = (uintptr_t)cc + VFORK_BUF;
 		cc->result = 0;
 		cc->state = VF_REWINDING;
+		/* The child shares our thread pointer and TLS block (clone.c). */
 		frame[0] = (uintptr_t)vfork_child;
 		frame[1] = (uintptr_t)cc;
-		pid = __syscall(SYS_clone, CLONE_VM | CLONE_VFORK | CLONE_SETTLS | SIGCHLD,
-				frame, 0, 0, __builtin_wasm_tls_base());
+		frame[2] = (uintptr_t)__builtin_wasm_tls_base();
+		frame[3] = 0;
+		pid = __syscall(SYS_clone, CLONE_VM | CLONE_VFORK | SIGCHLD,
+				frame, 0, 0, __get_tp());
 
 		/* The child has exec'd or exited, or clone failed. */
 		c->result = pid;
