@@ -8,7 +8,7 @@
 // process runs user code and a counter bumped on each return to user code
 // (struct wasm_cpu's user_mm and user_seq); when two looks a period apart
 // find the same stretch still running on a CPU and an interrupt waiting
-// there, this sets that process's word, and the program's next loop
+// there, this bumps that process's word, and the program's next loop
 // iteration makes a system call.
 
 import { CPU_IRQ_PENDING, CPU_SIZE, CPU_USER_MM, CPU_USER_SEQ, USER_PREEMPT_ADDR } from './abi.js';
@@ -70,8 +70,11 @@ export class PreemptWatchdog {
     if (!stuck || Atomics.load(this.words, (base + CPU_IRQ_PENDING) >> 2) === 0) return false;
     const memory = this.opts.memoryOf(mm);
     if (!memory) return false;
-    // A fresh view: the process's memory may have grown.
-    Atomics.store(new Int32Array(memory.buffer, USER_PREEMPT_ADDR, 1), 0, 1);
+    // A fresh view: the process's memory may have grown. Bumped, not set:
+    // every thread of the process polls this word, and each acts once per
+    // new value (tools/wasm/preempt.ts), so the thread on this CPU is sure
+    // to see it whichever thread looks first.
+    Atomics.add(new Int32Array(memory.buffer, USER_PREEMPT_ADDR, 1), 0, 1);
     return true;
   }
 }

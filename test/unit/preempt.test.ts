@@ -1,6 +1,7 @@
 // The preemption checks wasmlinux-cc puts into every loop
 // (tools/wasm/preempt.ts), on modules assembled from text by binaryen and
-// then run: a set word makes the next loop iteration call the poll function.
+// then run: a bumped word makes the next loop iteration of every instance
+// (thread) call the poll function, once per bump.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -20,13 +21,12 @@ function assemble(wat: string): Uint8Array {
 }
 
 // spin(n) loops n times; nested(n) has a loop inside a loop; the poll
-// function clears the word and counts its calls in a global.
+// function counts its calls in a global.
 const PROGRAM = `
 (module
   (import "env" "memory" (memory 1 1 shared))
   (global $polls (export "polls") (mut i32) (i32.const 0))
   (func $poll (export "__wasm_preempt")
-    (i32.atomic.store (i32.const ${USER_PREEMPT_ADDR}) (i32.const 0))
     (global.set $polls (i32.add (global.get $polls) (i32.const 1))))
   (func (export "spin") (param $n i32) (result i32)
     (local $i i32)
@@ -52,13 +52,16 @@ interface Exports {
   nested: (n: number) => number;
 }
 
-async function load(bytes: Uint8Array): Promise<{ exports: Exports; word: Int32Array }> {
-  const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+async function load(
+  bytes: Uint8Array,
+  memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }),
+): Promise<{ exports: Exports; word: Int32Array; memory: WebAssembly.Memory }> {
   const module = await WebAssembly.compile(new Uint8Array(bytes));
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   return {
     exports: instance.exports as unknown as Exports,
     word: new Int32Array(memory.buffer, USER_PREEMPT_ADDR, 1),
+    memory,
   };
 }
 
@@ -75,15 +78,28 @@ describe('preemption checks in loops', () => {
     assert.equal(exports.polls.value, 0);
   });
 
-  test('a set word makes the running loop call the poll function once', async () => {
+  test('a bumped word makes the running loop call the poll function once per bump', async () => {
     const { exports, word } = await load(instrumentLoops(assemble(PROGRAM)).bytes);
-    Atomics.store(word, 0, 1);
+    Atomics.add(word, 0, 1);
     assert.equal(exports.spin(100), 100);
     assert.equal(exports.polls.value, 1);
-    assert.equal(Atomics.load(word, 0), 0);
-    Atomics.store(word, 0, 1);
+    // The same value again: already acted on.
+    assert.equal(exports.spin(100), 100);
+    assert.equal(exports.polls.value, 1);
+    Atomics.add(word, 0, 1);
     assert.equal(exports.nested(10), 100);
     assert.equal(exports.polls.value, 2);
+  });
+
+  test('every instance on the memory (every thread) acts on a bump, whichever looks first', async () => {
+    const bytes = instrumentLoops(assemble(PROGRAM)).bytes;
+    const first = await load(bytes);
+    const second = await load(bytes, first.memory);
+    Atomics.add(first.word, 0, 1);
+    first.exports.spin(10);
+    second.exports.spin(10);
+    assert.equal(first.exports.polls.value, 1);
+    assert.equal(second.exports.polls.value, 1);
   });
 
   test('without instrumentation nothing polls (the check is what does it)', async () => {

@@ -159,6 +159,7 @@ const CPU_PASS_FILES = [
   'test/e2e/files.test.ts',
   'test/e2e/signals.test.ts',
   'test/e2e/preempt.test.ts',
+  'test/e2e/threads.test.ts',
 ];
 
 function cpuPasses(): number[] {

@@ -65,17 +65,15 @@ void __wasm_sigentry(void *handler, int sig, siginfo_t *info, void *uc, int sigi
 
 /*
  * Nothing can interrupt running wasm code, so wasmlinux-cc puts a check of
- * this word at the top of every loop (tools/wasm/preempt.ts). The host sets
- * it when the same stretch of user code has run for a while with an
- * interrupt pending; any system call then lets the kernel reschedule and
- * deliver signals on its way out, as after a timer interrupt on a CPU.
- * Keep the address in step with arch/wasm's WASM_USER_PREEMPT_ADDR.
+ * the word at WASM_USER_PREEMPT_ADDR (512) at the top of every loop
+ * (tools/wasm/preempt.ts). The host bumps it when the same stretch of user
+ * code has run for a while with an interrupt pending, and each thread calls
+ * this once per bump (the check remembers the value per instance); any
+ * system call then lets the kernel reschedule and deliver signals on its
+ * way out, as after a timer interrupt on a CPU.
  */
-#define WASM_USER_PREEMPT_ADDR 512
-
 void __wasm_preempt(void)
 {
-	__atomic_store_n((volatile int *)WASM_USER_PREEMPT_ADDR, 0, __ATOMIC_RELAXED);
 	__syscall(SYS_getpid);
 }
 
