@@ -3,10 +3,10 @@
 //     system calls) started together, at --cpus 1 and at --cpus 2; the
 //     ratio of their total times is the speed-up (goal: 1.8x or better).
 //     The same natively: both pinned to one host core, then free on all.
-//   - threads (bench/guest/futex.c): the same speed-up for one program
-//     running two threads; an uncontended pthread mutex lock/unlock pair;
-//     a futex hand-off between two threads (FUTEX_WAIT/FUTEX_WAKE), at
-//     --cpus 1 and 2, against the same program natively;
+//   - threads: the same speed-up for one program running two threads
+//     (`spin N 2`); and (bench/guest/futex.c) an uncontended pthread mutex
+//     lock/unlock pair and a futex hand-off between two threads
+//     (FUTEX_WAIT/FUTEX_WAKE); at --cpus 1 and 2, and natively;
 //   - idle cost: host threads, RSS and CPU time of a machine whose guest
 //     sleeps, at --cpus 1, 2 and 4 (idle CPUs should take no host CPU).
 // Times come from the program itself (CLOCK_MONOTONIC in the guest or on
@@ -66,29 +66,31 @@ function guestRun(initrd: string, cpus: number, rounds: number): [number, number
   return [spanMs(spins.slice(0, 1)), spanMs(spins.slice(1))];
 }
 
-/** `futex ARGS` in the guest at `cpus` CPUs: its one line of output. */
-function guestFutex(initrd: string, cpus: number, args: string): string {
+/** A command (program on the guest's PATH, then arguments) at `cpus` CPUs: its one line of output. */
+function guestLine(initrd: string, cpus: number, argv: readonly string[]): string {
   const r = spawnSync(
     process.execPath,
-    [CLI, '--quiet', '--cpus', String(cpus), '--initrd', initrd, '--', 'futex', ...args.split(' ')],
+    [CLI, '--quiet', '--cpus', String(cpus), '--initrd', initrd, '--', ...argv],
     { encoding: 'utf8', timeout: 600_000 },
   );
-  if (r.status !== 0)
-    throw new Error(`guest futex ${args} failed (${r.status}):\n${r.stdout}${r.stderr}`);
+  if (r.status !== 0) {
+    throw new Error(`guest ${argv.join(' ')} failed (${r.status}):\n${r.stdout}${r.stderr}`);
+  }
   return r.stdout.trim();
 }
 
-function nativeFutex(futex: string, args: string, pin: boolean): string {
-  const cmd = pin ? ['taskset', ['-c', '0', futex, ...args.split(' ')]] : [futex, args.split(' ')];
-  const r = spawnSync(cmd[0] as string, cmd[1] as string[], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`native futex ${args} failed:\n${r.stdout}${r.stderr}`);
+/** The same natively (argv[0] a path); `pin` keeps it on host core 0. */
+function nativeLine(argv: readonly string[], pin: boolean): string {
+  const [file, ...args] = pin ? ['taskset', '-c', '0', ...argv] : argv;
+  const r = spawnSync(file!, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`native ${argv.join(' ')} failed:\n${r.stdout}${r.stderr}`);
   return r.stdout.trim();
 }
 
-/** Milliseconds of a "threads START END" line, or the number of a "NAME VALUE" line. */
+/** Milliseconds of a "spin START END SUM" line, or the number of a "NAME VALUE" line. */
 function value(line: string): number {
-  const t = /^threads (\d+) (\d+)$/.exec(line);
-  if (t) return Number(BigInt(t[2]!) - BigInt(t[1]!)) / 1e6;
+  const spins = parseSpins(line);
+  if (spins.length === 1) return spanMs(spins);
   const v = /^\w+ ([\d.]+)$/.exec(line);
   if (!v) throw new Error(`unexpected output: ${line}`);
   return Number(v[1]);
@@ -167,7 +169,7 @@ async function main(): Promise<void> {
     );
     writeFileSync(initrd, Buffer.concat([readFileSync(join(ROOT, 'build/initramfs.cpio')), extra]));
     const nativeSpin = join(dir, 'spin-native');
-    const cc = spawnSync('cc', ['-O2', '-o', nativeSpin, src], { encoding: 'utf8' });
+    const cc = spawnSync('cc', ['-O2', '-pthread', '-o', nativeSpin, src], { encoding: 'utf8' });
     if (cc.status !== 0) throw new Error(`cc failed: ${cc.stderr}`);
     const nativeFutexProg = join(dir, 'futex-native');
     const cc2 = spawnSync('cc', ['-O2', '-pthread', '-o', nativeFutexProg, futexSrc], {
@@ -201,22 +203,23 @@ async function main(): Promise<void> {
     );
 
     // Threads: [guest --cpus 1, guest --cpus 2, native on one core, native free].
-    const threadRows: [string, string][] = [
-      ['two threads spinning, ms', `spin ${rounds}`],
-      ['mutex lock+unlock pair, ns', 'mutex 10000000'],
-      ['futex hand-off, ns', 'pingpong 100000'],
+    // Name, the program's guest name and native path, its arguments.
+    const threadRows: [string, string, string, string[]][] = [
+      ['two threads spinning, ms', 'spin', nativeSpin, [String(rounds), '2']],
+      ['mutex lock+unlock pair, ns', 'futex', nativeFutexProg, ['mutex', '10000000']],
+      ['futex hand-off, ns', 'futex', nativeFutexProg, ['pingpong', '100000']],
     ];
     console.log(
       `\n${'medians'.padEnd(30)} ${['g --cpus 1', 'g --cpus 2', 'n 1 core', 'n free'].map((h) => h.padStart(11)).join('')}`,
     );
     const threadMed: number[][] = [];
-    for (const [name, args] of threadRows) {
+    for (const [name, guestProg, nativeProg, args] of threadRows) {
       const cells: number[][] = [[], [], [], []];
       for (let i = 0; i < runs; i++) {
-        cells[0]!.push(value(guestFutex(initrd, 1, args)));
-        cells[1]!.push(value(guestFutex(initrd, 2, args)));
-        cells[2]!.push(value(nativeFutex(nativeFutexProg, args, true)));
-        cells[3]!.push(value(nativeFutex(nativeFutexProg, args, false)));
+        cells[0]!.push(value(guestLine(initrd, 1, [guestProg, ...args])));
+        cells[1]!.push(value(guestLine(initrd, 2, [guestProg, ...args])));
+        cells[2]!.push(value(nativeLine([nativeProg, ...args], true)));
+        cells[3]!.push(value(nativeLine([nativeProg, ...args], false)));
       }
       const meds = cells.map(median);
       threadMed.push(meds);

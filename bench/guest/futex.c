@@ -6,8 +6,6 @@
  *   futex pingpong N   two threads hand a turn back and forth N times
  *                      through a futex word (FUTEX_WAIT/FUTEX_WAKE), each
  *                      waking the other; prints "pingpong NS_PER_HANDOFF"
- *   futex spin N       two threads each run N rounds of spin.c's loop;
- *                      prints "threads START END"
  */
 #include <limits.h>
 #include <linux/futex.h>
@@ -61,27 +59,6 @@ static void *other(void *arg)
 	return NULL;
 }
 
-static uint64_t spin(uint64_t rounds, uint64_t seed)
-{
-	uint64_t x = seed | 1, i;
-
-	for (i = 0; i < rounds; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		x += i;
-	}
-	return x;
-}
-
-static void *spinner(void *arg)
-{
-	static volatile uint64_t sink;
-
-	sink = spin((uint64_t)n_rounds, (uintptr_t)arg);
-	return NULL;
-}
-
 int main(int argc, char **argv)
 {
 	pthread_t t;
@@ -111,20 +88,7 @@ int main(int argc, char **argv)
 		printf("pingpong %.1f\n", (double)(now_ns() - start) / (2.0 * n_rounds));
 		return 0;
 	}
-	if (!strcmp(argv[1], "spin")) {
-		pthread_t t2;
-
-		start = now_ns();
-		if (pthread_create(&t, NULL, spinner, (void *)1) ||
-		    pthread_create(&t2, NULL, spinner, (void *)2))
-			return 1;
-		pthread_join(t, NULL);
-		pthread_join(t2, NULL);
-		printf("threads %llu %llu\n", (unsigned long long)start,
-		       (unsigned long long)now_ns());
-		return 0;
-	}
 usage:
-	fprintf(stderr, "usage: futex mutex|pingpong|spin N\n");
+	fprintf(stderr, "usage: futex mutex|pingpong N\n");
 	return 2;
 }
