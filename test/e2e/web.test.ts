@@ -133,6 +133,21 @@ describe('web page (Chromium)', { timeout: 180_000 }, () => {
     await page.close();
   });
 
+  it('?cpus= sets the CPUs; without it, the browser cores (at most 8); a bad one is reported', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${isolated.url}?cpus=3`);
+    await waitForScreen(page, PROMPT);
+    assert.equal((await run(page, 'nproc')).trim(), '3');
+    await page.close();
+    const bad = await browser.newPage();
+    await bad.goto(`${isolated.url}?cpus=99`);
+    const screen = await waitForScreen(bad, PROMPT);
+    assert.match(screen, /\?cpus=99 is not a number of CPUs from 1 to 16; using the default/);
+    const cores = await bad.evaluate(() => navigator.hardwareConcurrency);
+    assert.equal((await run(bad, 'nproc')).trim(), String(Math.max(1, Math.min(cores, 8))));
+    await bad.close();
+  });
+
   it('without cross-origin isolation the page says why and how to fix it', async () => {
     const page = await browser.newPage();
     await page.goto(plain.url);
