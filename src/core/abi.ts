@@ -116,6 +116,7 @@ export const KERNEL_SYMBOLS = [
   'wasm_initrd_size',
   'wasm_cpus',
   'wasm_boot_cpus',
+  'wasm_host_tso',
   'wasm_timer_seq',
   'wasm_console_in',
   'wasm_console_winsize',

@@ -35,6 +35,12 @@ export interface WorkerHandle {
 }
 
 export interface Platform {
+  /**
+   * Whether the host's CPU has total store order (x86): the kernel then
+   * orders memory between CPUs with plain loads and stores instead of
+   * fences and atomic ones (asm/barrier.h). False when unknown.
+   */
+  readonly totalStoreOrder?: boolean;
   /** Start a worker running runWorker(init); report its messages and failures. */
   startWorker(
     init: WorkerInit,
@@ -188,6 +194,7 @@ export class Machine {
         cmdline: this.opts.cmdline,
         initrd: this.opts.initrd,
         cpus: this.cpus,
+        totalStoreOrder: this.platform.totalStoreOrder === true,
       });
     });
   }

@@ -35,6 +35,8 @@ export interface BootInit extends WorkerInitBase {
   cmdline: string;
   /** How many CPUs the kernel brings up (1 to NR_CPUS). */
   cpus: number;
+  /** Whether the host's CPU has total store order (Platform.totalStoreOrder). */
+  totalStoreOrder: boolean;
   initrd: Uint8Array | null;
 }
 

@@ -8,8 +8,13 @@
 // process runs user code and a counter bumped on each return to user code
 // (struct wasm_cpu's user_mm and user_seq); when two looks a period apart
 // find the same stretch still running on a CPU and an interrupt waiting
-// there, this bumps that process's word, and the program's next loop
-// iteration makes a system call.
+// there, this writes a new value to that process's word, and the program's
+// next loop iteration makes a system call.
+//
+// A process with one thread clears the word itself as it acts. In one with
+// several, each thread acts once per value (crt1.c), and this clears the
+// word at the first look that no longer finds a thread of the process stuck:
+// until then the threads' checks call crt1.c, which returns at once.
 
 import { CPU_IRQ_PENDING, CPU_SIZE, CPU_USER_MM, CPU_USER_SEQ, USER_PREEMPT_ADDR } from './abi.js';
 
@@ -31,6 +36,10 @@ export class PreemptWatchdog {
   private timer: ReturnType<typeof setInterval> | null = null;
   /** Per CPU: what the last look saw. */
   private readonly last: { mm: number; seq: number }[];
+  /** The last value written to a word: each request gets a new one, never 0. */
+  private generation = 0;
+  /** Processes whose word the last look wrote, with the value it wrote. */
+  private asked = new Map<number, Request>();
 
   constructor(private readonly opts: PreemptWatchdogOptions) {
     this.words = new Int32Array(opts.kernelMemory.buffer);
@@ -53,13 +62,21 @@ export class PreemptWatchdog {
   /** One look at every CPU; public so that a test can drive it without timers. Returns how many it asked to yield. */
   look(): number {
     let asked = 0;
+    const now = new Map<number, Request>();
     for (let cpu = 0; cpu < this.opts.count; cpu++) {
-      if (this.lookAt(cpu)) asked++;
+      if (this.lookAt(cpu, now)) asked++;
     }
+    // A request this look did not renew was taken: the thread it was for
+    // left its stretch of user code. Clear the word, unless it was
+    // written since.
+    for (const [mm, req] of this.asked) {
+      if (!now.has(mm)) Atomics.compareExchange(wordOf(req.memory), 0, req.value, 0);
+    }
+    this.asked = now;
     return asked;
   }
 
-  private lookAt(cpu: number): boolean {
+  private lookAt(cpu: number, now: Map<number, Request>): boolean {
     const base = this.opts.cpus + cpu * CPU_SIZE;
     const mm = Atomics.load(this.words, (base + CPU_USER_MM) >> 2);
     const seq = Atomics.load(this.words, (base + CPU_USER_SEQ) >> 2);
@@ -70,11 +87,24 @@ export class PreemptWatchdog {
     if (!stuck || Atomics.load(this.words, (base + CPU_IRQ_PENDING) >> 2) === 0) return false;
     const memory = this.opts.memoryOf(mm);
     if (!memory) return false;
-    // A fresh view: the process's memory may have grown. Bumped, not set:
-    // every thread of the process polls this word, and each acts once per
-    // new value (tools/wasm/preempt.ts), so the thread on this CPU is sure
-    // to see it whichever thread looks first.
-    Atomics.add(new Int32Array(memory.buffer, USER_PREEMPT_ADDR, 1), 0, 1);
+    // One new value per process and look, however many of its threads are
+    // stuck: each of them acts on it.
+    if (!now.has(mm)) {
+      this.generation = (this.generation % 0x7fffffff) + 1;
+      const value = this.generation;
+      Atomics.store(wordOf(memory), 0, value);
+      now.set(mm, { memory, value });
+    }
     return true;
   }
+}
+
+interface Request {
+  readonly memory: WebAssembly.Memory;
+  readonly value: number;
+}
+
+/** A fresh view each time: the process's memory may have grown. */
+function wordOf(memory: WebAssembly.Memory): Int32Array {
+  return new Int32Array(memory.buffer, USER_PREEMPT_ADDR, 1);
 }

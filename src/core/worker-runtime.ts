@@ -477,6 +477,7 @@ function runBoot(init: BootInit, host: WorkerHost): void {
   k.kmem.set(cmd, symbols.wasm_boot_cmdline);
   k.kmem[symbols.wasm_boot_cmdline + cmd.length] = 0;
   k.kview.setUint32(symbols.wasm_boot_cpus, init.cpus, true);
+  k.kview.setUint32(symbols.wasm_host_tso, init.totalStoreOrder ? 1 : 0, true);
   if (init.initrd && init.initrd.length > 0) {
     const top = k.kmem.length;
     const start = (top - init.initrd.length) & ~4095;

@@ -241,7 +241,7 @@ async function main(argv: string[]): Promise<number> {
       ? webSocketExport(m.tag, m.source)
       : { tag: m.tag, open: () => new NinePServer({ root: m.source, readOnly: m.readOnly }) },
   );
-  const machine = new Machine(nodePlatform(new URL('./worker.js', import.meta.url)), {
+  const machine = new Machine(nodePlatform(new URL('./worker.cjs', import.meta.url)), {
     kernel,
     cmdline,
     initrd,

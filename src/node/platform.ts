@@ -6,6 +6,9 @@ import type { WorkerInit, WorkerMessage } from '../core/messages.js';
 
 export function nodePlatform(workerUrl: URL): Platform {
   return {
+    // x86 orders memory strongly enough for plain loads and stores to
+    // stand in for smp_rmb(), smp_wmb(), acquire and release.
+    totalStoreOrder: process.arch === 'x64' || process.arch === 'ia32',
     startWorker(
       init: WorkerInit,
       onMessage: (msg: WorkerMessage) => void,

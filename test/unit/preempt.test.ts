@@ -1,7 +1,7 @@
 // The preemption checks wasmlinux-cc puts into every loop
 // (tools/wasm/preempt.ts), on modules assembled from text by binaryen and
-// then run: a bumped word makes the next loop iteration of every instance
-// (thread) call the poll function, once per bump.
+// then run: while the word is not 0, every loop iteration calls the poll
+// function (crt1.c's decides what to do, and clears the word).
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -21,13 +21,15 @@ function assemble(wat: string): Uint8Array {
 }
 
 // spin(n) loops n times; nested(n) has a loop inside a loop; the poll
-// function counts its calls in a global.
+// function counts its calls in a global, and clears the word if $clears.
 const PROGRAM = `
 (module
   (import "env" "memory" (memory 1 1 shared))
   (global $polls (export "polls") (mut i32) (i32.const 0))
+  (global $clears (export "clears") (mut i32) (i32.const 0))
   (func $poll (export "__wasm_preempt")
-    (global.set $polls (i32.add (global.get $polls) (i32.const 1))))
+    (global.set $polls (i32.add (global.get $polls) (i32.const 1)))
+    (if (global.get $clears) (then (i32.store (i32.const ${USER_PREEMPT_ADDR}) (i32.const 0)))))
   (func (export "spin") (param $n i32) (result i32)
     (local $i i32)
     (loop $again
@@ -48,6 +50,7 @@ const PROGRAM = `
 
 interface Exports {
   polls: WebAssembly.Global;
+  clears: WebAssembly.Global;
   spin: (n: number) => number;
   nested: (n: number) => number;
 }
@@ -78,28 +81,26 @@ describe('preemption checks in loops', () => {
     assert.equal(exports.polls.value, 0);
   });
 
-  test('a bumped word makes the running loop call the poll function once per bump', async () => {
+  test('a set word makes every iteration of every loop call the poll function', async () => {
     const { exports, word } = await load(instrumentLoops(assemble(PROGRAM)).bytes);
-    Atomics.add(word, 0, 1);
+    Atomics.store(word, 0, 7);
     assert.equal(exports.spin(100), 100);
-    assert.equal(exports.polls.value, 1);
-    // The same value again: already acted on.
-    assert.equal(exports.spin(100), 100);
-    assert.equal(exports.polls.value, 1);
-    Atomics.add(word, 0, 1);
+    assert.equal(exports.polls.value, 100);
+    // 10 outer iterations, 10 inner ones in each.
     assert.equal(exports.nested(10), 100);
-    assert.equal(exports.polls.value, 2);
+    assert.equal(exports.polls.value, 210);
   });
 
-  test('every instance on the memory (every thread) acts on a bump, whichever looks first', async () => {
-    const bytes = instrumentLoops(assemble(PROGRAM)).bytes;
-    const first = await load(bytes);
-    const second = await load(bytes, first.memory);
-    Atomics.add(first.word, 0, 1);
-    first.exports.spin(10);
-    second.exports.spin(10);
-    assert.equal(first.exports.polls.value, 1);
-    assert.equal(second.exports.polls.value, 1);
+  test('once the poll function clears the word, the loops go on without calling it', async () => {
+    const { exports, word } = await load(instrumentLoops(assemble(PROGRAM)).bytes);
+    exports.clears.value = 1;
+    Atomics.store(word, 0, 7);
+    assert.equal(exports.spin(100), 100);
+    assert.equal(exports.polls.value, 1);
+    assert.equal(Atomics.load(word, 0), 0);
+    Atomics.store(word, 0, 8);
+    assert.equal(exports.nested(10), 100);
+    assert.equal(exports.polls.value, 2);
   });
 
   test('without instrumentation nothing polls (the check is what does it)', async () => {

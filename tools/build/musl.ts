@@ -33,6 +33,7 @@ import {
 } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
+import { USER_PREEMPT_ADDR } from '../../src/core/abi.js';
 import { isRoot } from './apt.js';
 import { cachedDir, hashInputs } from './cache.js';
 import type { KernelArtifacts } from './kernel.js';
@@ -83,6 +84,9 @@ export const MUSL_CFLAGS = [
   // Programs link with a shared memory so that clone() children can use it.
   '-matomics',
   '-mbulk-memory',
+  // The word every loop polls (crt1.c's __wasm_preempt), from the one
+  // definition the host checks against the kernel's at load.
+  `-DWASM_USER_PREEMPT_ADDR=${USER_PREEMPT_ADDR}`,
   '-O2',
   '-pipe',
   '-ffunction-sections',

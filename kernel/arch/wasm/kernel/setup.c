@@ -118,7 +118,11 @@ static struct notifier_block wasm_panic_block = {
 
 void __init setup_arch(char **cmdline_p)
 {
-	strscpy(boot_command_line, wasm_boot_cmdline, COMMAND_LINE_SIZE);
+	/* The built-in parameters first: the host's may override them. */
+	strscpy(boot_command_line, CONFIG_CMDLINE, COMMAND_LINE_SIZE);
+	if (boot_command_line[0] && wasm_boot_cmdline[0])
+		strlcat(boot_command_line, " ", COMMAND_LINE_SIZE);
+	strlcat(boot_command_line, wasm_boot_cmdline, COMMAND_LINE_SIZE);
 	*cmdline_p = boot_command_line;
 	/* loglevel= and quiet must apply before the console replays the log. */
 	parse_early_param();

@@ -28,6 +28,9 @@
 /* The host writes how many CPUs to run before it starts the kernel. */
 u32 wasm_boot_cpus = 1;
 
+/* And whether its CPU orders memory like x86 (asm/barrier.h). */
+unsigned int wasm_host_tso __read_mostly;
+
 /* Called from setup_arch(): the CPUs the host gives us are all present. */
 void __init wasm_smp_init_cpus(void)
 {

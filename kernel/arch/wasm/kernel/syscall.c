@@ -34,14 +34,18 @@ void wasm_user_enter(void)
 	struct wasm_cpu *cpu = wasm_this_cpu();
 	struct mm_struct *mm = current->mm;
 
-	/* Only this CPU writes its words; the host only reads them. */
+	/*
+	 * Only this CPU writes its words, and the host only samples them
+	 * every few milliseconds: plain stores, as a wasm atomic store is a
+	 * full barrier (an xchg on x86) on every system call.
+	 */
 	WRITE_ONCE(cpu->user_seq, cpu->user_seq + 1);
-	smp_store_release(&cpu->user_mm, mm ? mm->context.host_id : 0);
+	WRITE_ONCE(cpu->user_mm, mm ? mm->context.host_id : 0);
 }
 
 void wasm_user_leave(void)
 {
-	smp_store_release(&wasm_this_cpu()->user_mm, 0);
+	WRITE_ONCE(wasm_this_cpu()->user_mm, 0);
 }
 
 long __wasm_sys_ni_syscall(const struct pt_regs *regs)
@@ -71,7 +75,9 @@ unsigned long wasm_exit_to_user(struct pt_regs *regs, unsigned long work)
 	}
 	local_irq_enable();
 
-	if (test_and_clear_thread_flag(TIF_WASM_EXEC))
+	/* Look before the atomic read-modify-write: an execve is rare. */
+	if (unlikely(test_thread_flag(TIF_WASM_EXEC)) &&
+	    test_and_clear_thread_flag(TIF_WASM_EXEC))
 		return regs->sp;
 	return 0;
 }

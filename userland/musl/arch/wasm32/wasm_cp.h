@@ -1,6 +1,6 @@
 /*
  * Cancellation-point state of the calling thread: __wasm_cp, a wasm global
- * of the instance (wasm_global.h), defined in src/thread/wasm32/syscall_cp.c.
+ * of the instance (wasm_global.h), defined in crt1.c.
  *
  * WASM_CP_IN_CALL: the thread is inside a cancellable system call
  * (__syscall_cp_asm). WASM_CP_INTERRUPTED: inside a signal handler, the

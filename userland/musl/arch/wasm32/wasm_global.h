@@ -5,7 +5,7 @@
  * one shared memory, and a wasm global that the module defines (rather
  * than imports) is the instance's own. So what is per thread and has no
  * place in memory lives in such globals: the thread pointer (__wasm_tp,
- * pthread_arch.h), the cancellation-point state (__wasm_cp, syscall_cp.c),
+ * pthread_arch.h), the cancellation-point state (__wasm_cp, crt1.c and syscall_cp.c),
  * and the linker's __tls_base and __stack_pointer. C reaches them
  * through these macros; WASM_GLOBAL_DEFINE makes one (mutable i32, 0 in a
  * new instance) in exactly one object.

@@ -49,6 +49,9 @@ static int start_main(int argc, char **argv, char **envp)
  * call, so a handler is called with as many arguments as it was installed
  * with.
  */
+/* The cancellation-point state (wasm_cp.h); see syscall_cp.c for why here. */
+WASM_GLOBAL_DEFINE(__wasm_cp);
+
 void __wasm_sigentry(void *handler, int sig, siginfo_t *info, void *uc, int siginfo)
 {
 	/* Whether the code this handler interrupted was in a cancellable call. */
@@ -65,15 +68,36 @@ void __wasm_sigentry(void *handler, int sig, siginfo_t *info, void *uc, int sigi
 
 /*
  * Nothing can interrupt running wasm code, so wasmlinux-cc puts a check of
- * the word at WASM_USER_PREEMPT_ADDR (512) at the top of every loop
- * (tools/wasm/preempt.ts). The host bumps it when the same stretch of user
- * code has run for a while with an interrupt pending, and each thread calls
- * this once per bump (the check remembers the value per instance); any
- * system call then lets the kernel reschedule and deliver signals on its
- * way out, as after a timer interrupt on a CPU.
+ * the word at WASM_USER_PREEMPT_ADDR at the top of every loop
+ * (tools/wasm/preempt.ts): when it is not 0, the loop calls this. The host
+ * writes a new value there (never 0, never one it wrote before) when the
+ * same stretch of user code has run for a while with an interrupt pending
+ * (src/core/preempt-watchdog.ts); any system call then lets the kernel
+ * reschedule and deliver signals on its way out, as after a timer
+ * interrupt on a CPU.
+ *
+ * A process with one thread is the one the host meant: it clears the word
+ * and enters the kernel. With several threads the host meant the one on a
+ * given CPU, which is not for a thread to tell, and one that cleared the
+ * word could take the request from it. So each thread enters the kernel
+ * once per value (remembered in a global, one per instance, that is per
+ * thread), and the host clears the word once the thread it wanted has
+ * left its stretch of user code.
  */
+WASM_GLOBAL_DEFINE(__wasm_preempt_seen);
+
 void __wasm_preempt(void)
 {
+	volatile int *word = (volatile int *)WASM_USER_PREEMPT_ADDR;
+	int v = *word;
+
+	if (!libc.threaded) {
+		*word = 0;
+	} else {
+		if (v == (int)WASM_GLOBAL_GET(__wasm_preempt_seen))
+			return;
+		WASM_GLOBAL_SET(__wasm_preempt_seen, v);
+	}
 	__syscall(SYS_getpid);
 }
 

@@ -19,16 +19,51 @@
 #define __smp_mb__before_atomic()	barrier()
 #define __smp_mb__after_atomic()	barrier()
 
+/*
+ * wasm has no weaker orderings than those, but many host CPUs need none
+ * for the rest: on x86 (total store order) loads are not reordered with
+ * loads, nor stores with stores, nor a store with an earlier load, so
+ * smp_rmb() and smp_wmb() are compiler barriers and acquire loads and
+ * release stores plain ones, as in the kernel's own x86 port; and the
+ * engines compile plain wasm loads and stores to plain moves, in program
+ * order.  The host knows its CPU and sets wasm_host_tso before boot
+ * (Node on x86-64 does); elsewhere (ARM, or a browser, which does not say)
+ * these are atomic.fence and atomic loads and stores.  In a path walk or
+ * a spin_unlock() that is the difference between a fence or an xchg and
+ * a move.
+ */
+extern unsigned int wasm_host_tso;
+
+#define __smp_rmb()							\
+do {									\
+	if (wasm_host_tso)						\
+		barrier();						\
+	else								\
+		mb();							\
+} while (0)
+
+#define __smp_wmb()	__smp_rmb()
+
 #define __smp_load_acquire(p)						\
 ({									\
 	compiletime_assert_atomic_type(*(p));				\
-	(typeof(*(p)))__atomic_load_n((p), __ATOMIC_SEQ_CST);		\
+	__unqual_scalar_typeof(*(p)) ___v = wasm_host_tso ?		\
+		*(const volatile typeof(*(p)) *)(p) :			\
+		__atomic_load_n((p), __ATOMIC_SEQ_CST);			\
+	barrier();							\
+	(typeof(*(p)))___v;						\
 })
 
 #define __smp_store_release(p, v)					\
 do {									\
 	compiletime_assert_atomic_type(*(p));				\
-	__atomic_store_n((p), (typeof(*(p)))(v), __ATOMIC_SEQ_CST);	\
+	if (wasm_host_tso) {						\
+		barrier();						\
+		*(volatile typeof(*(p)) *)(p) = (v);			\
+	} else {							\
+		__atomic_store_n((p), (typeof(*(p)))(v),		\
+				 __ATOMIC_SEQ_CST);			\
+	}								\
 } while (0)
 
 #define __smp_store_mb(var, value)					\

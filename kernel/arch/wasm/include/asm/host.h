@@ -42,6 +42,9 @@ extern atomic_t wasm_timer_seq;
 /* How many CPUs the host runs; it writes this before boot (smp.c). */
 extern u32 wasm_boot_cpus;
 
+/* Non-zero if the host's CPU has total store order; also before boot (barrier.h). */
+extern unsigned int wasm_host_tso;
+
 /*
  * Input rings the host fills and the kernel drains (console.c, stdio.c):
  * head and tail count bytes; the host only moves head (and sets eof once

@@ -7,13 +7,16 @@
  * instance's __wasm_cp global (wasm_cp.h), and the kernel says in the
  * signal frame whether the call was interrupted before it completed
  * (pthread_cancel.c). The markers below are never matched.
+ *
+ * __wasm_cp itself is defined in crt1.c, whose signal entry saves it: were
+ * it defined here, every program would link this file and, through
+ * __cancel, pthread_cancel.c, whose __syscall_cp replaces the plain one
+ * (src/thread/__syscall_cp.c) even in programs that never cancel.
  */
 
 #include "pthread_impl.h"
 #include "syscall.h"
 #include "wasm_cp.h"
-
-WASM_GLOBAL_DEFINE(__wasm_cp);
 
 hidden const char __cp_begin[1], __cp_end[1], __cp_cancel[1];
 
