@@ -12,33 +12,32 @@ export interface RuntimeArtifacts {
 export async function buildRuntime(): Promise<RuntimeArtifacts> {
   const root = repoRoot();
   const outdir = join(root, 'dist/node');
-  await build({
-    entryPoints: [join(root, 'src/node/cli.ts'), join(root, 'src/node/serve.ts')],
-    outdir,
+  const common = {
     bundle: true,
     platform: 'node',
-    format: 'esm',
     target: 'node20',
     sourcemap: true,
+    logLevel: 'warning',
+  } as const;
+  await build({
+    ...common,
+    entryPoints: [join(root, 'src/node/cli.ts'), join(root, 'src/node/serve.ts')],
+    outdir,
+    format: 'esm',
     // CommonJS packages in the bundle (ws) call require() for Node's own
     // modules, which an ES module does not have: give them one.
     banner: {
       js: "import { createRequire as __wasmlinuxCreateRequire } from 'node:module'; const require = __wasmlinuxCreateRequire(import.meta.url);",
     },
-    logLevel: 'warning',
   });
   // The worker as CommonJS: a machine starts a worker per task, and Node
   // 20 starts a CommonJS worker about 5 ms (a fifth) sooner than an ES
   // module one, which needs the ES module loader set up first.
   await build({
+    ...common,
     entryPoints: [join(root, 'src/node/worker.ts')],
     outfile: join(outdir, 'worker.cjs'),
-    bundle: true,
-    platform: 'node',
     format: 'cjs',
-    target: 'node20',
-    sourcemap: true,
-    logLevel: 'warning',
   });
   return { cli: join(outdir, 'cli.js') };
 }

@@ -42,6 +42,9 @@ static int start_main(int argc, char **argv, char **envp)
 	return __wasm_run_main();
 }
 
+/* The cancellation-point state (wasm_cp.h); see syscall_cp.c for why here. */
+WASM_GLOBAL_DEFINE(__wasm_cp);
+
 /*
  * Signal handlers run as calls from the kernel (arch/wasm/kernel/signal.c):
  * the host calls this export on a stack below the interrupted code's, with
@@ -49,9 +52,6 @@ static int start_main(int argc, char **argv, char **envp)
  * call, so a handler is called with as many arguments as it was installed
  * with.
  */
-/* The cancellation-point state (wasm_cp.h); see syscall_cp.c for why here. */
-WASM_GLOBAL_DEFINE(__wasm_cp);
-
 void __wasm_sigentry(void *handler, int sig, siginfo_t *info, void *uc, int siginfo)
 {
 	/* Whether the code this handler interrupted was in a cancellable call. */
@@ -70,11 +70,10 @@ void __wasm_sigentry(void *handler, int sig, siginfo_t *info, void *uc, int sigi
  * Nothing can interrupt running wasm code, so wasmlinux-cc puts a check of
  * the word at WASM_USER_PREEMPT_ADDR at the top of every loop
  * (tools/wasm/preempt.ts): when it is not 0, the loop calls this. The host
- * writes a new value there (never 0, never one it wrote before) when the
- * same stretch of user code has run for a while with an interrupt pending
- * (src/core/preempt-watchdog.ts); any system call then lets the kernel
- * reschedule and deliver signals on its way out, as after a timer
- * interrupt on a CPU.
+ * writes a new value there (never 0) when the same stretch of user code has
+ * run for a while with an interrupt pending (src/core/preempt-watchdog.ts);
+ * any system call then lets the kernel reschedule and deliver signals on
+ * its way out, as after a timer interrupt on a CPU.
  *
  * A process with one thread is the one the host meant: it clears the word
  * and enters the kernel. With several threads the host meant the one on a
