@@ -5,12 +5,34 @@ import type { Platform, WorkerHandle } from '../core/machine.js';
 import type { WorkerInit, WorkerMessage } from '../core/messages.js';
 import type { BrowserWorkerStart } from './worker.js';
 
+interface UserAgentData {
+  getHighEntropyValues(hints: string[]): Promise<{ architecture?: string }>;
+}
+
+/**
+ * Whether the CPU has total store order (Platform.totalStoreOrder): only
+ * Chromium says which CPU it runs on (User-Agent Client Hints, "x86" or
+ * "arm"); elsewhere the kernel keeps its fences.
+ */
+export async function hostHasTotalStoreOrder(): Promise<boolean> {
+  const ua = (navigator as { userAgentData?: UserAgentData }).userAgentData;
+  if (!ua) return false;
+  try {
+    const { architecture } = await ua.getHighEntropyValues(['architecture']);
+    return architecture === 'x86';
+  } catch {
+    return false;
+  }
+}
+
 export function browserPlatform(
   workerUrl: URL,
   output: SharedArrayBuffer,
   agent: SharedArrayBuffer,
+  totalStoreOrder: boolean,
 ): Platform {
   return {
+    totalStoreOrder,
     startWorker(
       init: WorkerInit,
       onMessage: (msg: WorkerMessage) => void,

@@ -27,7 +27,7 @@ import {
 } from '../core/mounts.js';
 import { webSocketExport } from '../core/ninep/ws-client.js';
 import { OutputRing } from '../core/output-ring.js';
-import { browserPlatform } from './platform.js';
+import { browserPlatform, hostHasTotalStoreOrder } from './platform.js';
 
 export type BootPhase = 'download' | 'compile' | 'boot';
 
@@ -179,6 +179,7 @@ export class WasmLinux {
     let iTotal = 0;
     const report = (): void =>
       progress({ phase: 'download', loaded: kLoaded + iLoaded, total: kTotal + iTotal });
+    const tso = hostHasTotalStoreOrder();
     const [kernelRes, initrdRes] = await Promise.all([fetchOk(kernelUrl), fetchOk(initrdUrl)]);
     // Streaming compilation of the response itself, so that the browser can
     // also cache the compiled code; a clone of it counts the bytes.
@@ -209,7 +210,7 @@ export class WasmLinux {
     progress({ phase: 'boot' });
     const workerUrl = this.opts.workerUrl ?? new URL('worker.js', import.meta.url);
     const machine = new Machine(
-      browserPlatform(workerUrl, this.ring.buffer, this.agentRing.buffer),
+      browserPlatform(workerUrl, this.ring.buffer, this.agentRing.buffer, await tso),
       {
         kernel,
         // xterm.js is an xterm: colours, title, keys.

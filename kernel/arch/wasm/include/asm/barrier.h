@@ -26,9 +26,10 @@
  * smp_rmb() and smp_wmb() are compiler barriers and acquire loads and
  * release stores plain ones, as in the kernel's own x86 port; and the
  * engines compile plain wasm loads and stores to plain moves, in program
- * order.  The host knows its CPU and sets wasm_host_tso before boot
- * (Node on x86-64 does); elsewhere (ARM, or a browser, which does not say)
- * these are atomic.fence and atomic loads and stores.  In a path walk or
+ * order.  The host sets wasm_host_tso before boot when it knows its CPU
+ * has total store order (Node on x86-64, Chromium on x86); elsewhere (ARM,
+ * or a browser that does not say) these are atomic.fence and atomic loads
+ * and stores.  In a path walk or
  * a spin_unlock() that is the difference between a fence or an xchg and
  * a move.
  */
