@@ -363,13 +363,22 @@ export class Machine {
           this.workers.delete(from);
         }
         break;
-      case 'halt':
-        if (msg.status === HALT_POWER_OFF) this.stop({ kind: 'power-off' });
-        else if (msg.status === HALT_RESTART) this.stop({ kind: 'restart', command: msg.message });
-        else if (msg.status === HALT_PANIC)
-          this.stop({ kind: 'panic', message: msg.message ?? 'unknown reason' });
-        else this.stop({ kind: 'crash', message: `unknown halt status ${msg.status}` });
+      case 'halt': {
+        const exit: MachineExit =
+          msg.status === HALT_POWER_OFF
+            ? { kind: 'power-off' }
+            : msg.status === HALT_RESTART
+              ? { kind: 'restart', command: msg.message }
+              : msg.status === HALT_PANIC
+                ? { kind: 'panic', message: msg.message ?? 'unknown reason' }
+                : { kind: 'crash', message: `unknown halt status ${msg.status}` };
+        // Stopping terminates every worker, and a worker's messages not yet
+        // taken are lost with it: other workers may have posted before this
+        // one halted (an OOM victim's report), and their ports are read in
+        // no set order. Stop once those already waiting are taken.
+        setTimeout(() => this.stop(exit), 0);
         break;
+      }
       case 'crash':
         this.stop({ kind: 'crash', message: msg.message });
         break;
