@@ -5,8 +5,9 @@
 //     The same natively: both pinned to one host core, then free on all.
 //   - threads: the same speed-up for one program running two threads
 //     (`spin N 2`); and (bench/guest/futex.c) an uncontended pthread mutex
-//     lock/unlock pair and a futex hand-off between two threads
-//     (FUTEX_WAIT/FUTEX_WAKE); at --cpus 1 and 2, and natively;
+//     lock/unlock pair (alone, and with a second thread alive: glibc skips
+//     atomics in a process of one thread) and a futex hand-off between two
+//     threads (FUTEX_WAIT/FUTEX_WAKE); at --cpus 1 and 2, and natively;
 //   - idle cost: host threads, RSS and CPU time of a machine whose guest
 //     sleeps, at --cpus 1, 2 and 4 (idle CPUs should take no host CPU).
 // Times come from the program itself (CLOCK_MONOTONIC in the guest or on
@@ -91,7 +92,7 @@ function nativeLine(argv: readonly string[], pin: boolean): string {
 function value(line: string): number {
   const spins = parseSpins(line);
   if (spins.length === 1) return spanMs(spins);
-  const v = /^\w+ ([\d.]+)$/.exec(line);
+  const v = /^[\w-]+ ([\d.]+)$/.exec(line);
   if (!v) throw new Error(`unexpected output: ${line}`);
   return Number(v[1]);
 }
@@ -207,6 +208,7 @@ async function main(): Promise<void> {
     const threadRows: [string, string, string, string[]][] = [
       ['two threads spinning, ms', 'spin', nativeSpin, [String(rounds), '2']],
       ['mutex lock+unlock pair, ns', 'futex', nativeFutexProg, ['mutex', '10000000']],
+      ['  the same, 2 threads alive, ns', 'futex', nativeFutexProg, ['mutex-mt', '10000000']],
       ['futex hand-off, ns', 'futex', nativeFutexProg, ['pingpong', '100000']],
     ];
     console.log(
@@ -225,12 +227,19 @@ async function main(): Promise<void> {
       threadMed.push(meds);
       console.log(`${name.padEnd(30)} ${meds.map((m) => m.toFixed(1).padStart(11)).join('')}`);
     }
-    const [spinRow, mutexRow, pingRow] = threadMed as [number[], number[], number[]];
+    const [spinRow, mutexRow, mutexMtRow, pingRow] = threadMed as [
+      number[],
+      number[],
+      number[],
+      number[],
+    ];
     console.log(
       `\nspeed-up of two threads, --cpus 2 vs --cpus 1: ${(spinRow[0]! / spinRow[1]!).toFixed(2)}x`,
     );
     console.log(
-      `mutex pair, guest --cpus 2 / native: ${(mutexRow[1]! / mutexRow[3]!).toFixed(2)}x`,
+      `mutex pair, guest --cpus 2 / native: ${(mutexRow[1]! / mutexRow[3]!).toFixed(2)}x ` +
+        `(with a second thread alive, where glibc too uses atomics: ` +
+        `${(mutexMtRow[1]! / mutexMtRow[3]!).toFixed(2)}x)`,
     );
     console.log(
       `futex hand-off across CPUs, guest --cpus 2 / native: ${(pingRow[1]! / pingRow[3]!).toFixed(2)}x`,

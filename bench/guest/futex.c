@@ -3,6 +3,10 @@
  *
  *   futex mutex N      N uncontended pthread_mutex_lock/unlock pairs;
  *                      prints "mutex NS_PER_PAIR"
+ *   futex mutex-mt N   the same with a second thread alive (asleep): glibc
+ *                      skips the atomic instructions while a process has
+ *                      one thread, musl does not, so this is the fair
+ *                      comparison; prints "mutex-mt NS_PER_PAIR"
  *   futex pingpong N   two threads hand a turn back and forth N times
  *                      through a futex word (FUTEX_WAIT/FUTEX_WAKE), each
  *                      waking the other; prints "pingpong NS_PER_HANDOFF"
@@ -52,6 +56,27 @@ static void play(int me, long n)
 	}
 }
 
+/* N lock/unlock pairs of an uncontended mutex: nanoseconds per pair. */
+static double mutex_pairs(long n)
+{
+	pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+	uint64_t start = now_ns();
+	long i;
+
+	for (i = 0; i < n; i++) {
+		pthread_mutex_lock(&m);
+		pthread_mutex_unlock(&m);
+	}
+	return (double)(now_ns() - start) / n;
+}
+
+static void *sleeper(void *arg)
+{
+	for (;;)
+		pause();
+	return arg;
+}
+
 static void *other(void *arg)
 {
 	(void)arg;
@@ -68,15 +93,13 @@ int main(int argc, char **argv)
 		goto usage;
 	n_rounds = atol(argv[2]);
 	if (!strcmp(argv[1], "mutex")) {
-		pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
-		long i;
-
-		start = now_ns();
-		for (i = 0; i < n_rounds; i++) {
-			pthread_mutex_lock(&m);
-			pthread_mutex_unlock(&m);
-		}
-		printf("mutex %.1f\n", (double)(now_ns() - start) / n_rounds);
+		printf("mutex %.1f\n", mutex_pairs(n_rounds));
+		return 0;
+	}
+	if (!strcmp(argv[1], "mutex-mt")) {
+		if (pthread_create(&t, NULL, sleeper, NULL))
+			return 1;
+		printf("mutex-mt %.1f\n", mutex_pairs(n_rounds));
 		return 0;
 	}
 	if (!strcmp(argv[1], "pingpong")) {
@@ -89,6 +112,6 @@ int main(int argc, char **argv)
 		return 0;
 	}
 usage:
-	fprintf(stderr, "usage: futex mutex|pingpong N\n");
+	fprintf(stderr, "usage: futex mutex|mutex-mt|pingpong N\n");
 	return 2;
 }
