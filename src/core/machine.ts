@@ -364,14 +364,7 @@ export class Machine {
         }
         break;
       case 'halt': {
-        const exit: MachineExit =
-          msg.status === HALT_POWER_OFF
-            ? { kind: 'power-off' }
-            : msg.status === HALT_RESTART
-              ? { kind: 'restart', command: msg.message }
-              : msg.status === HALT_PANIC
-                ? { kind: 'panic', message: msg.message ?? 'unknown reason' }
-                : { kind: 'crash', message: `unknown halt status ${msg.status}` };
+        const exit = haltExit(msg.status, msg.message);
         // Stopping terminates every worker, and a worker's messages not yet
         // taken are lost with it: other workers may have posted before this
         // one halted (an OOM victim's report), and their ports are read in
@@ -393,4 +386,12 @@ export class Machine {
         break;
     }
   }
+}
+
+/** How the machine ended, from the kernel's host.halt(status, message). */
+function haltExit(status: number, message: string | null): MachineExit {
+  if (status === HALT_POWER_OFF) return { kind: 'power-off' };
+  if (status === HALT_RESTART) return { kind: 'restart', command: message };
+  if (status === HALT_PANIC) return { kind: 'panic', message: message ?? 'unknown reason' };
+  return { kind: 'crash', message: `unknown halt status ${status}` };
 }

@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import binaryen from 'binaryen';
-import { instrumentLoops, USER_PREEMPT_ADDR } from '../../tools/wasm/preempt.js';
+import { USER_PREEMPT_ADDR } from '../../src/core/abi.js';
+import { instrumentLoops } from '../../tools/wasm/preempt.js';
 import { WasmFormatError } from '../../tools/wasm/reader.js';
 
 function assemble(wat: string): Uint8Array {

@@ -38,8 +38,6 @@ import { concat } from './custom-section.js';
 import { Cursor, readModule, type WasmModule } from './reader.js';
 import { USER_PREEMPT_ADDR } from '../../src/core/abi.js';
 
-export { USER_PREEMPT_ADDR };
-
 /** The function the inserted checks call (crt1.c), exported by wasmlinux-cc. */
 export const PREEMPT_EXPORT = '__wasm_preempt';
 
