@@ -10,6 +10,10 @@
 //     (`while :; do :; done &`): the keystroke waits for preemption.
 //
 //   node --import tsx bench/interactive.ts [--runs N] [--keys N] [--cpus N]
+//       [--worker-per-task]
+//
+// Boot time depends on how many host threads start: run it under Node 24
+// (JSPI) and Node 20, or with and without --worker-per-task, to see it.
 
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
@@ -90,10 +94,15 @@ async function main(): Promise<void> {
       runs: { type: 'string', default: '10' },
       keys: { type: 'string', default: '200' },
       cpus: { type: 'string' },
+      'worker-per-task': { type: 'boolean', default: false },
     },
   });
-  const cpus = values.cpus === undefined ? [] : ['--cpus', values.cpus];
-  console.log(`guest CPUs: ${values.cpus ?? 'the CLI default'}`);
+  const cpus = [
+    ...(values.cpus === undefined ? [] : ['--cpus', values.cpus]),
+    ...(values['worker-per-task'] ? ['--worker-per-task'] : []),
+  ];
+  console.log(`guest CPUs: ${values.cpus ?? 'the CLI default'}; Node ${process.version}`);
+  if (values['worker-per-task']) console.log('a worker per task (--worker-per-task)');
   const runs = Number(values.runs);
   const keys = Number(values.keys);
 

@@ -36,6 +36,9 @@ function start(e: MessageEvent): void {
       };
       scope.addEventListener('message', once);
     },
+    onAssignments: (handler) => {
+      scope.addEventListener('message', (m: MessageEvent) => handler(m.data as TaskAssignment));
+    },
     writeConsole: (bytes) => ring.write(bytes),
     // /dev/host_stdout carries the agent's replies; /dev/host_stderr shows.
     writeStream: (stream, bytes) => {

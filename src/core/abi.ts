@@ -15,7 +15,14 @@ export interface KernelHostImports {
   clock_ns(): number;
   wallclock_s(): number;
   random(buf: number, len: number): void;
-  spawn_task(task: number, stackTop: number, tlsBlock: number, mm: number): void;
+  /** home: the CPU whose worker takes the task, or -1 for a worker of its own. */
+  spawn_task(task: number, stackTop: number, tlsBlock: number, mm: number, home: number): void;
+  /**
+   * memory.atomic.wait32 on the kernel word at addr, timeoutNs -1 for none:
+   * 0 woken, 1 not equal, 2 timed out. A task sharing its worker is
+   * suspended instead of blocking it (WebAssembly.Suspending).
+   */
+  wait(addr: number, expect: number, timeoutNs: bigint): number;
   task_exit(): never;
   /** Write the worker's call stack as text at buf (at most len bytes); returns the length. */
   dump_stack(buf: number, len: number): number;
@@ -117,6 +124,7 @@ export const KERNEL_SYMBOLS = [
   'wasm_cpus',
   'wasm_boot_cpus',
   'wasm_host_tso',
+  'wasm_host_stack_switching',
   'wasm_timer_seq',
   'wasm_console_in',
   'wasm_console_winsize',

@@ -1,5 +1,6 @@
-// The machine: one shared kernel memory, a worker per task, the timer, the
-// console. Platform-neutral: the platform supplies workers and I/O.
+// The machine: one shared kernel memory, a worker per task (or, with stack
+// switching, per CPU for the tasks bound to it), the timer, the console.
+// Platform-neutral: the platform supplies workers and I/O.
 
 import {
   CONSOLE_RING_DATA,
@@ -26,6 +27,7 @@ import { RingFeeder } from './input-ring.js';
 import { P9Host, type NinePExport } from './p9-host.js';
 import { PreemptWatchdog } from './preempt-watchdog.js';
 import type { KernelImage } from './kernel-image.js';
+import { stackSwitching } from './stack-switching.js';
 import type { ProcessImage, TaskAssignment, WorkerInit, WorkerMessage } from './messages.js';
 
 export interface WorkerHandle {
@@ -56,6 +58,12 @@ export interface MachineOptions {
   memoryBytes: number;
   /** How many CPUs the kernel runs (1 to NR_CPUS); 1 when not given (see defaultCpus). */
   cpus?: number;
+  /**
+   * Run the kernel threads bound to a CPU, and its idle task, on one worker
+   * per CPU instead of one each (stack-switching.ts). Default: whenever the
+   * engine can (Node 24, Chromium); false keeps a worker per task.
+   */
+  stackSwitching?: boolean;
   /** Directories the guest can mount over 9P (mount -t 9p TAG DIR). */
   p9Exports?: readonly NinePExport[];
   /**
@@ -129,6 +137,9 @@ export class Machine {
   private winsize: number | null = null;
   private booted = false;
   private readonly cpus: number;
+  private readonly stackSwitching: boolean;
+  /** With stack switching, each CPU's worker (the boot worker is CPU 0's), started on demand. */
+  private readonly cpuWorkers = new Map<number, WorkerHandle>();
 
   constructor(
     private readonly platform: Platform,
@@ -144,6 +155,7 @@ export class Machine {
     if (!Number.isInteger(this.cpus) || this.cpus < 1 || this.cpus > NR_CPUS) {
       throw new MachineError(`${this.cpus} CPUs: this kernel runs 1 to ${NR_CPUS}`);
     }
+    this.stackSwitching = opts.stackSwitching !== false && stackSwitching() !== null;
     const pages = Math.ceil(opts.memoryBytes / PAGE);
     try {
       this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
@@ -188,14 +200,16 @@ export class Machine {
       this.exitResolve = resolve;
       const base = this.base();
       this.start({ ...base, role: 'timer', cpus: this.cpus });
-      this.start({
+      const boot = this.start({
         ...base,
         role: 'boot',
         cmdline: this.opts.cmdline,
         initrd: this.opts.initrd,
         cpus: this.cpus,
         totalStoreOrder: this.platform.totalStoreOrder === true,
+        stackSwitching: this.stackSwitching,
       });
+      if (boot && this.stackSwitching) this.cpuWorkers.set(0, boot);
     });
   }
 
@@ -273,6 +287,22 @@ export class Machine {
     }
   }
 
+  /** The number of host threads the machine runs now (workers, the timer's included). */
+  get threads(): number {
+    return this.workers.size;
+  }
+
+  /** Give a task bound to a CPU to that CPU's worker, starting it for its first. */
+  private spawnOnCpu(cpu: number, assignment: TaskAssignment): void {
+    const worker = this.cpuWorkers.get(cpu);
+    if (worker) {
+      worker.assign(assignment);
+      return;
+    }
+    const started = this.start({ ...this.base(), role: 'cpu', ...assignment });
+    if (started) this.cpuWorkers.set(cpu, started);
+  }
+
   /** Give a new task to a spare worker, or start one for it. */
   private spawnTask(assignment: TaskAssignment): void {
     // The worker whose task ended last: its caches (compiled programs,
@@ -317,6 +347,11 @@ export class Machine {
           tlsBlock: msg.tlsBlock,
           image: null,
         };
+        // The kernel binds only kernel threads to a CPU's worker (no mm).
+        if (this.stackSwitching && msg.home >= 0 && !msg.mm) {
+          this.spawnOnCpu(msg.home, assignment);
+          break;
+        }
         if (!msg.mm) {
           this.spawnTask(assignment);
           break;

@@ -37,12 +37,26 @@ export interface BootInit extends WorkerInitBase {
   cpus: number;
   /** Whether the host's CPU has total store order (Platform.totalStoreOrder). */
   totalStoreOrder: boolean;
+  /**
+   * Whether CPU 0's bound kernel threads share this worker, each suspended
+   * while it waits (stack-switching.ts); the other CPUs get a CpuInit worker.
+   */
+  stackSwitching: boolean;
   initrd: Uint8Array | null;
 }
 
 /** A task: runs wasm_task_entry(task) and then, perhaps, user programs. */
 export interface TaskInit extends WorkerInitBase, TaskAssignment {
   role: 'task';
+}
+
+/**
+ * A CPU's worker, with stack switching: it runs every task bound to that
+ * CPU (its idle task, per-CPU kernel threads), each on an instance of its
+ * own, this first one and those of later TaskAssignment messages.
+ */
+export interface CpuInit extends WorkerInitBase, TaskAssignment {
+  role: 'cpu';
 }
 
 /**
@@ -59,11 +73,11 @@ export interface TimerInit extends WorkerInitBase {
   cpus: number;
 }
 
-export type WorkerInit = BootInit | TaskInit | PoolInit | TimerInit;
+export type WorkerInit = BootInit | TaskInit | CpuInit | PoolInit | TimerInit;
 
 /** From a worker to the machine. */
 export type WorkerMessage =
-  | { type: 'spawn'; task: number; stackTop: number; tlsBlock: number; mm: number }
+  | { type: 'spawn'; task: number; stackTop: number; tlsBlock: number; mm: number; home: number }
   | { type: 'image'; mm: number; image: ProcessImage }
   | { type: 'mm-release'; mm: number }
   | { type: 'halt'; status: number; message: string | null }

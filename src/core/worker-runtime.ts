@@ -1,9 +1,12 @@
-// What runs inside each worker: the boot CPU, a task, or the timer.
+// What runs inside each worker: the boot CPU, a task, a CPU's bound tasks,
+// or the timer.
 //
 // A task's worker owns one vmlinux instance for the task's whole life, and
 // while the task runs a user program, that program's instance too. The
 // program's "linux" "syscall" import is the kernel instance's wasm_syscall
-// export itself, so system calls never pass through JavaScript.
+// export itself, so system calls never pass through JavaScript. With stack
+// switching (stack-switching.ts) a CPU's worker holds many kernel instances,
+// one per task bound to that CPU, each suspended while it waits.
 
 import {
   COMMAND_LINE_SIZE,
@@ -43,6 +46,7 @@ import {
 } from './abi.js';
 import type {
   BootInit,
+  CpuInit,
   PoolInit,
   TaskAssignment,
   TaskInit,
@@ -53,12 +57,15 @@ import type {
 import { ImageCache } from './image-cache.js';
 import { ProcessMemories } from './process-memory.js';
 import { checkUserImage, type UserImage } from './user-module.js';
+import { stackSwitching } from './stack-switching.js';
 
 /** What the platform gives a worker. */
 export interface WorkerHost {
   post(msg: WorkerMessage): void;
   /** Deliver the machine's next message (a spare worker's assignment) to handler. */
   onAssignment(handler: (a: TaskAssignment) => void): void;
+  /** Deliver every message from the machine (a CPU worker's assignments) to handler. */
+  onAssignments(handler: (a: TaskAssignment) => void): void;
   /** Synchronous console output: kernel log and /dev/console. */
   writeConsole(bytes: Uint8Array): void;
   /**
@@ -103,6 +110,14 @@ type SignalEntry = (
   siginfo: number,
 ) => void;
 
+/** What a shared worker's waits need (stack-switching.ts). */
+type Suspender = NonNullable<ReturnType<typeof stackSwitching>>;
+
+/** memory.atomic.wait32's result for Atomics.wait's. */
+function waitResult(r: 'ok' | 'not-equal' | 'timed-out'): number {
+  return r === 'ok' ? 0 : r === 'not-equal' ? 1 : 2;
+}
+
 /** Map a trap in user code to the signal a CPU would have raised. */
 function signalForTrap(err: unknown): number | null {
   if (err instanceof RangeError) return SIGSEGV; // call stack exhausted
@@ -128,16 +143,28 @@ class KernelInstance {
   /** Memories this worker made for processes, reused once those are gone. */
   private readonly memories: ProcessMemories;
 
+  /** suspend: this instance shares its worker; its waits suspend it (enter only through promising). */
   constructor(
     private readonly init: WorkerInit,
     private readonly host: WorkerHost,
+    suspend: Suspender | null = null,
   ) {
     this.kmem = new Uint8Array(init.memory.buffer);
     this.kview = new DataView(init.memory.buffer);
-    const imports: KernelHostImports = this.hostImports();
+    const imports = this.hostImports();
+    const i32 = new Int32Array(init.memory.buffer);
+    const ms = (ns: bigint): number => (ns < 0n ? Infinity : Number(ns) / 1e6);
+    const blockingWait: KernelHostImports['wait'] = (addr, expect, ns) =>
+      waitResult(Atomics.wait(i32, addr >>> 2, expect, ms(ns)));
+    const wait = suspend
+      ? new suspend.jspi.Suspending((addr: number, expect: number, ns: bigint) => {
+          const r = suspend.waitAsync(i32, addr >>> 2, expect, ms(ns));
+          return r.async ? r.value.then(waitResult) : waitResult(r.value);
+        })
+      : blockingWait;
     const instance = new WebAssembly.Instance(init.module, {
       env: { memory: init.memory },
-      [HOST_MODULE]: imports as unknown as WebAssembly.ModuleImports,
+      [HOST_MODULE]: { ...imports, wait } as unknown as WebAssembly.ModuleImports,
     });
     this.exports = instance.exports as unknown as KernelExports;
     const live = new Int32Array(init.memory.buffer, init.symbols.wasm_mm_live, MM_LIVE_SLOTS);
@@ -197,7 +224,8 @@ class KernelInstance {
     return { i32: new Int32Array(buffer), index: a / 4 };
   }
 
-  private hostImports(): KernelHostImports {
+  /** All but wait, which depends on whether the instance shares its worker (constructor). */
+  private hostImports(): Omit<KernelHostImports, 'wait'> {
     const origin = this.init.clockOriginMs;
     const host = this.host;
     return {
@@ -215,15 +243,17 @@ class KernelInstance {
           this.kmem.set(chunk.subarray(0, n), (buf >>> 0) + off);
         }
       },
-      spawn_task: (task, stackTop, tlsBlock, mm) => {
+      spawn_task: (task, stackTop, tlsBlock, mm, home) => {
         host.post({
           type: 'spawn',
           task: task >>> 0,
           stackTop: stackTop >>> 0,
           tlsBlock: tlsBlock >>> 0,
           mm: mm >>> 0,
+          home,
         });
       },
+
       mm_release: (mm) => {
         host.post({ type: 'mm-release', mm: mm >>> 0 });
       },
@@ -470,7 +500,8 @@ function runUser(k: KernelInstance, stackTop: number, firstSp: number): void {
 }
 
 function runBoot(init: BootInit, host: WorkerHost): void {
-  const k = new KernelInstance(init, host);
+  const suspend = init.stackSwitching ? stackSwitching() : null;
+  const k = new KernelInstance(init, host, suspend);
   host.post({ type: 'instantiated' });
   const { symbols } = init;
   const cmd = new TextEncoder().encode(init.cmdline).subarray(0, COMMAND_LINE_SIZE - 1);
@@ -478,6 +509,7 @@ function runBoot(init: BootInit, host: WorkerHost): void {
   k.kmem[symbols.wasm_boot_cmdline + cmd.length] = 0;
   k.kview.setUint32(symbols.wasm_boot_cpus, init.cpus, true);
   k.kview.setUint32(symbols.wasm_host_tso, init.totalStoreOrder ? 1 : 0, true);
+  k.kview.setUint32(symbols.wasm_host_stack_switching, suspend ? 1 : 0, true);
   if (init.initrd && init.initrd.length > 0) {
     const top = k.kmem.length;
     const start = (top - init.initrd.length) & ~4095;
@@ -490,8 +522,61 @@ function runBoot(init: BootInit, host: WorkerHost): void {
   }
   k.exports.__stack_pointer.value = k.kview.getUint32(symbols.wasm_boot_sp, true);
   k.exports.__wasm_init_tls(symbols.wasm_boot_tls);
-  k.exports.wasm_start_kernel();
-  throw new Error('start_kernel returned');
+  if (!suspend) {
+    k.exports.wasm_start_kernel();
+    throw new Error('start_kernel returned');
+  }
+  // CPU 0's worker: the boot task (CPU 0's idle task, in the end) and the
+  // kernel threads bound to CPU 0.
+  serveCpu(init, host, suspend, null);
+  settle(host, suspend.jspi.promising(k.exports.wasm_start_kernel)(), 'start_kernel returned');
+}
+
+/**
+ * Run the tasks the machine assigns to this CPU's worker, each on a new
+ * instance entered through promising, so that its waits suspend it and
+ * leave the worker to the others. The kernel only binds kernel threads and
+ * idle tasks here (process.c): none enters user mode.
+ */
+function serveCpu(
+  init: WorkerInit,
+  host: WorkerHost,
+  suspend: Suspender,
+  first: TaskAssignment | null,
+): void {
+  const run = (a: TaskAssignment): void => {
+    try {
+      const k = new KernelInstance(init, host, suspend);
+      k.exports.__stack_pointer.value = a.stackTop;
+      k.exports.__wasm_init_tls(a.tlsBlock);
+      settle(
+        host,
+        suspend.jspi.promising(k.exports.wasm_task_entry)(a.task),
+        'a task bound to a CPU entered user mode',
+      );
+    } catch (err) {
+      host.post({ type: 'crash', message: describe(err) });
+    }
+  };
+  host.onAssignments(run);
+  if (first) run(first);
+}
+
+/** How a suspendable task ends: its exit is normal, returning is not, a trap stops the machine. */
+function settle(host: WorkerHost, ran: Promise<unknown>, returned: string): void {
+  ran.then(
+    () => host.post({ type: 'crash', message: returned }),
+    (err: unknown) => {
+      if (!(err instanceof TaskExit)) host.post({ type: 'crash', message: describe(err) });
+    },
+  );
+}
+
+/** A CPU's worker started for its first task (the boot worker is CPU 0's). */
+function runCpu(init: CpuInit, host: WorkerHost): void {
+  const suspend = stackSwitching();
+  if (!suspend) throw new Error('a CPU worker needs JSPI and Atomics.waitAsync');
+  serveCpu(init, host, suspend, init);
 }
 
 function startTask(k: KernelInstance, a: TaskAssignment): void {
@@ -586,6 +671,7 @@ export function runWorker(init: WorkerInit, host: WorkerHost): void {
     if (init.role === 'timer') runTimer(init);
     else if (init.role === 'boot') runBoot(init, host);
     else if (init.role === 'pool') runPool(init, host);
+    else if (init.role === 'cpu') runCpu(init, host);
     else runTask(init, host);
   });
 }

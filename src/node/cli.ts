@@ -39,6 +39,10 @@ Options:
                    export host directory DIR to the guest over 9P, mounted
                    at GUEST (an absolute path) at boot; repeatable. DIR may
                    be the ws:// URL of a "wasmlinux serve-9p" server
+  --worker-per-task
+                   run every kernel task on a host thread of its own; by
+                   default, where the engine can suspend wasm stacks (JSPI:
+                   Node 24), each CPU's bound kernel threads share one
   --quiet          do not show the kernel log
   --verbose        show the kernel log (hidden by default)
   -h, --help       show this help
@@ -181,6 +185,7 @@ async function main(argv: string[]): Promise<number> {
       mem: { type: 'string', default: '128M' },
       cpus: { type: 'string' },
       mount: { type: 'string', multiple: true, default: [] },
+      'worker-per-task': { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -247,6 +252,7 @@ async function main(argv: string[]): Promise<number> {
     initrd,
     memoryBytes,
     cpus,
+    stackSwitching: !values['worker-per-task'],
     p9Exports,
     onOomKill: (victim) => {
       // The host terminal may be raw (no \n -> \r\n): end lines ourselves.

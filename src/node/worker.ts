@@ -41,6 +41,7 @@ if (!port) throw new Error('worker.ts must run as a worker thread');
 runWorker(workerData as WorkerInit, {
   post: (msg: WorkerMessage) => port.postMessage(msg),
   onAssignment: (handler) => port.once('message', (a: TaskAssignment) => handler(a)),
+  onAssignments: (handler) => port.on('message', (a: TaskAssignment) => handler(a)),
   writeConsole: (bytes) => writeAll(1, bytes),
   writeStream: (stream, bytes) => writeStream(stream, bytes),
   writeError: (text) => writeAll(2, new TextEncoder().encode(text)),

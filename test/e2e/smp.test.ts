@@ -4,11 +4,12 @@
 // and busy programs preempted on every CPU.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { haveBuild, initramfsWithPrograms, runCli } from '../helpers/guest.js';
+import { stackSwitching } from '../../src/core/stack-switching.js';
+import { haveBuild, initramfsWithPrograms, runCli, startCli } from '../helpers/guest.js';
 
 let dir = '';
 let initrd = '';
@@ -108,6 +109,47 @@ describe('SMP', { timeout: 400_000 }, () => {
     );
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /shell-ran\na=137\nb=137\n/);
+  });
+
+  it("each CPU's bound kernel threads share one host thread where wasm stacks can be suspended", async () => {
+    // While the guest waits in `read`, count the machine's host threads
+    // (/proc/PID/status) and the guest's processes: once with a worker for
+    // every task, once as by default.
+    const count = async (extra: string[]): Promise<{ tasks: number; threads: number }> => {
+      const run = startCli(
+        [
+          '--cpus',
+          '4',
+          ...extra,
+          '--',
+          'sh',
+          '-c',
+          'echo "tasks $(ls -d /proc/[0-9]* | wc -l)"; read line',
+        ],
+        { timeoutMs: 90_000 },
+      );
+      const m = await run.waitForStdout(/tasks (\d+)/);
+      const status = readFileSync(`/proc/${run.pid}/status`, 'utf8');
+      run.write('\n');
+      const r = await run.finish();
+      assert.equal(r.status, 0, r.stderr);
+      const threads = /^Threads:\s+(\d+)$/m.exec(status);
+      assert.ok(threads, status);
+      return { tasks: Number(m[1]), threads: Number(threads[1]) };
+    };
+    const own = await count(['--worker-per-task']);
+    const byDefault = await count([]);
+    const detail = `per task: ${JSON.stringify(own)}, by default: ${JSON.stringify(byDefault)}`;
+    // Every task, kernel threads included, has a worker: more threads than tasks.
+    assert.ok(own.threads > own.tasks, detail);
+    if (stackSwitching() === null) {
+      // Node 20: no JSPI, so the default is a worker per task too.
+      assert.ok(byDefault.threads > byDefault.tasks, detail);
+      return;
+    }
+    // Each CPU's idle task, cpuhp, migration, ksoftirqd and per-CPU kworkers
+    // run on one worker: at least four threads fewer per CPU.
+    assert.ok(byDefault.threads + 16 <= own.threads, detail);
   });
 
   it('--cpus outside 1 to 16 is refused with a clear message', async () => {

@@ -151,8 +151,9 @@ function readSummary(file: string): Summary | null {
 /**
  * Passes that repeat some end-to-end tests with the machine at another CPU
  * count (test/helpers/guest.ts passes WASMLINUX_TEST_CPUS on as --cpus), on
- * the first Node.js, after the full passes. WASMLINUX_TEST_CPU_PASSES
- * (default 1,4; empty for none) picks the counts.
+ * every Node.js, after the full passes: each Node.js runs kernel threads its
+ * own way (a worker each on Node 20, a worker per CPU with JSPI on Node 24).
+ * WASMLINUX_TEST_CPU_PASSES (default 1,4; empty for none) picks the counts.
  */
 const CPU_PASS_FILES = [
   'test/e2e/shell.test.ts',
@@ -274,16 +275,18 @@ async function runTests(args: readonly string[]): Promise<number> {
   const passes: PassResult[] = [];
   // The whole suite only: a run of chosen files repeats nothing.
   const cpuCounts = paths.length === 0 ? cpuPasses() : [];
-  const planned = nodes.length + cpuCounts.length;
+  const planned = nodes.length * (1 + cpuCounts.length);
   try {
     for (const node of nodes) {
       if (stopped) break;
       passes.push(await runPass(node, files, flags));
     }
+    const cpuFiles = CPU_PASS_FILES.map((f) => join(root, f));
     for (const cpus of cpuCounts) {
-      if (stopped) break;
-      const cpuFiles = CPU_PASS_FILES.map((f) => join(root, f));
-      passes.push(await runPass(nodes[0]!, cpuFiles, flags, cpus));
+      for (const node of nodes) {
+        if (stopped) break;
+        passes.push(await runPass(node, cpuFiles, flags, cpus));
+      }
     }
   } finally {
     for (const sig of signals) process.off(sig, stop);

@@ -18,6 +18,7 @@
 #include <linux/pm.h>
 #include <linux/cpu.h>
 #include <linux/oom.h>
+#include <linux/kthread.h>
 #include <asm/host.h>
 #include <asm/mmu_context.h>
 #include <asm/wasm.h>
@@ -41,6 +42,22 @@ unsigned long wasm_boot_tls[4] __aligned(16);
 
 /* wasm TLS is per instance, and an instance serves one task for life. */
 __thread struct task_struct *wasm_current_task = &init_task;
+
+/*
+ * Written by the host before boot (asm/host.h).  Then a kernel thread
+ * created for a CPU (kthread_clone_cpu()), and that CPU's idle task, live
+ * on one worker, the CPU's, each on its own instance: the host suspends
+ * an instance that waits and resumes it when its token comes.  Once its
+ * CPU is up, such a task runs only there, so its worker has one task to
+ * run at a time (before, see wasm_spin_pause()).  Each CPU then costs one
+ * host thread, not six.
+ */
+unsigned int wasm_host_stack_switching __read_mostly;
+
+static bool wasm_task_shares_worker(struct task_struct *t)
+{
+	return READ_ONCE(wasm_host_stack_switching) && t->thread.home >= 0;
+}
 
 /* mm->context.host_id values (asm/mmu_context.h); 0 means no process. */
 atomic_long_t wasm_mm_host_ids = ATOMIC_LONG_INIT(0);
@@ -107,6 +124,21 @@ struct task_struct *__switch_to(struct task_struct *prev,
 	/* prev and next may be freed once next runs: look before waking it. */
 	bool dead = READ_ONCE(prev->__state) == TASK_DEAD;
 	bool new_task = !next->thread.started;
+	int cpu = smp_processor_id();
+
+	/*
+	 * A kthread created for a CPU runs first before it is bound, perhaps
+	 * on another CPU.  Its CPU's worker may run it then only if nothing
+	 * else there can be running: its CPU is this one, or not up yet.
+	 */
+	if (new_task && next->thread.home >= 0 && next->thread.home != cpu &&
+	    cpu_online(next->thread.home))
+		next->thread.home = -1;
+	if (unlikely(!new_task && wasm_task_shares_worker(next) &&
+		     next->thread.home != cpu && cpu_online(next->thread.home)))
+		printk_deferred_once(KERN_ERR
+			"wasm: %s/%d runs on CPU%d, its worker is CPU%d's\n",
+			next->comm, task_pid_nr(next), cpu, next->thread.home);
 
 	next->thread.started = 1;
 	next->thread.last = prev;
@@ -120,7 +152,8 @@ struct task_struct *__switch_to(struct task_struct *prev,
 	if (new_task)
 		wasm_host_spawn_task(next, (unsigned long)task_pt_regs(next),
 				     (unsigned long)next->thread.tls_block,
-				     next->mm ? next->mm->context.host_id : 0);
+				     next->mm ? next->mm->context.host_id : 0,
+				     next->thread.home);
 
 	if (dead)
 		wasm_host_task_exit();
@@ -128,9 +161,11 @@ struct task_struct *__switch_to(struct task_struct *prev,
 	/*
 	 * No watching when a new task's worker must start (the main thread hands
 	 * it the task, it instantiates its program: that needs the host's cores),
-	 * nor when the CPU goes idle (what ends that is rarely quick).
+	 * nor when the CPU goes idle (what ends that is rarely quick), nor by a
+	 * task whose worker other tasks need.
 	 */
-	wasm_wait_run(prev, !new_task && !is_idle_task(next));
+	wasm_wait_run(prev, !new_task && !is_idle_task(next) &&
+			    !wasm_task_shares_worker(prev));
 	return prev->thread.last;
 }
 
@@ -168,6 +203,7 @@ int copy_thread(struct task_struct *p, const struct kernel_clone_args *args)
 	memset(&p->thread, 0, sizeof(p->thread));
 	memset(childregs, 0, sizeof(*childregs));
 	childregs->syscall_nr = -1;
+	p->thread.home = -1;
 
 	/* A secondary CPU's idle task: __cpu_up() starts it. */
 	if (unlikely(args->idle))
@@ -176,6 +212,8 @@ int copy_thread(struct task_struct *p, const struct kernel_clone_args *args)
 	if (unlikely(args->fn)) {
 		p->thread.fn = args->fn;
 		p->thread.fn_arg = args->fn_arg;
+		if (READ_ONCE(wasm_host_stack_switching))
+			p->thread.home = kthread_clone_cpu(args);
 		return 0;
 	}
 

@@ -65,9 +65,12 @@ int __cpu_up(unsigned int cpu, struct task_struct *idle)
 	 * a worker, as __switch_to() does for any new task.
 	 */
 	idle->thread.started = 1;
+	if (READ_ONCE(wasm_host_stack_switching))
+		idle->thread.home = cpu;
 	smp_store_release(&idle->thread.run, 1);
 	wasm_host_spawn_task(idle, (unsigned long)task_pt_regs(idle),
-			     (unsigned long)idle->thread.tls_block, 0);
+			     (unsigned long)idle->thread.tls_block, 0,
+			     idle->thread.home);
 
 	if (!wait_for_completion_timeout(&wasm_cpu_running,
 					 msecs_to_jiffies(10000)) ||
@@ -161,5 +164,11 @@ void wasm_spin_pause(unsigned int *spins)
 {
 	if (++*spins < WASM_SPIN_BEFORE_SLEEP)
 		return;
+	/*
+	 * A task that shares its worker is suspended here (a timer of the
+	 * host's event loop, less precise): before its CPU is up, a per-CPU
+	 * kthread runs elsewhere, and the lock it waits for may be held by
+	 * another, on another CPU, waiting for this worker.
+	 */
 	wasm_wait32(&wasm_spin_word, 0, WASM_SPIN_SLEEP_NS);
 }

@@ -46,6 +46,13 @@ extern u32 wasm_boot_cpus;
 extern unsigned int wasm_host_tso;
 
 /*
+ * Non-zero if the host can suspend an instance's wasm stack while its
+ * worker runs another instance (JSPI); also written before boot.  The
+ * tasks bound to a CPU then share one worker, that CPU's (process.c).
+ */
+extern unsigned int wasm_host_stack_switching;
+
+/*
  * Input rings the host fills and the kernel drains (console.c, stdio.c):
  * head and tail count bytes; the host only moves head (and sets eof once
  * its stdin has ended and all of it is in the ring), the kernel only tail.
@@ -114,13 +121,23 @@ void wasm_host_random(void *buf, unsigned long len) __wasm_host(random);
 double wasm_host_wallclock_s(void) __wasm_host(wallclock_s);
 
 /*
- * Start a worker that calls wasm_task_entry(task) on a new instance.  mm
- * is the process the task belongs to (0 for a kernel thread): a task cloned
- * with CLONE_VM runs the same program on the same memory as its parent.
+ * Call wasm_task_entry(task) on a new instance.  mm is the process the
+ * task belongs to (0 for a kernel thread): a task cloned with CLONE_VM
+ * runs the same program on the same memory as its parent.  home is the
+ * CPU whose worker takes the task, when it only ever runs there (and the
+ * host switches stacks); otherwise -1, and the task gets a worker of its
+ * own.
  */
 void wasm_host_spawn_task(struct task_struct *task, unsigned long stack_top,
-			  unsigned long tls_block, unsigned long mm)
+			  unsigned long tls_block, unsigned long mm, int home)
 	__wasm_host(spawn_task);
+
+/*
+ * memory.atomic.wait32 through the host: with stack switching, a task
+ * that shares its worker is suspended instead, so that the worker can run
+ * the others.  Returns 0 (woken), 1 (*addr was not expect) or 2 (timed out).
+ */
+u32 wasm_host_wait(void *addr, u32 expect, s64 timeout_ns) __wasm_host(wait);
 
 /* The calling task is dead: unwind and release its worker. */
 void wasm_host_task_exit(void) __attribute__((noreturn))

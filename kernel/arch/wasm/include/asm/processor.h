@@ -32,12 +32,14 @@ struct thread_struct {
 	u32 wait_was_short;
 	/* The task that handed its CPU to this one (switch_to's "last"). */
 	struct task_struct *last;
+	/* The CPU whose worker holds this task's stack, or -1: its own. */
+	int home;
 	int (*fn)(void *);
 	void *fn_arg;
 };
 
-/* The boot task already runs, on the boot worker: never spawn it. */
-#define INIT_THREAD  { .started = 1 }
+/* The boot task already runs, on the boot worker (CPU 0's): never spawn it. */
+#define INIT_THREAD  { .started = 1, .home = 0 }
 
 #define task_pt_regs(p) \
 	((struct pt_regs *)(task_stack_page(p) + THREAD_SIZE) - 1)

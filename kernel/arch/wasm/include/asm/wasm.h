@@ -28,15 +28,17 @@
 #ifndef __ASSEMBLY__
 
 #include <linux/types.h>
+#include <asm/host.h>
 
 /*
- * memory.atomic.wait32 and notify: a host thread sleeps until the word at
- * addr is notified (if it still holds expect), or for at most timeout_ns
- * (-1: no limit).  What CPUs and the host use to wake each other.
+ * Wait and notify: a task sleeps until the word at addr is notified (if it
+ * still holds expect), or for at most timeout_ns (-1: no limit).  What
+ * CPUs and the host use to wake each other.  The wait goes through the
+ * host, which may suspend the task rather than block its worker.
  */
 static inline void wasm_wait32(void *addr, u32 expect, s64 timeout_ns)
 {
-	__builtin_wasm_memory_atomic_wait32(addr, expect, timeout_ns);
+	wasm_host_wait(addr, expect, timeout_ns);
 }
 
 static inline void wasm_notify(void *addr, unsigned int count)
