@@ -15,7 +15,10 @@ export interface KernelHostImports {
   clock_ns(): number;
   wallclock_s(): number;
   random(buf: number, len: number): void;
-  /** home: the CPU whose worker takes the task, or -1 for a worker of its own. */
+  /**
+   * home: the CPU whose worker takes the task, HOME_KTHREADS for the kernel
+   * threads' shared worker, or -1 for a worker of its own.
+   */
   spawn_task(task: number, stackTop: number, tlsBlock: number, mm: number, home: number): void;
   /**
    * memory.atomic.wait32 on the kernel word at addr, timeoutNs -1 for none:
@@ -155,6 +158,8 @@ export const IRQ_IPI = 4;
  * run; how many it runs, the host writes into wasm_boot_cpus before boot.
  */
 export const NR_CPUS = 16;
+/** spawn_task's home for kernel threads bound to no CPU: their shared worker. */
+export const HOME_KTHREADS = 16;
 export const CPU_SIZE = 64;
 export const CPU_IRQ_PENDING = 0;
 export const CPU_USER_MM = 12;
@@ -290,6 +295,7 @@ export const KERNEL_ABI: Readonly<Record<string, number>> = {
   IRQ_9P,
   IRQ_IPI,
   NR_CPUS,
+  HOME_KTHREADS,
   CPU_SIZE,
   CPU_IRQ_PENDING,
   CPU_USER_MM,

@@ -11,6 +11,7 @@ import {
   HALT_PANIC,
   HALT_POWER_OFF,
   HALT_RESTART,
+  HOME_KTHREADS,
   IRQ_CONSOLE,
   IRQ_STDIN,
   NR_CPUS,
@@ -138,7 +139,10 @@ export class Machine {
   private booted = false;
   private readonly cpus: number;
   private readonly stackSwitching: boolean;
-  /** With stack switching, each CPU's worker (the boot worker is CPU 0's), started on demand. */
+  /**
+   * With stack switching, the workers shared by tasks, by spawn_task's home:
+   * each CPU's (the boot worker is CPU 0's) and the other kernel threads'.
+   */
   private readonly cpuWorkers = new Map<number, WorkerHandle>();
 
   constructor(
@@ -292,15 +296,28 @@ export class Machine {
     return this.workers.size;
   }
 
-  /** Give a task bound to a CPU to that CPU's worker, starting it for its first. */
-  private spawnOnCpu(cpu: number, assignment: TaskAssignment): void {
-    const worker = this.cpuWorkers.get(cpu);
-    if (worker) {
-      worker.assign(assignment);
-      return;
+  private startShared(home: number): void {
+    const handle = this.start({ ...this.base(), role: 'cpu' });
+    if (handle) this.cpuWorkers.set(home, handle);
+  }
+
+  /**
+   * Give a task to the shared worker its home names (the kernel threads'
+   * starts with the machine: kthreadd is among the first tasks). The first task for a
+   * secondary CPU starts every secondary CPU's worker: the kernel brings the
+   * CPUs up one kthread after another, each waited for, so a worker started
+   * only for its own CPU's first task would hold up every CPU by its
+   * start-up time; started at boot, they would slow the start of the first
+   * tasks' workers (init's, kthreadd's) instead.
+   */
+  private spawnShared(home: number, assignment: TaskAssignment): void {
+    if (home > 0 && home < this.cpus && !this.cpuWorkers.has(home)) {
+      for (let cpu = 1; cpu < this.cpus; cpu++) this.startShared(cpu);
     }
-    const started = this.start({ ...this.base(), role: 'cpu', ...assignment });
-    if (started) this.cpuWorkers.set(cpu, started);
+    const worker = this.cpuWorkers.get(home);
+    if (worker) worker.assign(assignment);
+    else
+      this.stop({ kind: 'crash', message: `a task for shared worker ${home}, which is not there` });
   }
 
   /** Give a new task to a spare worker, or start one for it. */
@@ -333,6 +350,7 @@ export class Machine {
       case 'instantiated':
         // Start the spares only now, so that they do not compete with the
         // boot instance while it initialises memory.
+        if (this.stackSwitching) this.startShared(HOME_KTHREADS);
         this.fillPool();
         this.consoleIn.start();
         this.stdinIn.start();
@@ -347,9 +365,9 @@ export class Machine {
           tlsBlock: msg.tlsBlock,
           image: null,
         };
-        // The kernel binds only kernel threads to a CPU's worker (no mm).
+        // The kernel shares workers only among kernel threads (no mm).
         if (this.stackSwitching && msg.home >= 0 && !msg.mm) {
-          this.spawnOnCpu(msg.home, assignment);
+          this.spawnShared(msg.home, assignment);
           break;
         }
         if (!msg.mm) {

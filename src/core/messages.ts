@@ -51,11 +51,12 @@ export interface TaskInit extends WorkerInitBase, TaskAssignment {
 }
 
 /**
- * A CPU's worker, with stack switching: it runs every task bound to that
- * CPU (its idle task, per-CPU kernel threads), each on an instance of its
- * own, this first one and those of later TaskAssignment messages.
+ * A shared worker, with stack switching: a secondary CPU's, for every task
+ * bound to that CPU (its idle task, per-CPU kernel threads), or the one for
+ * the other kernel threads. Each task gets an instance of its own, from
+ * TaskAssignment messages.
  */
-export interface CpuInit extends WorkerInitBase, TaskAssignment {
+export interface CpuInit extends WorkerInitBase {
   role: 'cpu';
 }
 

@@ -528,22 +528,17 @@ function runBoot(init: BootInit, host: WorkerHost): void {
   }
   // CPU 0's worker: the boot task (CPU 0's idle task, in the end) and the
   // kernel threads bound to CPU 0.
-  serveCpu(init, host, suspend, null);
+  serveCpu(init, host, suspend);
   settle(host, suspend.jspi.promising(k.exports.wasm_start_kernel)(), 'start_kernel returned');
 }
 
 /**
- * Run the tasks the machine assigns to this CPU's worker, each on a new
+ * Run the tasks the machine assigns to this shared worker, each on a new
  * instance entered through promising, so that its waits suspend it and
- * leave the worker to the others. The kernel only binds kernel threads and
- * idle tasks here (process.c): none enters user mode.
+ * leave the worker to the others. The kernel shares workers only among
+ * kernel threads and idle tasks (process.c): none enters user mode.
  */
-function serveCpu(
-  init: WorkerInit,
-  host: WorkerHost,
-  suspend: Suspender,
-  first: TaskAssignment | null,
-): void {
+function serveCpu(init: WorkerInit, host: WorkerHost, suspend: Suspender): void {
   const run = (a: TaskAssignment): void => {
     try {
       const k = new KernelInstance(init, host, suspend);
@@ -552,14 +547,13 @@ function serveCpu(
       settle(
         host,
         suspend.jspi.promising(k.exports.wasm_task_entry)(a.task),
-        'a task bound to a CPU entered user mode',
+        'a task on a shared worker entered user mode',
       );
     } catch (err) {
       host.post({ type: 'crash', message: describe(err) });
     }
   };
   host.onAssignments(run);
-  if (first) run(first);
 }
 
 /** How a suspendable task ends: its exit is normal, returning is not, a trap stops the machine. */
@@ -572,11 +566,11 @@ function settle(host: WorkerHost, ran: Promise<unknown>, returned: string): void
   );
 }
 
-/** A CPU's worker started for its first task (the boot worker is CPU 0's). */
+/** A secondary CPU's worker (the boot worker is CPU 0's), or the kernel threads'. */
 function runCpu(init: CpuInit, host: WorkerHost): void {
   const suspend = stackSwitching();
   if (!suspend) throw new Error('a CPU worker needs JSPI and Atomics.waitAsync');
-  serveCpu(init, host, suspend, init);
+  serveCpu(init, host, suspend);
 }
 
 function startTask(k: KernelInstance, a: TaskAssignment): void {

@@ -36,6 +36,7 @@ void foo(void)
 	ABI(IRQ_9P, WASM_IRQ_9P);
 	ABI(IRQ_IPI, WASM_IRQ_IPI);
 	ABI(NR_CPUS, NR_CPUS);
+	ABI(HOME_KTHREADS, WASM_HOME_KTHREADS);
 	ABI(CPU_SIZE, sizeof(struct wasm_cpu));
 	ABI(CPU_IRQ_PENDING, offsetof(struct wasm_cpu, irq_pending));
 	ABI(CPU_USER_MM, offsetof(struct wasm_cpu, user_mm));

@@ -50,13 +50,21 @@ __thread struct task_struct *wasm_current_task = &init_task;
  * an instance that waits and resumes it when its token comes.  Once its
  * CPU is up, such a task runs only there, so its worker has one task to
  * run at a time (before, see wasm_spin_pause()).  Each CPU then costs one
- * host thread, not six.
+ * host thread, not six.  The other kernel threads (kthreadd, workqueue
+ * rescuers, unbound kworkers, RCU's, kswapd) share one more worker: they
+ * mostly sleep, and when two run at once on two CPUs, they take turns at
+ * their waits, spins included (wasm_relax_pause()).
  */
 unsigned int wasm_host_stack_switching __read_mostly;
 
 static bool wasm_task_shares_worker(struct task_struct *t)
 {
 	return READ_ONCE(wasm_host_stack_switching) && t->thread.home >= 0;
+}
+
+static bool wasm_task_home_is_cpu(struct task_struct *t)
+{
+	return t->thread.home >= 0 && t->thread.home < WASM_HOME_KTHREADS;
 }
 
 /* mm->context.host_id values (asm/mmu_context.h); 0 means no process. */
@@ -131,11 +139,13 @@ struct task_struct *__switch_to(struct task_struct *prev,
 	 * on another CPU.  Its CPU's worker may run it then only if nothing
 	 * else there can be running: its CPU is this one, or not up yet.
 	 */
-	if (new_task && next->thread.home >= 0 && next->thread.home != cpu &&
-	    cpu_online(next->thread.home))
-		next->thread.home = -1;
+	if (new_task && wasm_task_home_is_cpu(next) &&
+	    next->thread.home != cpu && cpu_online(next->thread.home))
+		next->thread.home = WASM_HOME_KTHREADS;
+	/* (While it comes up, an online CPU's kworkers still run elsewhere.) */
 	if (unlikely(!new_task && wasm_task_shares_worker(next) &&
-		     next->thread.home != cpu && cpu_online(next->thread.home)))
+		     wasm_task_home_is_cpu(next) && next->thread.home != cpu &&
+		     cpu_active(next->thread.home)))
 		printk_deferred_once(KERN_ERR
 			"wasm: %s/%d runs on CPU%d, its worker is CPU%d's\n",
 			next->comm, task_pid_nr(next), cpu, next->thread.home);
@@ -212,8 +222,11 @@ int copy_thread(struct task_struct *p, const struct kernel_clone_args *args)
 	if (unlikely(args->fn)) {
 		p->thread.fn = args->fn;
 		p->thread.fn_arg = args->fn_arg;
-		if (READ_ONCE(wasm_host_stack_switching))
-			p->thread.home = kthread_clone_cpu(args);
+		if (READ_ONCE(wasm_host_stack_switching) && args->kthread) {
+			int cpu = kthread_clone_cpu(args);
+
+			p->thread.home = cpu >= 0 ? cpu : WASM_HOME_KTHREADS;
+		}
 		return 0;
 	}
 

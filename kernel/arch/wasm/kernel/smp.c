@@ -157,6 +157,9 @@ void wasm_handle_ipi(void)
 /* Never notified: waiting on it with a timeout is a short sleep. */
 static u32 wasm_spin_word;
 
+/* cpu_relax() calls by this instance's task: spins of wait loops. */
+static __thread unsigned int wasm_relax_count;
+
 #define WASM_SPIN_BEFORE_SLEEP	4096
 #define WASM_SPIN_SLEEP_NS	20000
 
@@ -171,4 +174,15 @@ void wasm_spin_pause(unsigned int *spins)
 	 * another, on another CPU, waiting for this worker.
 	 */
 	wasm_wait32(&wasm_spin_word, 0, WASM_SPIN_SLEEP_NS);
+}
+
+/*
+ * Every 4096th cpu_relax() of a task sleeps as wasm_spin_pause() does:
+ * loops that spin with cpu_relax() (wait_task_inactive(), seqcount
+ * readers) may wait for a task that shares this worker.
+ */
+void wasm_relax_pause(void)
+{
+	if (++wasm_relax_count % WASM_SPIN_BEFORE_SLEEP == 0)
+		wasm_wait32(&wasm_spin_word, 0, WASM_SPIN_SLEEP_NS);
 }

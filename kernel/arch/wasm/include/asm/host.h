@@ -53,6 +53,12 @@ extern unsigned int wasm_host_tso;
 extern unsigned int wasm_host_stack_switching;
 
 /*
+ * spawn_task's home for kernel threads bound to no CPU: with stack
+ * switching, they share one worker of their own.
+ */
+#define WASM_HOME_KTHREADS	NR_CPUS
+
+/*
  * Input rings the host fills and the kernel drains (console.c, stdio.c):
  * head and tail count bytes; the host only moves head (and sets eof once
  * its stdin has ended and all of it is in the ring), the kernel only tail.
@@ -123,10 +129,10 @@ double wasm_host_wallclock_s(void) __wasm_host(wallclock_s);
 /*
  * Call wasm_task_entry(task) on a new instance.  mm is the process the
  * task belongs to (0 for a kernel thread): a task cloned with CLONE_VM
- * runs the same program on the same memory as its parent.  home is the
- * CPU whose worker takes the task, when it only ever runs there (and the
- * host switches stacks); otherwise -1, and the task gets a worker of its
- * own.
+ * runs the same program on the same memory as its parent.  home (only
+ * when the host switches stacks) is the CPU whose worker takes a task
+ * bound to it, or WASM_HOME_KTHREADS for the other kernel threads;
+ * otherwise -1, and the task gets a worker of its own.
  */
 void wasm_host_spawn_task(struct task_struct *task, unsigned long stack_top,
 			  unsigned long tls_block, unsigned long mm, int home)

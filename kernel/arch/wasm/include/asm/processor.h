@@ -32,7 +32,10 @@ struct thread_struct {
 	u32 wait_was_short;
 	/* The task that handed its CPU to this one (switch_to's "last"). */
 	struct task_struct *last;
-	/* The CPU whose worker holds this task's stack, or -1: its own. */
+	/*
+	 * Where the host keeps this task's stack: a CPU's worker, the kernel
+	 * threads' worker (WASM_HOME_KTHREADS), or -1, a worker of its own.
+	 */
 	int home;
 	int (*fn)(void *);
 	void *fn_arg;
@@ -47,9 +50,17 @@ struct thread_struct {
 #define KSTK_EIP(tsk)	(0)
 #define KSTK_ESP(tsk)	(task_pt_regs(tsk)->sp)
 
+void wasm_relax_pause(void);
+
+/*
+ * A long spin now and then lets the host run whatever the spinner waits
+ * for: a task that shares the spinner's worker, or one that needs a host
+ * core (smp.c).
+ */
 static inline void cpu_relax(void)
 {
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	wasm_relax_pause();
 }
 
 static inline unsigned long __get_wchan(struct task_struct *p)
