@@ -143,7 +143,7 @@ export class Machine {
    * With stack switching, the workers shared by tasks, by spawn_task's home:
    * each CPU's (the boot worker is CPU 0's) and the other kernel threads'.
    */
-  private readonly cpuWorkers = new Map<number, WorkerHandle>();
+  private readonly sharedWorkers = new Map<number, WorkerHandle>();
 
   constructor(
     private readonly platform: Platform,
@@ -213,7 +213,7 @@ export class Machine {
         totalStoreOrder: this.platform.totalStoreOrder === true,
         stackSwitching: this.stackSwitching,
       });
-      if (boot && this.stackSwitching) this.cpuWorkers.set(0, boot);
+      if (boot && this.stackSwitching) this.sharedWorkers.set(0, boot);
     });
   }
 
@@ -291,14 +291,9 @@ export class Machine {
     }
   }
 
-  /** The number of host threads the machine runs now (workers, the timer's included). */
-  get threads(): number {
-    return this.workers.size;
-  }
-
   private startShared(home: number): void {
-    const handle = this.start({ ...this.base(), role: 'cpu' });
-    if (handle) this.cpuWorkers.set(home, handle);
+    const handle = this.start({ ...this.base(), role: 'shared' });
+    if (handle) this.sharedWorkers.set(home, handle);
   }
 
   /**
@@ -311,10 +306,10 @@ export class Machine {
    * tasks' workers (init's, kthreadd's) instead.
    */
   private spawnShared(home: number, assignment: TaskAssignment): void {
-    if (home > 0 && home < this.cpus && !this.cpuWorkers.has(home)) {
+    if (home > 0 && home < this.cpus && !this.sharedWorkers.has(home)) {
       for (let cpu = 1; cpu < this.cpus; cpu++) this.startShared(cpu);
     }
-    const worker = this.cpuWorkers.get(home);
+    const worker = this.sharedWorkers.get(home);
     if (worker) worker.assign(assignment);
     else
       this.stop({ kind: 'crash', message: `a task for shared worker ${home}, which is not there` });

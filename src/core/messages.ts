@@ -39,7 +39,7 @@ export interface BootInit extends WorkerInitBase {
   totalStoreOrder: boolean;
   /**
    * Whether CPU 0's bound kernel threads share this worker, each suspended
-   * while it waits (stack-switching.ts); the other CPUs get a CpuInit worker.
+   * while it waits (stack-switching.ts); the others get SharedInit workers.
    */
   stackSwitching: boolean;
   initrd: Uint8Array | null;
@@ -56,8 +56,8 @@ export interface TaskInit extends WorkerInitBase, TaskAssignment {
  * the other kernel threads. Each task gets an instance of its own, from
  * TaskAssignment messages.
  */
-export interface CpuInit extends WorkerInitBase {
-  role: 'cpu';
+export interface SharedInit extends WorkerInitBase {
+  role: 'shared';
 }
 
 /**
@@ -74,7 +74,7 @@ export interface TimerInit extends WorkerInitBase {
   cpus: number;
 }
 
-export type WorkerInit = BootInit | TaskInit | CpuInit | PoolInit | TimerInit;
+export type WorkerInit = BootInit | TaskInit | SharedInit | PoolInit | TimerInit;
 
 /** From a worker to the machine. */
 export type WorkerMessage =

@@ -1,12 +1,12 @@
-// What runs inside each worker: the boot CPU, a task, a CPU's bound tasks,
-// or the timer.
+// What runs inside each worker: the boot CPU, a task, kernel threads that
+// share a worker, or the timer.
 //
 // A task's worker owns one vmlinux instance for the task's whole life, and
 // while the task runs a user program, that program's instance too. The
 // program's "linux" "syscall" import is the kernel instance's wasm_syscall
 // export itself, so system calls never pass through JavaScript. With stack
-// switching (stack-switching.ts) a CPU's worker holds many kernel instances,
-// one per task bound to that CPU, each suspended while it waits.
+// switching (stack-switching.ts) a shared worker holds many kernel instances,
+// one per kernel thread, each suspended while it waits.
 
 import {
   COMMAND_LINE_SIZE,
@@ -46,7 +46,7 @@ import {
 } from './abi.js';
 import type {
   BootInit,
-  CpuInit,
+  SharedInit,
   PoolInit,
   TaskAssignment,
   TaskInit,
@@ -64,7 +64,7 @@ export interface WorkerHost {
   post(msg: WorkerMessage): void;
   /** Deliver the machine's next message (a spare worker's assignment) to handler. */
   onAssignment(handler: (a: TaskAssignment) => void): void;
-  /** Deliver every message from the machine (a CPU worker's assignments) to handler. */
+  /** Deliver every message from the machine (a shared worker's assignments) to handler. */
   onAssignments(handler: (a: TaskAssignment) => void): void;
   /** Synchronous console output: kernel log and /dev/console. */
   writeConsole(bytes: Uint8Array): void;
@@ -253,7 +253,6 @@ class KernelInstance {
           home,
         });
       },
-
       mm_release: (mm) => {
         host.post({ type: 'mm-release', mm: mm >>> 0 });
       },
@@ -528,7 +527,7 @@ function runBoot(init: BootInit, host: WorkerHost): void {
   }
   // CPU 0's worker: the boot task (CPU 0's idle task, in the end) and the
   // kernel threads bound to CPU 0.
-  serveCpu(init, host, suspend);
+  serveShared(init, host, suspend);
   settle(host, suspend.jspi.promising(k.exports.wasm_start_kernel)(), 'start_kernel returned');
 }
 
@@ -538,7 +537,7 @@ function runBoot(init: BootInit, host: WorkerHost): void {
  * leave the worker to the others. The kernel shares workers only among
  * kernel threads and idle tasks (process.c): none enters user mode.
  */
-function serveCpu(init: WorkerInit, host: WorkerHost, suspend: Suspender): void {
+function serveShared(init: WorkerInit, host: WorkerHost, suspend: Suspender): void {
   const run = (a: TaskAssignment): void => {
     try {
       const k = new KernelInstance(init, host, suspend);
@@ -567,10 +566,10 @@ function settle(host: WorkerHost, ran: Promise<unknown>, returned: string): void
 }
 
 /** A secondary CPU's worker (the boot worker is CPU 0's), or the kernel threads'. */
-function runCpu(init: CpuInit, host: WorkerHost): void {
+function runShared(init: SharedInit, host: WorkerHost): void {
   const suspend = stackSwitching();
-  if (!suspend) throw new Error('a CPU worker needs JSPI and Atomics.waitAsync');
-  serveCpu(init, host, suspend);
+  if (!suspend) throw new Error('a shared worker needs JSPI and Atomics.waitAsync');
+  serveShared(init, host, suspend);
 }
 
 function startTask(k: KernelInstance, a: TaskAssignment): void {
@@ -665,7 +664,7 @@ export function runWorker(init: WorkerInit, host: WorkerHost): void {
     if (init.role === 'timer') runTimer(init);
     else if (init.role === 'boot') runBoot(init, host);
     else if (init.role === 'pool') runPool(init, host);
-    else if (init.role === 'cpu') runCpu(init, host);
+    else if (init.role === 'shared') runShared(init, host);
     else runTask(init, host);
   });
 }
