@@ -1,5 +1,6 @@
-// The machine: one shared kernel memory, a worker per task (or, with stack
-// switching, per CPU for the tasks bound to it), the timer, the console.
+// The machine: one shared kernel memory, a worker per task (with stack
+// switching, kernel threads share a worker per CPU and one more), the timer,
+// the console.
 // Platform-neutral: the platform supplies workers and I/O.
 
 import {
@@ -60,9 +61,10 @@ export interface MachineOptions {
   /** How many CPUs the kernel runs (1 to NR_CPUS); 1 when not given (see defaultCpus). */
   cpus?: number;
   /**
-   * Run the kernel threads bound to a CPU, and its idle task, on one worker
-   * per CPU instead of one each (stack-switching.ts). Default: whenever the
-   * engine can (Node 24, Chromium); false keeps a worker per task.
+   * Run kernel threads on shared workers instead of one each: those bound to
+   * a CPU, and its idle task, on that CPU's, the others on one more
+   * (stack-switching.ts). Default: whenever the engine can (Node 24,
+   * Chromium); false keeps a worker per task.
    */
   stackSwitching?: boolean;
   /** Directories the guest can mount over 9P (mount -t 9p TAG DIR). */
@@ -297,13 +299,13 @@ export class Machine {
   }
 
   /**
-   * Give a task to the shared worker its home names (the kernel threads'
-   * starts with the machine: kthreadd is among the first tasks). The first task for a
-   * secondary CPU starts every secondary CPU's worker: the kernel brings the
-   * CPUs up one kthread after another, each waited for, so a worker started
-   * only for its own CPU's first task would hold up every CPU by its
-   * start-up time; started at boot, they would slow the start of the first
-   * tasks' workers (init's, kthreadd's) instead.
+   * Give a task to the shared worker its home names. The kernel threads'
+   * starts with the machine (kthreadd is among the first tasks). The first
+   * task for a secondary CPU starts every secondary CPU's worker: the kernel
+   * brings the CPUs up one kthread after another, each waited for, so a
+   * worker started only for its own CPU's first task would hold up every CPU
+   * by its start-up time; started at boot, they would slow the start of the
+   * first tasks' workers (init's) instead.
    */
   private spawnShared(home: number, assignment: TaskAssignment): void {
     if (home > 0 && home < this.cpus && !this.sharedWorkers.has(home)) {

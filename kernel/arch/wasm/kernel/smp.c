@@ -163,17 +163,21 @@ static __thread unsigned int wasm_relax_count;
 #define WASM_SPIN_BEFORE_SLEEP	4096
 #define WASM_SPIN_SLEEP_NS	20000
 
+/*
+ * A task that shares its worker is suspended here (a timer of the host's
+ * event loop, less precise): before its CPU is up, a per-CPU kthread runs
+ * elsewhere, and the lock it waits for may be held by another, on another
+ * CPU, waiting for this worker.
+ */
+static void wasm_spin_sleep(void)
+{
+	wasm_wait32(&wasm_spin_word, 0, WASM_SPIN_SLEEP_NS);
+}
+
 void wasm_spin_pause(unsigned int *spins)
 {
-	if (++*spins < WASM_SPIN_BEFORE_SLEEP)
-		return;
-	/*
-	 * A task that shares its worker is suspended here (a timer of the
-	 * host's event loop, less precise): before its CPU is up, a per-CPU
-	 * kthread runs elsewhere, and the lock it waits for may be held by
-	 * another, on another CPU, waiting for this worker.
-	 */
-	wasm_wait32(&wasm_spin_word, 0, WASM_SPIN_SLEEP_NS);
+	if (++*spins >= WASM_SPIN_BEFORE_SLEEP)
+		wasm_spin_sleep();
 }
 
 /*
@@ -184,5 +188,5 @@ void wasm_spin_pause(unsigned int *spins)
 void wasm_relax_pause(void)
 {
 	if (++wasm_relax_count % WASM_SPIN_BEFORE_SLEEP == 0)
-		wasm_wait32(&wasm_spin_word, 0, WASM_SPIN_SLEEP_NS);
+		wasm_spin_sleep();
 }
