@@ -11,6 +11,7 @@ import { defaultCpus, Machine, MachineError, type MachineExit } from '../core/ma
 import { mountsCmdline, parseMountSpec, type MountSpec } from '../core/mounts.js';
 import type { NinePExport } from '../core/p9-host.js';
 import { exitStatusFromRestart, withRunRequest } from '../core/run-request.js';
+import { stackSwitching } from '../core/stack-switching.js';
 import { NinePServer } from './ninep/server.js';
 import { parseTcpTarget } from './ninep/bridge.js';
 import { serveNineP, webSocketExport, type NinePSource } from './ninep/ws.js';
@@ -42,7 +43,8 @@ Options:
   --worker-per-task
                    run every kernel task on a host thread of its own; by
                    default, where the engine can suspend wasm stacks (JSPI:
-                   Node 24), each CPU's bound kernel threads share one
+                   Node 24), kernel threads share a host thread per CPU and
+                   one more
   --quiet          do not show the kernel log
   --verbose        show the kernel log (hidden by default)
   -h, --help       show this help
@@ -246,6 +248,16 @@ async function main(argv: string[]): Promise<number> {
       ? webSocketExport(m.tag, m.source)
       : { tag: m.tag, open: () => new NinePServer({ root: m.source, readOnly: m.readOnly }) },
   );
+  if (values.verbose) {
+    // Which Node bin/wasmlinux.mjs chose matters: without JSPI every kernel
+    // thread costs a host thread, and boot takes about twice as long.
+    const sharing = values['worker-per-task']
+      ? 'a host thread per task (--worker-per-task)'
+      : stackSwitching()
+        ? 'kernel threads share host threads (JSPI)'
+        : 'a host thread per task (this Node has no JSPI; Node.js 24 boots faster)';
+    process.stderr.write(`wasmlinux: Node.js ${process.version}, ${sharing}\n`);
+  }
   const machine = new Machine(nodePlatform(new URL('./worker.cjs', import.meta.url)), {
     kernel,
     cmdline,

@@ -18,6 +18,7 @@ import { constants } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { ensureSystemPackages } from './apt.js';
 import { buildBusybox } from './busybox.js';
+import { ensureCliNode } from './cli-node.js';
 import { ensureKernelTree } from './kernel-source.js';
 import { buildKernel } from './kernel.js';
 import { buildMusl } from './musl.js';
@@ -76,6 +77,9 @@ async function build(forTests: boolean): Promise<void> {
     (u) => u.initramfs,
   );
   await withStep('runtime', buildRuntime, (r) => r.cli);
+  await withStep('CLI Node.js', ensureCliNode, (n) =>
+    n ? `${n.node} (v${n.version}: JSPI)` : `this one (v${process.versions.node})`,
+  );
   await withStep(
     'web page',
     () => buildWeb({ vmlinux: kernel.vmlinux, initramfs: userland.initramfs }),
