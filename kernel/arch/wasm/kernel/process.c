@@ -279,12 +279,43 @@ void flush_thread(void)
 }
 
 /* Sleep on this CPU's interrupt word until something is raised there. */
+#define WASM_IDLE_POLL_NS	50000
+
+static DEFINE_PER_CPU(bool, wasm_idle_was_short);
+
+/*
+ * Watch the interrupt word for a moment before sleeping on it: a wake-up
+ * from another CPU then costs a memory write, not a host thread wake-up
+ * (with shared workers, a promise settling on an event loop).  Only after
+ * a short idle, and as the machine's one watcher, like wasm_spin_for_run().
+ */
+static bool wasm_idle_poll(unsigned long *pending, double start)
+{
+	double until = start + WASM_IDLE_POLL_NS;
+	bool got = false;
+	int i;
+
+	if (cmpxchg(&wasm_run_spinner, NULL, current) != NULL)
+		return false;
+	for (i = 1; !got; i++) {
+		if (READ_ONCE(*pending))
+			got = true;
+		else if (!(i & 63) && wasm_host_clock_ns() > until)
+			break;
+	}
+	cmpxchg(&wasm_run_spinner, current, NULL);
+	return got;
+}
+
 void arch_cpu_idle(void)
 {
 	unsigned long *pending = &wasm_this_cpu()->irq_pending;
+	bool *was_short = this_cpu_ptr(&wasm_idle_was_short);
+	double start = wasm_host_clock_ns();
 
-	if (!READ_ONCE(*pending))
+	if (!READ_ONCE(*pending) && !(*was_short && wasm_idle_poll(pending, start)))
 		wasm_wait32(pending, 0, -1);
+	*was_short = wasm_host_clock_ns() - start < WASM_IDLE_POLL_NS;
 	raw_local_irq_enable();
 }
 
