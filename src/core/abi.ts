@@ -86,6 +86,12 @@ export interface KernelHostImports {
   futex_cmpxchg(uaddr: number, oldval: number, newval: number, old: number): number;
   /** 1 if the current process's memory can be used by other workers (a clone can run), else 0. */
   user_memory_shared(): number;
+  /**
+   * fork: process mm gets a copy of the current process's memory, running
+   * the same program. 0, -EAGAIN (a memory only this worker can use) or
+   * -ENOMEM.
+   */
+  fork_memory(mm: number): number;
 }
 
 /** What vmlinux.wasm exports to the host. */
@@ -260,6 +266,7 @@ export const FUTEX_OP_XOR = 4;
 /** Linux errno values the host returns. */
 export const ENOENT = 2;
 export const ENOEXEC = 8;
+export const EAGAIN = 11;
 export const ENOMEM = 12;
 export const EFAULT = 14;
 export const EPIPE = 32;

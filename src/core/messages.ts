@@ -1,6 +1,7 @@
 // Messages between the machine (the host's main thread) and its workers.
 
 import type { KernelSymbols } from './abi.js';
+import type { UserMemoryLimits } from './user-module.js';
 
 /** What every worker gets: the kernel, its memory and the clock's origin. */
 interface WorkerInitBase {
@@ -18,6 +19,8 @@ export interface ProcessImage {
   module: WebAssembly.Module;
   /** Only a shared memory can be used from another worker. */
   memory: WebAssembly.Memory | null;
+  /** The memory limits the program declares (a fork child's copy gets the same). */
+  limits: UserMemoryLimits;
 }
 
 /** Which task a worker is to run. */

@@ -130,6 +130,10 @@ export class ProcessMemories {
         return hit.memory;
       }
     }
+    return this.make(limits);
+  }
+
+  private make(limits: UserMemoryLimits): WebAssembly.Memory {
     try {
       return createUserMemory(limits);
     } catch {
@@ -138,6 +142,34 @@ export class ProcessMemories {
       this.free.length = 0;
       return createUserMemory(limits);
     }
+  }
+
+  /**
+   * A memory holding what memory holds now, at the same addresses and with
+   * the same limits: a fork child's. One of the same size whose process is
+   * gone is reused (a loop of forks would otherwise make a memory each
+   * time, and leave the collector far behind). Throws (RangeError) when the
+   * host cannot make one.
+   */
+  copy(memory: WebAssembly.Memory, limits: UserMemoryLimits): WebAssembly.Memory {
+    const from = new Uint8Array(memory.buffer);
+    this.reclaim();
+    // Not larger than the original: the copy overwrites all of it, so it
+    // needs no zeroing (a larger one would leave old bytes above).
+    const i = this.free.findIndex(
+      (f) => sameLimits(f.limits, limits) && f.memory.buffer.byteLength <= from.length,
+    );
+    const [hit] = i >= 0 ? this.free.splice(i, 1) : [];
+    let copy: WebAssembly.Memory;
+    if (hit) {
+      copy = hit.memory;
+      copy.grow((from.length - copy.buffer.byteLength) / 65536);
+      this.reused++;
+    } else {
+      copy = this.make({ ...limits, initial: from.length / 65536 });
+    }
+    new Uint8Array(copy.buffer).set(from);
+    return copy;
   }
 
   /** The memory now belongs to process id: take it back when that process is gone. */

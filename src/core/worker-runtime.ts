@@ -13,6 +13,7 @@ import {
   CPU_SIZE,
   CPU_TIMER_DEADLINE,
   cpuIrqPending,
+  EAGAIN,
   EFAULT,
   EPIPE,
   ENOENT,
@@ -56,7 +57,7 @@ import type {
 } from './messages.js';
 import { ImageCache } from './image-cache.js';
 import { ProcessMemories } from './process-memory.js';
-import { checkUserImage, type UserImage } from './user-module.js';
+import { checkUserImage, type UserImage, type UserMemoryLimits } from './user-module.js';
 import { stackSwitching } from './stack-switching.js';
 
 /** What the platform gives a worker. */
@@ -134,6 +135,8 @@ class KernelInstance {
   readonly kview: DataView;
   userModule: WebAssembly.Module | null = null;
   userMemory: WebAssembly.Memory | null = null;
+  /** The limits the running program declares for its memory. */
+  userLimits: UserMemoryLimits | null = null;
   /** The running program's instance: signal handlers run in it. */
   userInstance: WebAssembly.Instance | null = null;
   /** The program execve() checked, and the memory made for it, until it commits. */
@@ -185,6 +188,29 @@ class KernelInstance {
     }
   }
 
+  /**
+   * fork: a copy of the current process's memory for process mm, which
+   * the machine then gives to the child's tasks. This worker made it, so
+   * this worker takes it back once that process is gone.
+   */
+  private forkMemory(mm: number): number {
+    const parent = this.userMemory;
+    const module = this.userModule;
+    const limits = this.userLimits;
+    if (!parent || !module || !limits || !(parent.buffer instanceof SharedArrayBuffer)) {
+      return -EAGAIN;
+    }
+    let copy: WebAssembly.Memory;
+    try {
+      copy = this.memories.copy(parent, limits);
+    } catch {
+      return -ENOMEM;
+    }
+    this.memories.adopt(mm, copy, limits);
+    this.host.post({ type: 'image', mm, image: { module, memory: copy, limits } });
+    return 0;
+  }
+
   /** An execve() that failed after exec_prepare left its memory unused: keep it for the next. */
   private dropPending(): void {
     if (this.pending) this.memories.giveBack(this.pending.memory, this.pending.image.memory);
@@ -196,6 +222,7 @@ class KernelInstance {
     this.dropPending();
     this.userModule = null;
     this.userMemory = null;
+    this.userLimits = null;
     this.userInstance = null;
   }
 
@@ -357,6 +384,7 @@ class KernelInstance {
         const { image, memory } = pending;
         this.userMemory = memory;
         this.userModule = image.module;
+        this.userLimits = image.memory;
         this.userInstance = null;
         this.memories.adopt(mm >>> 0, memory, image.memory);
         // Tasks cloned into this process later run on other workers: the
@@ -364,7 +392,11 @@ class KernelInstance {
         host.post({
           type: 'image',
           mm: mm >>> 0,
-          image: { module: image.module, memory: image.memory.shared ? memory : null },
+          image: {
+            module: image.module,
+            memory: image.memory.shared ? memory : null,
+            limits: image.memory,
+          },
         });
         // The top of the memory the program asked for, where its arguments
         // go: a reused memory may be larger (zero above; AT_WASM_MEMTOP).
@@ -421,6 +453,7 @@ class KernelInstance {
         return 0;
       },
       user_memory_shared: () => (this.userMemory?.buffer instanceof SharedArrayBuffer ? 1 : 0),
+      fork_memory: (mm) => this.forkMemory(mm >>> 0),
       user_signal: (handler, sig, info, uc, frameSp, siginfo) => {
         const s = this.signalEntry();
         if (!s) return SIGSEGV;
@@ -575,6 +608,7 @@ function runShared(init: SharedInit, host: WorkerHost): void {
 function startTask(k: KernelInstance, a: TaskAssignment): void {
   k.userModule = a.image?.module ?? null;
   k.userMemory = a.image?.memory ?? null;
+  k.userLimits = a.image?.limits ?? null;
   k.exports.__stack_pointer.value = a.stackTop;
   k.exports.__wasm_init_tls(a.tlsBlock);
   const sp = k.exports.wasm_task_entry(a.task);

@@ -231,22 +231,28 @@ int copy_thread(struct task_struct *p, const struct kernel_clone_args *args)
 	}
 
 	/*
-	 * A user clone.  Without an MMU there is no copy of the parent's
-	 * memory to give a child, and a wasm call stack cannot be duplicated
-	 * to return twice: the child shares the parent's memory and starts in
-	 * a fresh instance of the same program, at its clone entry, on the
-	 * stack the caller provided.
+	 * A user clone.  A wasm call stack cannot be duplicated to return
+	 * twice: the child starts in a fresh instance of the same program, at
+	 * its clone entry, on the stack the caller provided (musl's fork()
+	 * puts the frames to rewind there).  With CLONE_VM it shares the
+	 * parent's memory; without, it gets its own.
 	 */
-	if (!(args->flags & CLONE_VM) || !args->stack)
+	if (!args->stack)
 		return -EINVAL;
-	/*
-	 * A memory that only this worker can use (a program linked without
-	 * a shared memory) has no room for a second instance: fail the clone
-	 * (pthread_create() gets EAGAIN) rather than start a child that
-	 * could only die.
-	 */
-	if (!wasm_host_user_memory_shared())
+	if (!(args->flags & CLONE_VM)) {
+		int err = wasm_fork_mm(p->mm);
+
+		if (err)
+			return err;
+	} else if (!wasm_host_user_memory_shared()) {
+		/*
+		 * A memory that only this worker can use (a program linked
+		 * without a shared memory) has no room for a second instance:
+		 * fail the clone (pthread_create() gets EAGAIN) rather than
+		 * start a child that could only die.
+		 */
 		return -EAGAIN;
+	}
 	*childregs = *current_pt_regs();
 	childregs->syscall_nr = -1;
 	childregs->ret = 0;

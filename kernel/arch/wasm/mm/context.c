@@ -39,6 +39,31 @@ void wasm_mm_keep_args(struct mm_struct *mm)
 	mm->context.args_len = len;
 }
 
+/*
+ * A fork child's memory: the host copies the parent's, at the same
+ * addresses (each process has a wasm memory of its own, so no MMU is
+ * needed for that), and the child keeps the parent's argument strings for
+ * /proc.  dup_mm() copied the rest of the mm.
+ */
+int wasm_fork_mm(struct mm_struct *mm)
+{
+	struct mm_struct *old = current->mm;
+	long err;
+
+	if (!old || mm == old)
+		return -EINVAL;
+	err = wasm_host_fork_memory(mm->context.host_id);
+	if (err)
+		return err;
+	if (old->context.args) {
+		mm->context.args = kvmemdup(old->context.args,
+					    old->context.args_len, GFP_KERNEL);
+		if (mm->context.args)
+			mm->context.args_len = old->context.args_len;
+	}
+	return 0;
+}
+
 int arch_access_remote_vm(struct mm_struct *mm, unsigned long addr, void *buf,
 			  int len, unsigned int gup_flags)
 {

@@ -260,5 +260,13 @@ int wasm_host_futex_cmpxchg(u32 __user *uaddr, u32 oldval, u32 newval,
  */
 int wasm_host_user_memory_shared(void) __wasm_host(user_memory_shared);
 
+/*
+ * fork: give the process mm (a new one, clone without CLONE_VM) a copy of
+ * the current process's memory as it is now, running the same program.
+ * Returns 0, -EAGAIN when the memory cannot be used from another worker,
+ * or -ENOMEM when the host cannot make the copy.
+ */
+long wasm_host_fork_memory(unsigned long mm) __wasm_host(fork_memory);
+
 #endif /* !__ASSEMBLY__ */
 #endif /* _ASM_WASM_HOST_H */

@@ -29,6 +29,7 @@ void destroy_context(struct mm_struct *mm);
 #define destroy_context destroy_context
 
 void wasm_mm_keep_args(struct mm_struct *mm);
+int wasm_fork_mm(struct mm_struct *mm);
 int arch_access_remote_vm(struct mm_struct *mm, unsigned long addr, void *buf,
 			  int len, unsigned int gup_flags);
 #define arch_access_remote_vm arch_access_remote_vm

@@ -2,10 +2,11 @@
  * clone for wasmlinux.
  *
  * A wasm call stack cannot be copied, so a child never returns from this
- * call: the kernel starts it in a fresh instance of this program on the
- * same (shared) memory, at __wasm_clone_entry(sp, tls) (crt_arch.h), with
- * its stack pointer at the stack given here. CLONE_VM is required (there
- * is no MMU to copy memory with).
+ * call: the kernel starts it in a fresh instance of this program, at
+ * __wasm_clone_entry(sp, tls) (crt_arch.h), with its stack pointer at the
+ * stack given here. With CLONE_VM the instance runs on this (shared)
+ * memory; without, on the host's copy of it, made during the call, where
+ * the stack and everything below are at the same addresses.
  *
  * A fresh instance has its own globals: the thread pointer and __tls_base
  * must be given to it. The kernel passes tls on as the child's thread

@@ -1,0 +1,68 @@
+// Process copies (clone without CLONE_VM): the host gives the child a copy
+// of the parent's wasm memory at the same addresses, and the child runs a
+// fresh instance of the same program on it. test/guest/fork.c runs each
+// case as a subcommand from a shell in the guest and prints what it found.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  haveBuild,
+  initramfsWithPrograms,
+  mustMatch,
+  runCli,
+  type RunResult,
+} from '../helpers/guest.js';
+
+let dir = '';
+let initrd = '';
+let run: RunResult;
+
+describe('clone without CLONE_VM: a copy of the process', { timeout: 300_000 }, () => {
+  before(async () => {
+    assert.ok(haveBuild(), 'build artifacts missing: run npm run build');
+    dir = mkdtempSync(join(tmpdir(), 'wasmlinux-fork-'));
+    initrd = await initramfsWithPrograms(dir, { '/bin/fork': 'fork.c' });
+    run = await runCli(
+      [
+        '--initrd',
+        initrd,
+        '--',
+        'sh',
+        '-c',
+        'for t in copy nested "many 200" pipe; do fork $t || echo "$t failed: $?"; done; echo done',
+      ],
+      { timeoutMs: 240_000 },
+    );
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('runs every case to the end', () => {
+    assert.equal(run.status, 0, `${run.stderr}\n${run.stdout}`);
+    assert.doesNotMatch(run.stdout, /failed/);
+    assert.match(run.stdout, /^done$/m);
+  });
+
+  it('a 32 MiB heap, globals and the stack reach the child intact; later writes stay apart', () => {
+    // child 0: the child found all three as they were; then it overwrote them.
+    assert.equal(
+      mustMatch(run, /^copy: .*$/m)[0],
+      'copy: child 0 parent global 1 heap same stack same',
+    );
+  });
+
+  it("a copy's child copies itself again", () => {
+    // 5: the grandchild saw the child's write (30), which the parent never saw.
+    assert.equal(mustMatch(run, /^nested: .*$/m)[0], 'nested: child 5 parent global 1');
+  });
+
+  it('200 copies made, exited and reaped in a row, each with its own status', () => {
+    assert.equal(mustMatch(run, /^many: .*$/m)[0], 'many: 200 of 200');
+  });
+
+  it('parent and child talk through pipes both ways', () => {
+    mustMatch(run, /^pipe: child got \[ping\] pid \d+; child is the pid clone gave; status 0$/m);
+  });
+});
