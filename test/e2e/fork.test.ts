@@ -1,7 +1,9 @@
 // Process copies (clone without CLONE_VM): the host gives the child a copy
 // of the parent's wasm memory at the same addresses, and the child runs a
-// fresh instance of the same program on it. test/guest/fork.c runs each
-// case as a subcommand from a shell in the guest and prints what it found.
+// fresh instance of the same program on it; fork() on top of that, its call
+// stack saved and resumed with Asyncify (vfork.c). test/guest/fork.c runs
+// each case as a subcommand from a shell in the guest and prints what it
+// found.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -32,7 +34,7 @@ describe('clone without CLONE_VM: a copy of the process', { timeout: 300_000 }, 
         '--',
         'sh',
         '-c',
-        'for t in copy nested "many 200" pipe; do fork $t || echo "$t failed: $?"; done; echo done',
+        'for t in copy nested "many 200" pipe fork "forkmany 200"; do fork $t || echo "$t failed: $?"; done; echo done',
       ],
       { timeoutMs: 240_000 },
     );
@@ -60,6 +62,21 @@ describe('clone without CLONE_VM: a copy of the process', { timeout: 300_000 }, 
 
   it('200 copies made, exited and reaped in a row, each with its own status', () => {
     assert.equal(mustMatch(run, /^many: .*$/m)[0], 'many: 200 of 200');
+  });
+
+  it('fork() returns twice: the child resumes with the values of the call, changes stay apart', () => {
+    assert.equal(
+      mustMatch(run, /^fork child: .*$/m)[0],
+      "fork child: saw the parent's values, pid its own",
+    );
+    assert.equal(
+      mustMatch(run, /^fork: .*$/m)[0],
+      'fork: child 0 parent global 1 stack 11 heap [parent heap]',
+    );
+  });
+
+  it('200 fork() calls in a row, each child exiting with its own status', () => {
+    assert.equal(mustMatch(run, /^forkmany: .*$/m)[0], 'forkmany: 200 of 200');
   });
 
   it('parent and child talk through pipes both ways', () => {

@@ -11,6 +11,8 @@
  *   nested    a copy's child makes a copy of its own
  *   many N    N copies made, exited and reaped in a row
  *   pipe      parent and child talk both ways through pipes
+ *   fork      fork() returns twice, with copies apart (the rest use clone)
+ *   forkmany N  N forks in a row, each exiting with its own status
  */
 
 #define _GNU_SOURCE
@@ -208,8 +210,65 @@ static int cmd_pipe(void)
 	return 0;
 }
 
+/*
+ * fork() itself: it returns twice. The child finds globals, the heap and
+ * this function's own variables as they were at the call, changes them,
+ * and ends by returning from main (which must flush its stdio, as exit()
+ * does); the parent sees none of the child's changes.
+ */
+static int cmd_fork(void)
+{
+	volatile int stack_word = 11;
+	char *h = malloc(64);
+	pid_t pid;
+	int status;
+
+	if (!h)
+		return 1;
+	strcpy(h, "parent heap");
+	global_word = 1;
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return printf("fork: %s\n", strerror(errno)), 1;
+	if (pid == 0) {
+		int ok = global_word == 1 && stack_word == 11 && !strcmp(h, "parent heap");
+
+		global_word = 2;
+		stack_word = 22;
+		strcpy(h, "child heap");
+		printf("fork child: saw %s, pid %s\n", ok ? "the parent's values" : "something else",
+		       getpid() != getppid() ? "its own" : "the parent's");
+		return ok ? 0 : 1;
+	}
+	status = wait_status(pid);
+	printf("fork: child %d parent global %d stack %d heap [%s]\n", status, global_word,
+	       stack_word, h);
+	return 0;
+}
+
+static int cmd_forkmany(int n)
+{
+	int ok = 0;
+
+	for (int i = 0; i < n; i++) {
+		pid_t pid = fork();
+
+		if (pid == 0)
+			_exit(i & 0x7f);
+		if (pid > 0 && wait_status(pid) == (i & 0x7f))
+			ok++;
+	}
+	printf("forkmany: %d of %d\n", ok, n);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 2 && !strcmp(argv[1], "fork"))
+		return cmd_fork();
+	if (argc >= 3 && !strcmp(argv[1], "forkmany"))
+		return cmd_forkmany(atoi(argv[2]));
 	if (argc >= 2 && !strcmp(argv[1], "copy"))
 		return cmd_copy();
 	if (argc >= 2 && !strcmp(argv[1], "nested"))
@@ -218,6 +277,6 @@ int main(int argc, char **argv)
 		return cmd_many(atoi(argv[2]));
 	if (argc >= 2 && !strcmp(argv[1], "pipe"))
 		return cmd_pipe();
-	fprintf(stderr, "usage: fork copy|nested|many N|pipe\n");
+	fprintf(stderr, "usage: fork copy|nested|many N|pipe|fork|forkmany N\n");
 	return 2;
 }

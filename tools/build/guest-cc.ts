@@ -248,6 +248,9 @@ export function wasmOptPath(): string {
   return join(dirname(pkg), 'bin', 'wasm-opt');
 }
 
+/** The functions that start an unwind: vfork(), and fork()'s system call (vfork.c). */
+const ASYNCIFY_ROOTS = ['vfork', '__wasm_fork'];
+
 /**
  * The wasm-opt run that makes vfork work (docs/vfork.md): instrument only
  * the functions that can reach vfork(), found by planAsyncify from the
@@ -264,11 +267,11 @@ function asyncifyArgs(
   ownNames: ReadonlySet<string>,
 ): string[] {
   const trustedIndirect = new Set(MUSL_TRUSTED_INDIRECT.filter((n) => !ownNames.has(n)));
-  const plan = planAsyncify(mod, 'vfork', { trustedIndirect });
+  const plan = planAsyncify(mod, ASYNCIFY_ROOTS, { trustedIndirect });
   const add = plan.addList;
   if (opts.verbose) {
     process.stderr.write(
-      `asyncify: ${plan.reaching} of ${plan.defined} functions can reach vfork; ` +
+      `asyncify: ${plan.reaching} of ${plan.defined} functions can reach vfork or fork; ` +
         `${plan.addList.length} make indirect calls on the way\n`,
     );
   }

@@ -40,12 +40,13 @@ export interface PlanOptions {
   readonly trustedIndirect?: ReadonlySet<string>;
 }
 
-/** Plan the add-list for unwinds that start in the function named `target`. */
+/** Plan the add-list for unwinds that start in the functions named `targets`. */
 export function planAsyncify(
   mod: WasmModule,
-  target: string,
+  targets: string | readonly string[],
   opts: PlanOptions = {},
 ): AsyncifyPlan {
+  const wanted = new Set(typeof targets === 'string' ? [targets] : targets);
   const g = callGraph(mod);
   const nameSec = mod.customs.find((c) => c.name === 'name');
   const names = nameSec ? parseNameSection(mod.bytes, nameSec.payload).functions : new Map();
@@ -97,9 +98,9 @@ export function planAsyncify(
     if (callees.some((f) => runtimeImports.has(f))) runtime.add(i + g.importedFunctions);
   });
 
-  let start = -1;
-  for (const [f, n] of names) if (n === target && f >= g.importedFunctions) start = f;
-  if (start < 0) {
+  const starts: number[] = [];
+  for (const [f, n] of names) if (wanted.has(n) && f >= g.importedFunctions) starts.push(f);
+  if (starts.length === 0) {
     return {
       addList: [],
       reaching: 0,
@@ -108,10 +109,10 @@ export function planAsyncify(
     };
   }
 
-  const reach = new Set<number>([start]);
+  const reach = new Set<number>(starts);
   const viaIndirect = new Set<number>();
   const typesDone = new Set<string>();
-  const work = [start];
+  const work = [...starts];
   for (let f = work.pop(); f !== undefined; f = work.pop()) {
     for (const c of callers[f] ?? []) {
       if (!reach.has(c) && !runtime.has(c)) {

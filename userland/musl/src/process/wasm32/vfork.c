@@ -12,10 +12,15 @@
  * the child has exec'd or exited, the parent rewinds from its own buffer and
  * vfork() returns the child's pid.
  *
- * A program that references vfork imports the asyncify.* functions below;
- * wasmlinux-cc then runs wasm-opt --asyncify over it, which replaces those
- * imports with its own code. Only functions that can reach vfork are
- * instrumented, so programs that never vfork pay nothing.
+ * fork() works the same way (_Fork's system call is __wasm_fork below),
+ * except that the child runs on the host's copy of this memory, made during
+ * clone(): the saved frames are there at the same addresses, so it rewinds
+ * from that same buffer, and the parent rewinds at once, without waiting.
+ *
+ * A program that references vfork or fork imports the asyncify.* functions
+ * below; wasmlinux-cc then runs wasm-opt --asyncify over it, which replaces
+ * those imports with its own code. Only functions that can reach vfork or
+ * __wasm_fork are instrumented, so programs that never do pay nothing.
  */
 
 #define _GNU_SOURCE
@@ -23,6 +28,7 @@
 #include <signal.h>
 #include <sched.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include "pthread_impl.h"
 #include "syscall.h"
@@ -50,13 +56,16 @@ struct vfork_ctx {
 	/* What vfork() returns after the rewind: 0, a pid or -errno. */
 	long result;
 	int state;
+	/* A fork: the child gets a copy of the memory, the parent goes on. */
+	int fork;
 	/* __stack_pointer when vfork() was called, restored before the rewind. */
 	uintptr_t sp;
 } __attribute__((aligned(16)));
 
 /*
  * The vfork being served. Parent and child never run at the same time
- * (CLONE_VFORK), and the child borrows the parent's only thread.
+ * (CLONE_VFORK), and the child borrows the parent's only thread. After a
+ * fork each has a copy of its own.
  */
 static struct vfork_ctx *cur;
 
@@ -86,20 +95,22 @@ __asm__(
 );
 
 /*
- * Not inlined: Asyncify must see vfork as the function that starts the
- * unwind, and instrument its callers.
+ * The first call starts the unwind; the second, during the rewind, ends it
+ * and returns what the loop below left: 0 in the child, the pid or -errno
+ * in the parent. Inlined into vfork() and __wasm_fork(), so that each calls
+ * Asyncify itself: Asyncify leaves such a function alone and instruments
+ * its callers.
  */
-__attribute__((noinline)) pid_t vfork(void)
+static inline __attribute__((always_inline)) long unwind_or_return(int fork)
 {
 	struct vfork_ctx *c = cur;
 	uintptr_t sp;
 
 	if (c && c->state == VF_REWINDING) {
-		/* The second return: 0 in the child, the pid in the parent. */
 		__asyncify_stop_rewind();
 		c->state = VF_IDLE;
 		cur = 0;
-		return __syscall_ret(c->result);
+		return c->result;
 	}
 	sp = __vfork_get_sp();
 	c = (struct vfork_ctx *)((sp & -16) - VFORK_BUF);
@@ -107,15 +118,29 @@ __attribute__((noinline)) pid_t vfork(void)
 	c->end = (uintptr_t)c + VFORK_BUF;
 	c->result = 0;
 	c->state = VF_UNWINDING;
+	c->fork = fork;
 	c->sp = sp;
 	cur = c;
 	__asyncify_start_unwind(c);
 	return 0;	/* not seen by the caller, which unwinds */
 }
 
+/* Not inlined: its callers are what Asyncify must instrument. */
+__attribute__((noinline)) pid_t vfork(void)
+{
+	return __syscall_ret(unwind_or_return(0));
+}
+
+/* _Fork()'s system call (patches/0003): 0 in the child, else the pid or -errno. */
+__attribute__((noinline)) hidden long __wasm_fork(void)
+{
+	return unwind_or_return(1);
+}
+
 int __main_void(void);
 
 static int vfork_child(void *);
+static int fork_child(void *);
 
 /*
  * The loop around main. It calls Asyncify's stop_unwind and start_rewind
@@ -140,6 +165,27 @@ static int run_main(struct vfork_ctx *rewind)
 		if (!c || c->state != VF_UNWINDING)
 			return ret;
 		__asyncify_stop_unwind();
+
+		if (c->fork) {
+			/*
+			 * The child's memory is a copy of ours made during
+			 * clone(), so set its buffer up for it first: it
+			 * rewinds from there with 0, on a stack just below.
+			 */
+			frame = (uintptr_t *)c - 4;
+			__vfork_set_sp((uintptr_t)frame);
+			c->result = 0;
+			c->state = VF_REWINDING;
+			frame[0] = (uintptr_t)fork_child;
+			frame[1] = (uintptr_t)c;
+			frame[2] = (uintptr_t)__builtin_wasm_tls_base();
+			frame[3] = 0;
+			c->result = __syscall(SYS_clone, SIGCHLD, frame, 0, 0,
+					      __get_tp());
+			__vfork_set_sp(c->sp);
+			rewind = c;
+			continue;
+		}
 
 		/*
 		 * The child's copy of the saved frames goes just below ours,
@@ -176,6 +222,15 @@ static int run_main(struct vfork_ctx *rewind)
 static int vfork_child(void *cc)
 {
 	return run_main(cc);
+}
+
+/*
+ * A fork child: a new instance on its copy of the memory. Its main
+ * returning ends the process as it would have the parent: through exit().
+ */
+static int fork_child(void *c)
+{
+	exit(run_main(c));
 }
 
 /* Replaces crt1's weak version, which only calls main. */
