@@ -81,17 +81,20 @@ atomic_long_t wasm_mm_host_ids = ATOMIC_LONG_INIT(0);
 
 static struct task_struct *wasm_run_spinner;
 
-static bool wasm_spin_for_run(struct task_struct *t, double start)
+/*
+ * Watch until ready(word) or until the host clock passes until, as the
+ * machine's one watcher (t): false at once if another task watches.
+ */
+static bool wasm_watch(struct task_struct *t, double until,
+		       bool (*ready)(void *word), void *word)
 {
-	u32 *run = &t->thread.run;
-	double until = start + WASM_RUN_SPIN_NS;
 	bool got = false;
 	int i;
 
 	if (cmpxchg(&wasm_run_spinner, NULL, t) != NULL)
 		return false;
 	for (i = 1; !got; i++) {
-		if (READ_ONCE(*run) && xchg(run, 0))
+		if (ready(word))
 			got = true;
 		else if (!(i & 63) && wasm_host_clock_ns() > until)
 			break;
@@ -99,6 +102,19 @@ static bool wasm_spin_for_run(struct task_struct *t, double start)
 	/* Unless wasm_give_run() already let a new watcher in. */
 	cmpxchg(&wasm_run_spinner, t, NULL);
 	return got;
+}
+
+static bool wasm_take_run(void *word)
+{
+	u32 *run = word;
+
+	return READ_ONCE(*run) && xchg(run, 0);
+}
+
+static bool wasm_spin_for_run(struct task_struct *t, double start)
+{
+	return wasm_watch(t, start + WASM_RUN_SPIN_NS, wasm_take_run,
+			  &t->thread.run);
 }
 
 /*
@@ -295,22 +311,15 @@ static DEFINE_PER_CPU(bool, wasm_idle_was_short);
  * (with shared workers, a promise settling on an event loop).  Only after
  * a short idle, and as the machine's one watcher, like wasm_spin_for_run().
  */
+static bool wasm_irq_raised(void *word)
+{
+	return READ_ONCE(*(unsigned long *)word);
+}
+
 static bool wasm_idle_poll(unsigned long *pending, double start)
 {
-	double until = start + WASM_IDLE_POLL_NS;
-	bool got = false;
-	int i;
-
-	if (cmpxchg(&wasm_run_spinner, NULL, current) != NULL)
-		return false;
-	for (i = 1; !got; i++) {
-		if (READ_ONCE(*pending))
-			got = true;
-		else if (!(i & 63) && wasm_host_clock_ns() > until)
-			break;
-	}
-	cmpxchg(&wasm_run_spinner, current, NULL);
-	return got;
+	return wasm_watch(current, start + WASM_IDLE_POLL_NS, wasm_irq_raised,
+			  pending);
 }
 
 void arch_cpu_idle(void)
