@@ -81,20 +81,17 @@ atomic_long_t wasm_mm_host_ids = ATOMIC_LONG_INIT(0);
 
 static struct task_struct *wasm_run_spinner;
 
-/*
- * Watch until ready(word) or until the host clock passes until, as the
- * machine's one watcher (t): false at once if another task watches.
- */
-static bool wasm_watch(struct task_struct *t, double until,
-		       bool (*ready)(void *word), void *word)
+static bool wasm_spin_for_run(struct task_struct *t, double start)
 {
+	u32 *run = &t->thread.run;
+	double until = start + WASM_RUN_SPIN_NS;
 	bool got = false;
 	int i;
 
 	if (cmpxchg(&wasm_run_spinner, NULL, t) != NULL)
 		return false;
 	for (i = 1; !got; i++) {
-		if (ready(word))
+		if (READ_ONCE(*run) && xchg(run, 0))
 			got = true;
 		else if (!(i & 63) && wasm_host_clock_ns() > until)
 			break;
@@ -102,19 +99,6 @@ static bool wasm_watch(struct task_struct *t, double until,
 	/* Unless wasm_give_run() already let a new watcher in. */
 	cmpxchg(&wasm_run_spinner, t, NULL);
 	return got;
-}
-
-static bool wasm_take_run(void *word)
-{
-	u32 *run = word;
-
-	return READ_ONCE(*run) && xchg(run, 0);
-}
-
-static bool wasm_spin_for_run(struct task_struct *t, double start)
-{
-	return wasm_watch(t, start + WASM_RUN_SPIN_NS, wasm_take_run,
-			  &t->thread.run);
 }
 
 /*
@@ -301,36 +285,12 @@ void flush_thread(void)
 }
 
 /* Sleep on this CPU's interrupt word until something is raised there. */
-#define WASM_IDLE_POLL_NS	50000
-
-static DEFINE_PER_CPU(bool, wasm_idle_was_short);
-
-/*
- * Watch the interrupt word for a moment before sleeping on it: a wake-up
- * from another CPU then costs a memory write, not a host thread wake-up
- * (with shared workers, a promise settling on an event loop).  Only after
- * a short idle, and as the machine's one watcher, like wasm_spin_for_run().
- */
-static bool wasm_irq_raised(void *word)
-{
-	return READ_ONCE(*(unsigned long *)word);
-}
-
-static bool wasm_idle_poll(unsigned long *pending, double start)
-{
-	return wasm_watch(current, start + WASM_IDLE_POLL_NS, wasm_irq_raised,
-			  pending);
-}
-
 void arch_cpu_idle(void)
 {
 	unsigned long *pending = &wasm_this_cpu()->irq_pending;
-	bool *was_short = this_cpu_ptr(&wasm_idle_was_short);
-	double start = wasm_host_clock_ns();
 
-	if (!READ_ONCE(*pending) && !(*was_short && wasm_idle_poll(pending, start)))
+	if (!READ_ONCE(*pending))
 		wasm_wait32(pending, 0, -1);
-	*was_short = wasm_host_clock_ns() - start < WASM_IDLE_POLL_NS;
 	raw_local_irq_enable();
 }
 
