@@ -166,51 +166,38 @@ static int run_main(struct vfork_ctx *rewind)
 			return ret;
 		__asyncify_stop_unwind();
 
-		if (c->fork) {
-			/*
-			 * The child's memory is a copy of ours made during
-			 * clone(), so set its buffer up for it first: it
-			 * rewinds from there with 0, on a stack just below.
-			 */
-			frame = (uintptr_t *)c - 4;
-			__vfork_set_sp((uintptr_t)frame);
-			c->result = 0;
-			c->state = VF_REWINDING;
-			frame[0] = (uintptr_t)fork_child;
-			frame[1] = (uintptr_t)c;
-			frame[2] = (uintptr_t)__builtin_wasm_tls_base();
-			frame[3] = 0;
-			c->result = __syscall(SYS_clone, SIGCHLD, frame, 0, 0,
-					      __get_tp());
-			__vfork_set_sp(c->sp);
-			rewind = c;
-			continue;
-		}
-
 		/*
-		 * The child's copy of the saved frames goes just below ours,
-		 * and its stack below that, with what its clone entry runs on
-		 * top (as __clone leaves it). The stack pointer is still where
-		 * vfork() left it, above both buffers: move it below them
-		 * before calling anything.
+		 * The child rewinds from a buffer of its own, on a stack just
+		 * below it, with what its clone entry runs on top (as __clone
+		 * leaves it). After a fork that is this very buffer, in the
+		 * child's copy of the memory made during clone(); after a
+		 * vfork, a copy just below ours. The stack pointer is still
+		 * where the unwind began, above the buffers: move it below
+		 * them before calling anything.
 		 */
-		cc = (struct vfork_ctx *)((char *)c - VFORK_BUF);
+		cc = c->fork ? c : (struct vfork_ctx *)((char *)c - VFORK_BUF);
 		frame = (uintptr_t *)cc - 4;
 		__vfork_set_sp((uintptr_t)frame);
-		memcpy(cc, c, c->pos - (uintptr_t)c);
-		cc->pos = c->pos - (uintptr_t)c + (uintptr_t)cc;
-		cc->end = (uintptr_t)cc + VFORK_BUF;
+		if (cc != c) {
+			memcpy(cc, c, c->pos - (uintptr_t)c);
+			cc->pos = c->pos - (uintptr_t)c + (uintptr_t)cc;
+			cc->end = (uintptr_t)cc + VFORK_BUF;
+		}
 		cc->result = 0;
 		cc->state = VF_REWINDING;
-		/* The child shares our thread pointer and TLS block (clone.c). */
-		frame[0] = (uintptr_t)vfork_child;
+		/* The child takes our thread pointer and TLS block (clone.c). */
+		frame[0] = (uintptr_t)(c->fork ? fork_child : vfork_child);
 		frame[1] = (uintptr_t)cc;
 		frame[2] = (uintptr_t)__builtin_wasm_tls_base();
 		frame[3] = 0;
-		pid = __syscall(SYS_clone, CLONE_VM | CLONE_VFORK | SIGCHLD,
+		pid = __syscall(SYS_clone,
+				c->fork ? SIGCHLD : CLONE_VM | CLONE_VFORK | SIGCHLD,
 				frame, 0, 0, __get_tp());
 
-		/* The child has exec'd or exited, or clone failed. */
+		/*
+		 * A vfork child has exec'd or exited by now, a fork child runs
+		 * on by itself, or clone failed.
+		 */
 		c->result = pid;
 		c->state = VF_REWINDING;
 		__vfork_set_sp(c->sp);
