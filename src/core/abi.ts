@@ -29,6 +29,8 @@ export interface KernelHostImports {
   task_exit(): never;
   /** Write the worker's call stack as text at buf (at most len bytes); returns the length. */
   dump_stack(buf: number, len: number): number;
+  /** Write the worker's last user trap (message, innermost frame) at buf (at most len bytes); returns the length. */
+  user_trap(buf: number, len: number): number;
   /** The OOM killer's victim (pid, name at comm in kernel memory) is ending. */
   oom_killed(pid: number, comm: number): void;
   halt(status: number, msg: number): never;
@@ -252,6 +254,14 @@ export const USER_CLONE_ENTRY = '__wasm_clone_entry';
  */
 export const USER_SIGNAL_ENTRY = '__wasm_sigentry';
 export const USER_STACK_POINTER = '__stack_pointer';
+/**
+ * setjmp/longjmp (docs/setjmp.md), optional: longjmp's throw, the calls a
+ * function that calls setjmp makes (env.invoke_<result><params>(index, …),
+ * letters v i j f d), and the table those go through.
+ */
+export const USER_LONGJMP = { module: 'linux', name: 'longjmp' } as const;
+export const USER_INVOKE = { module: 'env', prefix: 'invoke_' } as const;
+export const USER_TABLE = '__indirect_function_table';
 
 /** Words in an exec image key (asm/host.h): device, inode, ctime s and ns, size. */
 export const IMAGE_KEY_WORDS = 5;

@@ -185,6 +185,22 @@ EOF
     assert.equal(r.stdout, 'wild 139\ntrap 132\nalive\n');
   });
 
+  it('the kernel log says which trap killed a program, unless debug.exception-trace is 0', async () => {
+    const r = await sh(
+      'wild; /bin/trap; echo 0 > /proc/sys/debug/exception-trace; wild; dmesg | grep -F "trap in user code"',
+    );
+    const lines = r.stdout.trim().split('\n');
+    assert.equal(lines.length, 2, r.stdout);
+    assert.match(
+      lines[0] ?? '',
+      /wild\[\d+\]: trap in user code \(memory access out of bounds.*\), killed by signal 11$/,
+    );
+    assert.match(
+      lines[1] ?? '',
+      /trap\[\d+\]: trap in user code \(unreachable.*\), killed by signal 4$/,
+    );
+  });
+
   it('a text file without #!, an empty file, truncated and corrupt wasm: exec format error', async () => {
     const r = await sh(`
       cd /tmp

@@ -81,7 +81,7 @@ describe('POSIX threads', { timeout: 600_000 }, () => {
       '/bin/nonshared': [await buildNonShared(), 0o755],
     });
     basics = await sh(
-      'for t in sum mutex condvar barrier sync tls cancel futex signals altstack; do threads $t || echo "$t failed: $?"; done; echo done',
+      'for t in sum mutex condvar barrier sync tls cancel futex signals altstack; do threads $t || { echo "$t failed: $?"; dmesg | grep -F "trap in user code"; }; done; echo done',
       240_000,
     );
   });

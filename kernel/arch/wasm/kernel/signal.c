@@ -130,8 +130,10 @@ static void handle_signal(struct ksignal *ksig, struct pt_regs *regs)
 		regs->ret = -EINTR;
 	}
 	/* The handler trapped: that is the task's fault, as on a CPU. */
-	if (trap)
+	if (trap) {
+		wasm_show_user_trap(trap);
 		force_sig(trap);
+	}
 }
 
 /*

@@ -11,6 +11,7 @@
 #include <linux/sched/task_stack.h>
 #include <linux/signal.h>
 #include <linux/printk.h>
+#include <linux/ratelimit.h>
 #include <linux/sched/debug.h>
 #include <linux/cpu.h>
 #include <linux/spinlock.h>
@@ -55,6 +56,28 @@ void show_stack(struct task_struct *task, unsigned long *sp,
 	raw_spin_unlock_irqrestore(&wasm_stack_lock, flags);
 }
 
+/* debug.exception-trace: report traps that kill a process. */
+int show_unhandled_signals = 1;
+
+/*
+ * Like a CPU's "segfault at" line: without a fault address or instruction
+ * pointer, the engine's words and the innermost wasm frame say where.
+ */
+void wasm_show_user_trap(int sig)
+{
+	static DEFINE_RATELIMIT_STATE(rs, DEFAULT_RATELIMIT_INTERVAL,
+				      DEFAULT_RATELIMIT_BURST);
+	char text[160];
+	unsigned long len;
+
+	if (!show_unhandled_signals || !__ratelimit(&rs))
+		return;
+	len = wasm_host_user_trap(text, sizeof(text) - 1);
+	text[min(len, sizeof(text) - 1)] = '\0';
+	pr_info("%s[%d]: trap in user code (%s), killed by signal %d\n",
+		current->comm, task_pid_nr(current), text, sig);
+}
+
 /*
  * The trap unwound the program's wasm stack, so there is nothing a handler
  * could return to: the signal is fatal whatever the program installed.
@@ -67,6 +90,7 @@ unsigned long wasm_user_fault(int sig)
 	wasm_user_leave();
 	if (sig != SIGSEGV && sig != SIGILL && sig != SIGBUS && sig != SIGFPE)
 		sig = SIGSEGV;
+	wasm_show_user_trap(sig);
 	force_fatal_sig(sig);
 	regs->syscall_nr = -1;
 	wasm_exit_to_user(regs, _TIF_WORK_MASK);

@@ -156,6 +156,14 @@ void wasm_host_task_exit(void) __attribute__((noreturn))
 unsigned long wasm_host_dump_stack(char *buf, unsigned long len)
 	__wasm_host(dump_stack);
 
+/*
+ * Write what the last trap in user code on the calling worker was (the
+ * engine's message and the innermost wasm frame) into buf, at most len
+ * bytes; returns the bytes written.
+ */
+unsigned long wasm_host_user_trap(char *buf, unsigned long len)
+	__wasm_host(user_trap);
+
 /* The OOM killer's victim pid (named comm) is ending. */
 void wasm_host_oom_killed(int pid, const char *comm) __wasm_host(oom_killed);
 

@@ -57,6 +57,8 @@ void wasm_start_kernel(void);
 unsigned long wasm_task_entry(struct task_struct *task);
 long wasm_syscall(long nr, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5);
 unsigned long wasm_user_fault(int sig);
+/* Log a trap in user code (debug.exception-trace) that raises sig. */
+void wasm_show_user_trap(int sig);
 
 void wasm_console_init(void);
 void paging_init(void);
