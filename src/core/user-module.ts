@@ -1,8 +1,9 @@
 // Checking a user program before execve() passes its point of no return:
-// it must be a valid module that imports only what we provide and exports
-// _start. Anything else is an exec-format error, never a host exception.
+// it must be a valid module that imports only what we provide (memory, the
+// system call, and setjmp's host calls) and exports _start. Anything else is an exec-format error, never a host exception.
 
 import { USER_ENTRY, USER_MEMORY, USER_SYSCALL } from './abi.js';
+import { checkInvokeExports, classifyImport } from './user-longjmp.js';
 
 export interface UserMemoryLimits {
   initial: number;
@@ -84,8 +85,13 @@ export function checkUserImage(bytes: Uint8Array<ArrayBuffer>): UserImage | stri
       imp.kind === 'function' &&
       imp.module === USER_SYSCALL.module &&
       imp.name === USER_SYSCALL.name;
-    if (!isMem && !isSys) return `unknown import ${imp.module}.${imp.name}`;
+    if (isMem || isSys) continue;
+    const lj = classifyImport(imp);
+    if (lj === null) return `unknown import ${imp.module}.${imp.name}`;
+    if (lj !== 'invoke' && lj !== 'longjmp') return lj;
   }
+  const invokes = checkInvokeExports(module);
+  if (invokes) return invokes;
   const entry = WebAssembly.Module.exports(module).find((e) => e.name === USER_ENTRY);
   if (entry?.kind !== 'function') return `no ${USER_ENTRY} function`;
   let memory: UserMemoryLimits | null;

@@ -40,6 +40,7 @@ import {
   SIGSEGV,
   USER_CLONE_ENTRY,
   USER_ENTRY,
+  USER_LONGJMP,
   USER_SIGNAL_ENTRY,
   USER_STACK_POINTER,
   type KernelExports,
@@ -58,6 +59,15 @@ import type {
 import { ImageCache } from './image-cache.js';
 import { ProcessMemories } from './process-memory.js';
 import { checkUserImage, type UserImage, type UserMemoryLimits } from './user-module.js';
+import {
+  invokeImports,
+  invokeTarget,
+  LONGJMP,
+  LONGJMP_UNCAUGHT,
+  longjmpUse,
+  throwLongjmp,
+  type InvokeTarget,
+} from './user-longjmp.js';
 import { stackSwitching } from './stack-switching.js';
 
 /** What the platform gives a worker. */
@@ -119,9 +129,24 @@ function waitResult(r: 'ok' | 'not-equal' | 'timed-out'): number {
   return r === 'ok' ? 0 : r === 'not-equal' ? 1 : 2;
 }
 
+/**
+ * A trap's words for the kernel log: the engine's message and the innermost
+ * wasm frame, which names the function when the program kept its names.
+ */
+function describeTrap(err: unknown): string {
+  if (err === LONGJMP) return LONGJMP_UNCAUGHT;
+  if (!(err instanceof Error)) return String(err);
+  const frame = (err.stack ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .find((l) => l.startsWith('at ') && l.includes('wasm'));
+  return frame ? `${err.message} ${frame}` : err.message;
+}
+
 /** Map a trap in user code to the signal a CPU would have raised. */
 function signalForTrap(err: unknown): number | null {
   if (err instanceof RangeError) return SIGSEGV; // call stack exhausted
+  if (err === LONGJMP) return SIGSEGV; // no setjmp on the stack took it
   if (!(err instanceof WebAssembly.RuntimeError)) return null;
   const m = err.message;
   if (/unreachable/.test(m)) return SIGILL;
@@ -137,6 +162,13 @@ class KernelInstance {
   userMemory: WebAssembly.Memory | null = null;
   /** The limits the running program declares for its memory. */
   userLimits: UserMemoryLimits | null = null;
+  /** What the last trap in user code on this worker was (user_trap). */
+  lastTrap = '';
+  /**
+   * A signal handler longjmp'd: the jump goes on in user code once the
+   * kernel has finished the system call the handler ran in.
+   */
+  longjmpPending = false;
   /** The running program's instance: signal handlers run in it. */
   userInstance: WebAssembly.Instance | null = null;
   /** The program execve() checked, and the memory made for it, until it commits. */
@@ -292,6 +324,12 @@ class KernelInstance {
         const lines = (new Error().stack ?? '').split('\n').slice(2);
         Error.stackTraceLimit = limit;
         const text = new TextEncoder().encode(lines.map((l) => `${l.trim()}\n`).join(''));
+        const n = Math.min(text.length, len >>> 0);
+        this.kmem.set(text.subarray(0, n), buf >>> 0);
+        return n;
+      },
+      user_trap: (buf, len) => {
+        const text = new TextEncoder().encode(this.lastTrap);
         const n = Math.min(text.length, len >>> 0);
         this.kmem.set(text.subarray(0, n), buf >>> 0);
         return n;
@@ -462,8 +500,14 @@ class KernelInstance {
         try {
           s.entry(handler, sig, info, uc, siginfo);
         } catch (err) {
+          // Not through the kernel's frames: after them (runUser's syscall).
+          if (err === LONGJMP) {
+            this.longjmpPending = true;
+            return 0;
+          }
           const trap = signalForTrap(err);
           if (trap === null) throw err; // task exit, exec, or a host failure
+          this.lastTrap = describeTrap(err);
           return trap;
         } finally {
           s.sp.value = old;
@@ -498,6 +542,45 @@ function enterUser(
   }
 }
 
+/**
+ * An instance of the running program. One that can longjmp gets the host's
+ * half of setjmp (user-longjmp.ts), and its system calls go through a
+ * wrapper that carries on a jump a signal handler started.
+ */
+function instantiateUser(
+  k: KernelInstance,
+  module: WebAssembly.Module,
+  memory: WebAssembly.Memory,
+): WebAssembly.Instance {
+  const syscall = k.exports.wasm_syscall;
+  const use = longjmpUse(module);
+  k.longjmpPending = false;
+  if (use.invokes.size === 0 && !use.throws) {
+    return new WebAssembly.Instance(module, { env: { memory }, linux: { syscall } });
+  }
+  let target: InvokeTarget | null = null;
+  const invokes = invokeImports(use, () => {
+    if (!target) throw new WebAssembly.RuntimeError('invoke before the program started');
+    return target;
+  });
+  const instance = new WebAssembly.Instance(module, {
+    env: { memory, ...invokes },
+    linux: {
+      syscall: ((nr, a0, a1, a2, a3, a4, a5) => {
+        const r = syscall(nr, a0, a1, a2, a3, a4, a5);
+        if (k.longjmpPending) {
+          k.longjmpPending = false;
+          throwLongjmp();
+        }
+        return r;
+      }) satisfies KernelExports['wasm_syscall'],
+      [USER_LONGJMP.name]: throwLongjmp,
+    },
+  });
+  target = invokeTarget(instance);
+  return instance;
+}
+
 /** Run user code until the task dies. sp is where it first starts. */
 function runUser(k: KernelInstance, stackTop: number, firstSp: number): void {
   let sp = firstSp;
@@ -507,10 +590,7 @@ function runUser(k: KernelInstance, stackTop: number, firstSp: number): void {
       const memory = k.userMemory;
       // A clone of a program whose memory cannot be shared has nothing to run.
       if (!module || !memory) throw new WebAssembly.RuntimeError('memory access out of bounds');
-      const instance = new WebAssembly.Instance(module, {
-        env: { memory },
-        linux: { syscall: k.exports.wasm_syscall },
-      });
+      const instance = instantiateUser(k, module, memory);
       k.userInstance = instance;
       enterUser(k, instance, stackTop, sp);
       // User code must not return; treat it as exit(0).
@@ -525,6 +605,7 @@ function runUser(k: KernelInstance, stackTop: number, firstSp: number): void {
       const sig = signalForTrap(err);
       const inKernel = k.kview.getInt32(stackTop + PT_REGS_SYSCALL_NR, true) !== -1;
       if (sig === null || inKernel) throw err;
+      k.lastTrap = describeTrap(err);
       const next = k.exports.wasm_user_fault(sig);
       if (next) sp = next;
     }

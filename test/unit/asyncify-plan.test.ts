@@ -145,6 +145,41 @@ describe('Asyncify plan for vfork', () => {
     assert.equal(plan.problem, null);
   });
 
+  test("a setjmp caller's calls through env.invoke_* count as indirect calls of their type", () => {
+    // guarded calls vfork-reaching applet through invoke_ii (type i32 -> i32
+    // once the index is dropped); checked calls compare through invoke_iii,
+    // which cannot reach vfork.
+    const plan = planAsyncify(
+      readModule(
+        assemble(`
+(module
+  (import "asyncify" "start_unwind" (func $start_unwind (param i32)))
+  (import "asyncify" "stop_unwind" (func $stop_unwind))
+  (import "env" "invoke_ii" (func $invoke_ii (param i32 i32) (result i32)))
+  (import "env" "invoke_iii" (func $invoke_iii (param i32 i32 i32) (result i32)))
+  (memory 1 1)
+  (table 4 funcref)
+  (elem (i32.const 1) $applet $compare)
+  (func $vfork (result i32) (call $start_unwind (i32.const 0)) (i32.const 0))
+  (func $applet (param i32) (result i32) (call $vfork))
+  (func $compare (param i32 i32) (result i32) (i32.sub (local.get 0) (local.get 1)))
+  (func $guarded (result i32) (call $invoke_ii (i32.const 1) (i32.const 0)))
+  (func $checked (result i32) (call $invoke_iii (i32.const 2) (i32.const 0) (i32.const 1)))
+  (func $main (result i32) (drop (call $checked)) (call $guarded))
+  (func $run (result i32) (local i32)
+    (local.set 0 (call $main)) (call $stop_unwind) (local.get 0))
+  (func $_start (export "_start") (drop (call $run)))
+)`),
+      ),
+      'vfork',
+    );
+    assert.equal(plan.problem, null);
+    assert.deepEqual(plan.addList, ['guarded']);
+    assert.deepEqual(plan.unwindingImports, ['env.invoke_ii']);
+    // vfork, applet, guarded, main
+    assert.equal(plan.reaching, 4);
+  });
+
   test('without function names the plan says it cannot name anything', () => {
     const mod = binaryen.parseText(PROGRAM);
     const bytes = mod.emitBinary();

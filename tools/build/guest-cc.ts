@@ -124,7 +124,8 @@ function exec(
   return new Promise((resolvePromise, reject) => {
     const child = spawn(cmd, args, {
       stdio: [
-        'ignore',
+        // `-E -` reads the source from stdin.
+        opts.inheritOutput ? 'inherit' : 'ignore',
         capture || !opts.inheritOutput ? 'pipe' : 'inherit',
         opts.inheritOutput ? 'inherit' : 'pipe',
       ],
@@ -288,7 +289,11 @@ function asyncifyArgs(
     input,
     ...(strip ? [] : ['-g']),
     '--asyncify',
-    '--pass-arg=asyncify-ignore-imports',
+    // System calls never unwind; a setjmp caller's calls through the host
+    // can (docs/setjmp.md).
+    plan.unwindingImports.length > 0
+      ? `--pass-arg=asyncify-imports@${plan.unwindingImports.join(',')}`
+      : '--pass-arg=asyncify-ignore-imports',
     ...indirect,
     ...(add.length > 0 && indirect.length > 0
       ? [`--pass-arg=asyncify-addlist@${add.join(',')}`, '--pass-arg=asyncify-propagate-addlist']
@@ -325,6 +330,10 @@ export function guestCflags(sysroot: string): string[] {
     '-D__unix',
     '-matomics',
     '-mbulk-memory',
+    // setjmp/longjmp (docs/setjmp.md): only functions that call setjmp
+    // change, and only calls to longjmp elsewhere.
+    '-mllvm',
+    '-enable-emscripten-sjlj',
     '-nostdinc',
     '-isystem',
     join(sysroot, 'include'),
@@ -410,6 +419,8 @@ export async function compileGuestProgram(
         // Signal handlers (crt1.c): the entry, and the stack to run them on.
         '--export=__wasm_sigentry',
         '--export=__stack_pointer',
+        // A setjmp caller's env.invoke_* imports call through it (docs/setjmp.md).
+        '--export-table',
         // Loops poll for preemption through this (tools/wasm/preempt.ts).
         '--export=__wasm_preempt',
         // Data from 1 KiB up: the word the loops poll is below (at 512).
@@ -450,6 +461,8 @@ export interface ParsedArgs {
   cflags: string[];
   ldflags: string[];
   compileOnly: boolean;
+  /** -E: preprocess only, to -o's file or stdout. */
+  preprocessOnly: boolean;
   verbose: boolean;
   sysroot: string | undefined;
   help: boolean;
@@ -460,6 +473,8 @@ Compile and link C programs for wasmlinux guests (musl, wasm32).
 
   -o FILE        output (default a.out, or FILE.o with -c)
   -c             compile only
+  -E             preprocess only (to stdout, or -o FILE)
+  -x c           treat the following files as C
   -O<n>, -g, -W<warning>, -w, -std=..., -f..., -m..., -pedantic
   -I DIR, -D NAME[=VAL], -U NAME, -include FILE, -isystem DIR
                  passed to clang
@@ -482,6 +497,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     cflags: [],
     ldflags: [],
     compileOnly: false,
+    preprocessOnly: false,
     verbose: false,
     sysroot: undefined,
     help: false,
@@ -496,6 +512,15 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     if (a === '-o') p.out = withValue(a, i++);
     else if (a.startsWith('-o') && a.length > 2) p.out = a.slice(2);
     else if (a === '-c') p.compileOnly = true;
+    else if (a === '-E') p.preprocessOnly = true;
+    // Only C: `-x c` lets a file of another name be preprocessed as C.
+    else if (a === '-x' || a.startsWith('-x')) {
+      const lang = a === '-x' ? withValue(a, i++) : a.slice(2);
+      if (lang !== 'c' && lang !== 'none') {
+        throw new GuestCcError(`-x ${lang}: only C is supported`);
+      }
+      p.cflags.push('-x', lang);
+    }
     else if (a === '-v') p.verbose = true;
     else if (a === '-h' || a === '--help') p.help = true;
     else if (a === '-static' || a === '-pthread') continue;
@@ -525,6 +550,22 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     if (p.sources.length === 0) throw new GuestCcError('no input files (try --help)');
+    if (p.preprocessOnly) {
+      const sysroot = resolve(p.sysroot ?? defaultSysroot());
+      checkSysroot(sysroot);
+      await exec(
+        CC,
+        [
+          ...guestCflags(sysroot),
+          ...p.cflags,
+          '-E',
+          ...p.sources,
+          ...(p.out === undefined ? [] : ['-o', p.out]),
+        ],
+        { verbose: p.verbose, inheritOutput: true },
+      );
+      return 0;
+    }
     const first = p.sources[0] ?? '';
     const out = p.out ?? (p.compileOnly ? `${basename(first, extname(first))}.o` : 'a.out');
     await compileGuestProgram(out, p.sources, {

@@ -23,6 +23,12 @@ import { parseNameSection, type WasmModule } from './reader.js';
 export interface AsyncifyPlan {
   /** Functions to add (by name): those making indirect calls that can reach the target. */
   readonly addList: readonly string[];
+  /**
+   * Imports (module.name) that can unwind: the env.invoke_* whose callee
+   * type can reach the target. Asyncify instruments no import call
+   * otherwise, not even in a function on the add-list.
+   */
+  readonly unwindingImports: readonly string[];
   /** How many functions can reach the target (what Asyncify will instrument, roughly). */
   readonly reaching: number;
   /** How many functions the module defines. */
@@ -74,15 +80,31 @@ export function planAsyncify(
     const n = names.get(f);
     return n !== undefined && nameCount.get(n) === 1 && opts.trustedIndirect?.has(n) === true;
   };
+  const addIndirectCaller = (key: string, f: number): void => {
+    const list = indirectCallers.get(key) ?? [];
+    list.push(f);
+    indirectCallers.set(key, list);
+  };
   g.indirect.forEach((types, i) => {
     if (trusted(i + g.importedFunctions)) return;
     for (const t of types) {
       const ft = mod.types[t];
-      if (!ft) continue;
-      const key = typeKey(ft);
-      const list = indirectCallers.get(key) ?? [];
-      list.push(i + g.importedFunctions);
-      indirectCallers.set(key, list);
+      if (ft) addIndirectCaller(typeKey(ft), i + g.importedFunctions);
+    }
+  });
+  // A function that calls setjmp makes its other calls through the host's
+  // env.invoke_*(index, args…) (docs/setjmp.md): an indirect call of the
+  // type without the index.
+  const invokeType = new Map<number, string>();
+  funcImports.forEach((imp, k) => {
+    const ft = imp.desc.kind === 'func' ? mod.types[imp.desc.typeIndex] : undefined;
+    if (imp.module === 'env' && imp.name.startsWith('invoke_') && ft && ft.params.length > 0)
+      invokeType.set(k, typeKey({ params: ft.params.slice(1), results: ft.results }));
+  });
+  g.direct.forEach((callees, i) => {
+    for (const f of callees) {
+      const key = invokeType.get(f);
+      if (key !== undefined) addIndirectCaller(key, i + g.importedFunctions);
     }
   });
 
@@ -103,6 +125,7 @@ export function planAsyncify(
   if (starts.length === 0) {
     return {
       addList: [],
+      unwindingImports: [],
       reaching: 0,
       defined: g.direct.length,
       problem: names.size === 0 ? 'the module has no function names' : null,
@@ -144,8 +167,14 @@ export function planAsyncify(
     else if ((nameCount.get(n) ?? 0) > 1) problems.push(`more than one function is named ${n}`);
     else addList.push(n);
   }
+  const unwindingImports: string[] = [];
+  for (const [k, key] of invokeType) {
+    const imp = funcImports[k];
+    if (imp && typesDone.has(key)) unwindingImports.push(`${imp.module}.${imp.name}`);
+  }
   return {
     addList,
+    unwindingImports,
     reaching: reach.size,
     defined: g.direct.length,
     problem: problems.length > 0 ? problems.join('; ') : null,

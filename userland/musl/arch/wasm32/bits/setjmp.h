@@ -1,5 +1,5 @@
 /*
- * Room for a future setjmp/longjmp built on wasm exception handling; today
- * setjmp/longjmp are stubs (see src/setjmp/wasm32/).
+ * setjmp records the call site and the invocation of the function that
+ * made it (src/setjmp/wasm32/setjmp.c); the rest is spare.
  */
 typedef unsigned long long __jmp_buf[8];

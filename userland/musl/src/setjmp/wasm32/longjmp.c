@@ -1,22 +1,43 @@
 /*
- * longjmp is not supported on wasm32 yet (see setjmp.c): say so on stderr
- * and abort, which kills the process with SIGABRT, instead of continuing
- * past a setjmp whose stack frames no longer exist.
+ * longjmp for wasm32 (setjmp.c has the design). The host throws: wasm code
+ * cannot without the exception-handling feature, whose try blocks
+ * binaryen's Asyncify (vfork, fork) cannot instrument.
  */
 
 #include <setjmp.h>
-#include <stdlib.h>
-#include "syscall.h"
+#include <stdint.h>
+#include "wasm_global.h"
 
-static const char msg[] = "longjmp: not supported on wasm32 yet, aborting\n";
+extern _Thread_local uintptr_t __THREW__;
+extern _Thread_local int __threwValue;
+
+/* Unwinds to the nearest env.invoke_* call; never returns. */
+__attribute__((import_module("linux"), import_name("longjmp")))
+_Noreturn void __wasm_throw_longjmp(void);
+
+/*
+ * The compiler turns direct calls of longjmp into calls of this, and the
+ * function that catches a jump not meant for it passes it on with it.
+ */
+_Noreturn void emscripten_longjmp(uintptr_t env, int val)
+{
+	__THREW__ = env;
+	__threwValue = val ? val : 1;
+	/*
+	 * A jump out of a signal handler leaves the handler's state behind,
+	 * and whatever system call the handler interrupted: the code at the
+	 * setjmp is not in a cancellable call (wasm_cp.h).
+	 */
+	WASM_GLOBAL_SET(__wasm_cp, 0);
+	__wasm_throw_longjmp();
+}
 
 _Noreturn void longjmp(jmp_buf buf, int val)
 {
-	__syscall(SYS_write, 2, msg, sizeof msg - 1);
-	abort();
+	emscripten_longjmp((uintptr_t)buf, val);
 }
 
 _Noreturn void _longjmp(jmp_buf buf, int val)
 {
-	longjmp(buf, val);
+	emscripten_longjmp((uintptr_t)buf, val);
 }
