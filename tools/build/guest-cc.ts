@@ -520,8 +520,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         throw new GuestCcError(`-x ${lang}: only C is supported`);
       }
       p.cflags.push('-x', lang);
-    }
-    else if (a === '-v') p.verbose = true;
+    } else if (a === '-v') p.verbose = true;
     else if (a === '-h' || a === '--help') p.help = true;
     else if (a === '-static' || a === '-pthread') continue;
     else if (a === '-s') p.ldflags.push('--strip-all');
