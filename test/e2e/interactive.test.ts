@@ -217,6 +217,35 @@ describe('interactive system (pty)', { timeout: 300_000 }, () => {
     assert.equal((await s.exit()).exitCode, 0);
   });
 
+  it('dash at the terminal: Ctrl-Z stops a job, jobs lists it, fg and bg resume it', async () => {
+    const s = await boot();
+    const DASH = /dash\$ $/;
+    s.line("PS1='dash$ ' dash -i");
+    await s.waitFor(DASH);
+    await startJob(s, 'sleep 4');
+    s.write('\x1a');
+    await s.waitFor(/\[1\] \+ Stopped/);
+    await s.waitFor(DASH);
+    s.line('jobs');
+    await s.waitFor(/\[1\] \+ Stopped\s+sh -c/);
+    await s.waitFor(DASH);
+    s.line('fg; echo status=$?');
+    await s.waitFor(/^status=0\r?$/m);
+    await s.waitFor(DASH);
+    await startJob(s, 'sleep 6');
+    s.write('\x1a');
+    await s.waitFor(/\[1\] \+ Stopped/);
+    await s.waitFor(DASH);
+    s.line('bg; jobs');
+    await s.waitFor(/\[1\] \+ Running/);
+    s.line('wait; echo waited-$((6*7))');
+    await s.waitFor(/^waited-42\r?$/m);
+    s.line('exit');
+    await s.waitFor(PROMPT);
+    s.line('exit');
+    assert.equal((await s.exit()).exitCode, 0);
+  });
+
   it('UTF-8 goes through; backspace erases a whole character', async () => {
     const s = await boot();
     assert.equal((await run(s, 'echo héllo wörld ✓')).trim(), 'héllo wörld ✓');

@@ -18,6 +18,7 @@ import { constants } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { ensureSystemPackages } from './apt.js';
 import { buildBusybox } from './busybox.js';
+import { buildDash } from './dash.js';
 import { ensureCliNode } from './cli-node.js';
 import { ensureKernelTree } from './kernel-source.js';
 import { buildKernel } from './kernel.js';
@@ -71,9 +72,14 @@ async function build(forTests: boolean): Promise<void> {
     () => buildBusybox(musl),
     (b) => `${b.busybox} (${b.applets.length} applets)`,
   );
+  const dash = await withStep(
+    'dash',
+    () => buildDash(musl),
+    (d) => d.dash,
+  );
   const userland = await withStep(
     'userland',
-    () => buildUserland(kernel, musl, busybox),
+    () => buildUserland(kernel, musl, busybox, dash),
     (u) => u.initramfs,
   );
   await withStep('runtime', buildRuntime, (r) => r.cli);

@@ -54,8 +54,8 @@ export interface DebianSource {
   readonly sha256: string;
   /** Where a maintainer updates the pin, for error messages. */
   readonly pinnedIn: string;
-  /** Where the patches that must still apply live, for error messages. */
-  readonly patchesDir: string;
+  /** Where the patches that must still apply live, for error messages (none: built as it comes). */
+  readonly patchesDir?: string;
 }
 
 export const MUSL_SOURCE: DebianSource = {
@@ -138,8 +138,8 @@ function pinGoneError(src: DebianSource): BuildError {
     `${pkg}=${version} (the pinned ${pkg} source) is not in Debian ${suite}'s deb-src any more.\n` +
       `  To move the pin, pick a version from Debian's archive, download it with\n` +
       `    apt-get source --download-only ${pkg}=<version>\n` +
-      `  then update ${src.pinnedIn} (version, orig, sha256) and check that\n` +
-      `  ${src.patchesDir} still apply.`,
+      `  then update ${src.pinnedIn} (version, orig, sha256)` +
+      (src.patchesDir ? ` and check that\n  ${src.patchesDir} still apply.` : '.'),
   );
 }
 
@@ -320,6 +320,7 @@ function copyOverlay(src: string, dest: string, top = true): number {
 
 /** Apply the patches listed in `<src.patchesDir>/series` to `tree`, in order. */
 export async function applyPatches(tree: string, src: DebianSource): Promise<number> {
+  if (!src.patchesDir) return 0;
   const dir = join(repoRoot(), src.patchesDir);
   const names = readSeries(dir);
   for (const name of names) {

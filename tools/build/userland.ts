@@ -3,7 +3,8 @@
 // /init is a freestanding C program compiled with stock clang-19 against the
 // kernel's own UAPI headers and linked as a module that imports its memory
 // and the "linux" "syscall" entry. /bin/busybox (busybox.ts) comes with a
-// symlink /bin/<applet> -> busybox for each of its applets.
+// symlink /bin/<applet> -> busybox for each of its applets; /bin/dash is
+// Debian's dash (dash.ts).
 
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -11,6 +12,7 @@ import { writeCpio } from '../initramfs/cpio.js';
 import { entriesFromSpec } from '../initramfs/from-spec.js';
 import { cachedDir, hashInputs } from './cache.js';
 import type { BusyboxArtifacts } from './busybox.js';
+import type { DashArtifacts } from './dash.js';
 import { compileGuestProgram } from './guest-cc.js';
 import type { KernelArtifacts } from './kernel.js';
 import type { MuslArtifacts } from './musl.js';
@@ -81,6 +83,7 @@ export async function buildUserland(
   kernel: KernelArtifacts,
   musl: MuslArtifacts,
   busybox: BusyboxArtifacts,
+  dash: DashArtifacts,
 ): Promise<UserlandArtifacts> {
   const root = repoRoot();
   const key = hashInputs([
@@ -92,6 +95,7 @@ export async function buildUserland(
     { dir: join(root, 'userland') },
     { file: busybox.busybox },
     busybox.applets.join(' '),
+    { file: dash.dash },
     { dir: kernel.headers },
     { dir: join(root, 'tools/initramfs') },
     { file: join(root, 'tools/build/userland.ts') },
@@ -136,6 +140,7 @@ export async function buildUserland(
       { path: '/sbin/wasmlinux-agent', type: 'file', mode: 0o755, source: agent },
       { path: '/bin/download', type: 'symlink', mode: 0o777, target: '../sbin/wasmlinux-agent' },
       { path: '/bin/busybox', type: 'file', mode: 0o755, source: busybox.busybox },
+      { path: '/bin/dash', type: 'file', mode: 0o755, source: dash.dash },
       ...busybox.applets.map((name) => ({
         path: `/bin/${name}`,
         type: 'symlink' as const,
