@@ -34,7 +34,12 @@ describe('clone without CLONE_VM: a copy of the process', { timeout: 300_000 }, 
         '--',
         'sh',
         '-c',
-        'for t in copy nested "many 200" pipe fork "forkmany 200"; do fork $t || echo "$t failed: $?"; done; echo done',
+        'for t in copy nested "many 200" pipe fork "forkmany 200" inherit statuses atfork threads system shared; ' +
+          'do fork $t || echo "$t failed: $?"; done; ' +
+          // The bomb's processes are killed; init reaps them.
+          'fork bomb 16 || echo "bomb failed: $?"; ' +
+          'for i in 1 2 3 4 5 6 7 8 9 10; do n=$(ps -o user | grep -c "^1000"); [ $n = 0 ] && break; sleep 0.2; done; ' +
+          'echo "bomb left $n"; echo done',
       ],
       { timeoutMs: 240_000 },
     );
@@ -81,5 +86,52 @@ describe('clone without CLONE_VM: a copy of the process', { timeout: 300_000 }, 
 
   it('parent and child talk through pipes both ways', () => {
     mustMatch(run, /^pipe: child got \[ping\] pid \d+; child is the pid clone gave; status 0$/m);
+  });
+  it('the child inherits open files, signal handlers and mask, cwd, rlimits, group and session', () => {
+    // child 0: every check in the child passed; its SIGUSR1 ran its own handler.
+    assert.equal(
+      mustMatch(run, /^inherit: .*$/m)[0],
+      'inherit: child 0 pipe [through] parent usr1 0',
+    );
+  });
+
+  it('waitpid reports exit, WNOHANG, stop, continue, death by signal and abort', () => {
+    assert.equal(
+      mustMatch(run, /^statuses: .*$/m)[0],
+      'statuses: exit 3 nohang 0 stopped 19 continued 1 signal 15 abort 6',
+    );
+  });
+
+  it('pthread_atfork: prepare handlers in reverse order, parent and child ones in order', () => {
+    assert.equal(
+      mustMatch(run, /^atfork: .*$/m)[0],
+      'atfork: parent [ prepB prepA parentA parentB ] child [ prepB prepA childA childB ]',
+    );
+  });
+
+  it('fork in a 4-thread process: the child has one thread and can start more; the parent goes on', () => {
+    assert.equal(
+      mustMatch(run, /^fork-threads: .*$/m)[0],
+      'fork-threads: child 0 parent tasks 4 parent busy yes',
+    );
+  });
+
+  it('system() and popen() for reading and writing', () => {
+    assert.equal(
+      mustMatch(run, /^system: .*$/m)[0],
+      'system: status 7 read [from-child] wrote [to-child]',
+    );
+  });
+
+  it('RLIMIT_NPROC stops a fork bomb with EAGAIN; the shell survives and nothing is left', () => {
+    // The leader died of the SIGKILL sent to its group (128 + 9).
+    assert.equal(mustMatch(run, /^bomb: .*$/m)[0], 'bomb: first failure EAGAIN leader 137');
+    assert.match(run.stdout, /^bomb left 0$/m);
+  });
+  it('fork refuses with ENOMEM while a shared anonymous mapping exists, instead of unsharing it', () => {
+    assert.equal(
+      mustMatch(run, /^shared: .*$/m)[0],
+      'shared: with ENOMEM half ENOMEM unmapped forked',
+    );
   });
 });

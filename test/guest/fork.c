@@ -13,16 +13,28 @@
  *   pipe      parent and child talk both ways through pipes
  *   fork      fork() returns twice, with copies apart (the rest use clone)
  *   forkmany N  N forks in a row, each exiting with its own status
+ *   inherit   files, signal handlers and mask, cwd, rlimits, process group
+ *   statuses  waitpid: exit, signal, stop, continue, WNOHANG
+ *   atfork    pthread_atfork handlers run in POSIX's order
+ *   threads   fork in a process of 4 threads: the child has one
+ *   system    system() and popen() both ways
+ *   bomb N    a fork bomb under RLIMIT_NPROC N fails with EAGAIN
+ *   shared    fork refuses while a shared anonymous mapping exists
  */
 
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -263,8 +275,338 @@ static int cmd_forkmany(int n)
 	return 0;
 }
 
+/*
+ * What a fork child inherits from the kernel: open files, signal
+ * dispositions and mask, cwd, rlimits, process group and session. Exit
+ * status: a bit for each that did not come through.
+ */
+static volatile sig_atomic_t usr1;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	usr1++;
+}
+
+static int cmd_inherit(void)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 }, now;
+	struct rlimit rl = { 50, 60 }, got;
+	sigset_t block, mask;
+	int fds[2], status;
+	char cwd[64], buf[16] = "";
+	pid_t pid, pgid = getpgrp(), sid = getsid(0), parent = getpid();
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+	signal(SIGUSR2, SIG_IGN);
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, NULL);
+	setrlimit(RLIMIT_NOFILE, &rl);
+	chdir("/tmp");
+	if (pipe(fds))
+		return printf("inherit: pipe: %s\n", strerror(errno)), 1;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		int bad = 0;
+
+		if (write(fds[1], "through", 7) != 7)
+			bad |= 1;
+		sigaction(SIGUSR1, NULL, &now);
+		raise(SIGUSR1);
+		if (now.sa_handler != on_usr1 || usr1 != 1)
+			bad |= 2;
+		sigaction(SIGUSR2, NULL, &now);
+		if (now.sa_handler != SIG_IGN)
+			bad |= 4;
+		sigprocmask(SIG_BLOCK, NULL, &mask);
+		if (!sigismember(&mask, SIGTERM))
+			bad |= 8;
+		if (!getcwd(cwd, sizeof(cwd)) || strcmp(cwd, "/tmp"))
+			bad |= 16;
+		if (getrlimit(RLIMIT_NOFILE, &got) || got.rlim_cur != 50 || got.rlim_max != 60)
+			bad |= 32;
+		if (getpgrp() != pgid || getsid(0) != sid || getppid() != parent)
+			bad |= 64;
+		_exit(bad);
+	}
+	close(fds[1]);
+	read(fds[0], buf, sizeof(buf) - 1);
+	status = wait_status(pid);
+	printf("inherit: child %d pipe [%s] parent usr1 %d\n", status, buf, (int)usr1);
+	return 0;
+}
+
+/* What waitpid reports: exit, death by signal, stop, continue, nothing yet. */
+static int cmd_statuses(void)
+{
+	int st, exit3 = -1, sig = -1, abrt = -1, stopped = -1, cont = 0, nohang = -1;
+	int fds[2];
+	pid_t pid;
+
+	if ((pid = fork()) == 0)
+		_exit(3);
+	if (waitpid(pid, &st, 0) == pid && WIFEXITED(st))
+		exit3 = WEXITSTATUS(st);
+
+	if (pipe(fds))
+		return 1;
+	if ((pid = fork()) == 0) {
+		char c;
+
+		read(fds[0], &c, 1); /* never comes */
+		_exit(0);
+	}
+	nohang = waitpid(pid, &st, WNOHANG);
+	kill(pid, SIGSTOP);
+	if (waitpid(pid, &st, WUNTRACED) == pid && WIFSTOPPED(st))
+		stopped = WSTOPSIG(st);
+	kill(pid, SIGCONT);
+	if (waitpid(pid, &st, WCONTINUED) == pid && WIFCONTINUED(st))
+		cont = 1;
+	kill(pid, SIGTERM);
+	if (waitpid(pid, &st, 0) == pid && WIFSIGNALED(st))
+		sig = WTERMSIG(st);
+
+	if ((pid = fork()) == 0)
+		abort();
+	if (waitpid(pid, &st, 0) == pid && WIFSIGNALED(st))
+		abrt = WTERMSIG(st);
+	printf("statuses: exit %d nohang %d stopped %d continued %d signal %d abort %d\n", exit3,
+	       nohang, stopped, cont, sig, abrt);
+	return 0;
+}
+
+/* pthread_atfork: prepare handlers in reverse order, parent and child in order. */
+static char order[64];
+
+static void note(const char *what)
+{
+	strcat(order, what);
+}
+static void prep_a(void) { note(" prepA"); }
+static void prep_b(void) { note(" prepB"); }
+static void parent_a(void) { note(" parentA"); }
+static void parent_b(void) { note(" parentB"); }
+static void child_a(void) { note(" childA"); }
+static void child_b(void) { note(" childB"); }
+
+static int cmd_atfork(void)
+{
+	int fds[2];
+	char child[64] = "";
+	pid_t pid;
+
+	pthread_atfork(prep_a, parent_a, child_a);
+	pthread_atfork(prep_b, parent_b, child_b);
+	if (pipe(fds))
+		return 1;
+	pid = fork();
+	if (pid == 0) {
+		write(fds[1], order, strlen(order));
+		_exit(0);
+	}
+	close(fds[1]);
+	read(fds[0], child, sizeof(child) - 1);
+	wait_status(pid);
+	printf("atfork: parent [%s ] child [%s ]\n", order, child);
+	return 0;
+}
+
+/*
+ * fork in a process of 4 threads (3 busy): the child has only the thread
+ * that called fork, and can start threads of its own; the parent's go on.
+ */
+static atomic_int stop_busy;
+static atomic_long busy_work;
+
+static void *busy(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&stop_busy))
+		atomic_fetch_add(&busy_work, 1);
+	return NULL;
+}
+
+static void *answer(void *arg)
+{
+	return (void *)((intptr_t)arg + 1);
+}
+
+static int count_tasks(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+static int cmd_threads(void)
+{
+	pthread_t t[3];
+	int parent_tasks, status;
+	long before;
+	pid_t pid;
+
+	for (int i = 0; i < 3; i++)
+		pthread_create(&t[i], NULL, busy, NULL);
+	while (atomic_load(&busy_work) < 1000)
+		sched_yield();
+	parent_tasks = count_tasks();
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		pthread_t n;
+		void *r = NULL;
+		int tasks = count_tasks();
+
+		before = atomic_load(&busy_work);
+		usleep(50000);
+		/* Nobody here adds to busy_work any more. */
+		if (atomic_load(&busy_work) != before)
+			_exit(10);
+		if (pthread_create(&n, NULL, answer, (void *)41) || pthread_join(n, &r))
+			_exit(11);
+		_exit(tasks == 1 && (intptr_t)r == 42 ? 0 : 12);
+	}
+	status = wait_status(pid);
+	before = atomic_load(&busy_work);
+	usleep(50000);
+	printf("fork-threads: child %d parent tasks %d parent busy %s\n", status, parent_tasks,
+	       atomic_load(&busy_work) > before ? "yes" : "no");
+	atomic_store(&stop_busy, 1);
+	for (int i = 0; i < 3; i++)
+		pthread_join(t[i], NULL);
+	return 0;
+}
+
+/* system() and popen() both ways. */
+static int cmd_system(void)
+{
+	char line[64] = "", back[64] = "";
+	int st = system("exit 7");
+	FILE *f = popen("echo from-child", "r");
+
+	if (!f || !fgets(line, sizeof(line), f))
+		return printf("system: popen r failed\n"), 1;
+	line[strcspn(line, "\n")] = 0;
+	pclose(f);
+	f = popen("cat > /tmp/popen-out", "w");
+	if (!f)
+		return printf("system: popen w failed\n"), 1;
+	fputs("to-child", f);
+	st = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	if (pclose(f))
+		return printf("system: pclose failed\n"), 1;
+	f = fopen("/tmp/popen-out", "r");
+	if (!f || !fgets(back, sizeof(back), f))
+		return printf("system: no output file\n"), 1;
+	fclose(f);
+	printf("system: status %d read [%s] wrote [%s]\n", st, line, back);
+	return 0;
+}
+
+/*
+ * A fork bomb under RLIMIT_NPROC (as a user: root is exempt): every
+ * process forks for ever until fork fails; the first failure is reported,
+ * then the whole process group is killed.
+ */
+static int cmd_bomb(int limit)
+{
+	struct rlimit rl = { limit, limit };
+	int fds[2], status;
+	char c = '?';
+	pid_t leader;
+
+	if (pipe(fds))
+		return 1;
+	fflush(stdout);
+	leader = fork();
+	if (leader == 0) {
+		setpgid(0, 0);
+		if (setgid(1000) || setuid(1000) || setrlimit(RLIMIT_NPROC, &rl))
+			_exit(1);
+		for (;;) {
+			if (fork() < 0) {
+				c = errno == EAGAIN ? 'A' : 'X';
+				write(fds[1], &c, 1);
+				for (;;)
+					pause();
+			}
+		}
+	}
+	close(fds[1]);
+	read(fds[0], &c, 1);
+	kill(-leader, SIGKILL);
+	status = wait_status(leader);
+	printf("bomb: first failure %s leader %d\n", c == 'A' ? "EAGAIN" : "other", status);
+	return 0;
+}
+
+/*
+ * A shared anonymous mapping cannot stay shared across fork (the child's
+ * memory is a copy): fork fails with ENOMEM while one exists, rather than
+ * letting the two copies drift apart. Private ones fork as usual.
+ */
+static int cmd_shared(void)
+{
+	char *sh = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	char *priv = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	const char *with, *half, *after;
+	pid_t pid;
+
+	if (sh == MAP_FAILED || priv == MAP_FAILED)
+		return printf("shared: mmap: %s\n", strerror(errno)), 1;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	with = pid < 0 ? (errno == ENOMEM ? "ENOMEM" : strerror(errno)) : "forked";
+	if (pid > 0)
+		wait_status(pid);
+	/* Half of it unmapped: still shared. */
+	munmap(sh, 4096);
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	half = pid < 0 ? (errno == ENOMEM ? "ENOMEM" : strerror(errno)) : "forked";
+	if (pid > 0)
+		wait_status(pid);
+	munmap(sh + 4096, 4096);
+	priv[0] = 1;
+	pid = fork();
+	if (pid == 0)
+		_exit(priv[0] == 1 ? 0 : 1);
+	after = pid < 0 ? strerror(errno) : wait_status(pid) == 0 ? "forked" : "child wrong";
+	printf("shared: with %s half %s unmapped %s\n", with, half, after);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 2 && !strcmp(argv[1], "shared"))
+		return cmd_shared();
+	if (argc >= 2 && !strcmp(argv[1], "inherit"))
+		return cmd_inherit();
+	if (argc >= 2 && !strcmp(argv[1], "statuses"))
+		return cmd_statuses();
+	if (argc >= 2 && !strcmp(argv[1], "atfork"))
+		return cmd_atfork();
+	if (argc >= 2 && !strcmp(argv[1], "threads"))
+		return cmd_threads();
+	if (argc >= 2 && !strcmp(argv[1], "system"))
+		return cmd_system();
+	if (argc >= 3 && !strcmp(argv[1], "bomb"))
+		return cmd_bomb(atoi(argv[2]));
 	if (argc >= 2 && !strcmp(argv[1], "fork"))
 		return cmd_fork();
 	if (argc >= 3 && !strcmp(argv[1], "forkmany"))
@@ -277,6 +619,7 @@ int main(int argc, char **argv)
 		return cmd_many(atoi(argv[2]));
 	if (argc >= 2 && !strcmp(argv[1], "pipe"))
 		return cmd_pipe();
-	fprintf(stderr, "usage: fork copy|nested|many N|pipe|fork|forkmany N\n");
+	fprintf(stderr, "usage: fork copy|nested|many N|pipe|fork|forkmany N|inherit|statuses|"
+			"atfork|threads|system|bomb N|shared\n");
 	return 2;
 }

@@ -13,3 +13,6 @@ struct __wasm_dead_stack {
 };
 
 hidden void __wasm_mm_free_later(struct __wasm_dead_stack *);
+
+/* Whether a shared anonymous mapping exists, which fork cannot copy as shared. */
+hidden int __wasm_mm_shared(void);

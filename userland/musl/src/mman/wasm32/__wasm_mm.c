@@ -27,6 +27,12 @@
  * mappings cannot be emulated and fail with ENODEV. Protection is not
  * enforced (mprotect and msync succeed and do nothing).
  *
+ * A shared anonymous mapping is shared by the process's threads, which
+ * share its memory, but a fork child gets a copy of the memory, where the
+ * mapping would silently stop being shared. So the ranges of such mappings
+ * are recorded, and fork fails with ENOMEM while any is mapped
+ * (__wasm_mm_shared; vfork.c).
+ *
  * Threads share the memory and call this at the same time: one lock
  * guards the state, and nothing is done outside it but reading a file
  * into a mapping already taken. The lock is musl's internal one: a signal
@@ -69,6 +75,10 @@ static uintptr_t brk_start, brk_cur, brk_end;
 static volatile int lock[1];
 /* Stacks of exited detached threads, pushed without the lock. */
 static struct __wasm_dead_stack *volatile dead;
+/* Shared anonymous mappings: [a, b) each; more fail at mmap with ENOMEM. */
+#define SHARED_MAX 32
+static struct { uintptr_t a, b; } shared[SHARED_MAX];
+static int nshared;
 
 static uintptr_t round_up(uintptr_t x)
 {
@@ -193,6 +203,52 @@ static int take(uintptr_t a, uintptr_t b)
 	return 0;
 }
 
+/*
+ * [a, b) is no longer (part of) a shared mapping. A range cut in two needs
+ * a second slot; without one it is kept whole, which only keeps fork
+ * refused.
+ */
+static void unshare(uintptr_t a, uintptr_t b)
+{
+	for (int i = 0; i < nshared; i++) {
+		uintptr_t s = shared[i].a, e = shared[i].b;
+
+		if (e <= a || s >= b)
+			continue;
+		if (s < a && e > b) {
+			if (nshared == SHARED_MAX)
+				continue;
+			shared[nshared].a = b;
+			shared[nshared++].b = e;
+			shared[i].b = a;
+		} else if (s < a) {
+			shared[i].b = a;
+		} else if (e > b) {
+			shared[i].a = b;
+		} else {
+			shared[i--] = shared[--nshared];
+		}
+	}
+}
+
+static int is_shared(uintptr_t a, uintptr_t b)
+{
+	for (int i = 0; i < nshared; i++)
+		if (shared[i].a < b && shared[i].b > a)
+			return 1;
+	return 0;
+}
+
+hidden int __wasm_mm_shared(void)
+{
+	int n;
+
+	LOCK(lock);
+	n = nshared;
+	UNLOCK(lock);
+	return n > 0;
+}
+
 /* Free [a, b): zero it and merge it into the runs. */
 static void release(uintptr_t a, uintptr_t b)
 {
@@ -204,6 +260,7 @@ static void release(uintptr_t a, uintptr_t b)
 	/* Not-yet-grown pages of the brk reserve: nothing to free there. */
 	if (b > mem_end()) b = hi = mem_end();
 	if (a >= b) return;
+	unshare(a, b);
 	zero_used(a, b);
 	/* Unlink the runs that overlap or touch [a, b) and merge them. */
 	while ((r = *pp)) {
@@ -286,9 +343,18 @@ static long do_mmap(uintptr_t addr, uintptr_t len, int prot, int flags,
 	b = a + len;
 	if (!(flags & MAP_ANONYMOUS) && (flags & MAP_SHARED) && (prot & PROT_WRITE))
 		return -ENODEV;
-	if (flags & MAP_FIXED) zero_used(a, b);
+	if ((flags & MAP_ANONYMOUS) && (flags & MAP_SHARED) && nshared == SHARED_MAX)
+		return -ENOMEM;
+	if (flags & MAP_FIXED) {
+		unshare(a, b);
+		zero_used(a, b);
+	}
 	err = take(a, b);
 	if (err) return err;
+	if ((flags & MAP_ANONYMOUS) && (flags & MAP_SHARED)) {
+		shared[nshared].a = a;
+		shared[nshared++].b = b;
+	}
 	if (!(flags & MAP_ANONYMOUS)) {
 		/*
 		 * A private copy of the file; past its end the pages stay zero.
@@ -361,9 +427,15 @@ static long do_mremap(uintptr_t old, uintptr_t old_len, uintptr_t new_len,
 	    && !take(old + old_len, old + new_len))
 		return old;
 	if (!(flags & MREMAP_MAYMOVE)) return -ENOMEM;
+	/* A shared mapping that moves stays shared (recorded whole). */
+	if (is_shared(old, old + old_len) && nshared == SHARED_MAX) return -ENOMEM;
 	a = find(new_len);
 	if (!a || take(a, a + new_len)) return -ENOMEM;
 	memcpy((void *)a, (void *)old, old_len);
+	if (is_shared(old, old + old_len)) {
+		shared[nshared].a = a;
+		shared[nshared++].b = a + new_len;
+	}
 	release(old, old + old_len);
 	return a;
 }

@@ -24,6 +24,7 @@
  */
 
 #define _GNU_SOURCE
+#include <errno.h>
 #include <unistd.h>
 #include <signal.h>
 #include <sched.h>
@@ -32,6 +33,7 @@
 #include <string.h>
 #include "pthread_impl.h"
 #include "syscall.h"
+#include "wasm_mm.h"
 
 #define ASYNCIFY(name) \
 	__attribute__((import_module("asyncify"), import_name(#name)))
@@ -112,6 +114,9 @@ static inline __attribute__((always_inline)) long unwind_or_return(int fork)
 		cur = 0;
 		return c->result;
 	}
+	/* A copy of the memory would silently stop sharing those pages. */
+	if (fork && __wasm_mm_shared())
+		return -ENOMEM;
 	sp = __vfork_get_sp();
 	c = (struct vfork_ctx *)((sp & -16) - VFORK_BUF);
 	c->pos = (uintptr_t)(c + 1);
