@@ -8,7 +8,7 @@
 // command, so the guest's boot and power-off are not counted (the two `date`
 // processes' start and end are, on both sides). Workload 6 is end to end.
 //
-//   node --import tsx bench/busybox.ts [--runs N] [--cpus N]
+//   node --import tsx bench/busybox.ts [--runs N] [--cpus N] [--initrd IMAGE]
 
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -210,11 +210,11 @@ function measure(
   }
 }
 
-function guestRunner(cpus: string[]): ShellRunner {
+function guestRunner(guestArgs: string[]): ShellRunner {
   return (script, timeoutMs) =>
     spawnSync(
       process.execPath,
-      [join(ROOT, 'dist/node/cli.js'), '--quiet', ...cpus, '--', 'sh', '-c', script],
+      [join(ROOT, 'dist/node/cli.js'), '--quiet', ...guestArgs, '--', 'sh', '-c', script],
       { encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'] },
     );
 }
@@ -327,11 +327,19 @@ function printTable(rows: Row[], runs: number): void {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { runs: { type: 'string', default: '3' }, cpus: { type: 'string' } },
+    options: {
+      runs: { type: 'string', default: '3' },
+      cpus: { type: 'string' },
+      // Another image, e.g. with another BusyBox configuration in it.
+      initrd: { type: 'string' },
+    },
   });
   const runs = Number(values.runs);
-  // The guest's CPUs (--cpus N for the CLI); its default when not given.
-  const cpus = values.cpus === undefined ? [] : ['--cpus', values.cpus];
+  // The CLI's --cpus (its default when not given) and --initrd.
+  const guestArgs = [
+    ...(values.cpus === undefined ? [] : ['--cpus', values.cpus]),
+    ...(values.initrd === undefined ? [] : ['--initrd', values.initrd]),
+  ];
   console.log(`guest CPUs: ${values.cpus ?? 'the CLI default'}`);
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs wants a positive integer`);
 
@@ -344,7 +352,7 @@ async function main(): Promise<void> {
   try {
     const bin = nativeBin(native, dir);
     const sides: [string, ShellRunner, string][] = [
-      ['guest', guestRunner(cpus), '/bin/true'],
+      ['guest', guestRunner(guestArgs), '/bin/true'],
       ['native', nativeRunner(native, dir, bin), join(bin, 'true')],
     ];
     const rows: Row[] = [];
@@ -356,7 +364,7 @@ async function main(): Promise<void> {
       });
       rows.push(workloadRow(w, guest ?? [], nat ?? []));
     }
-    rows.push(endToEnd(native, runs, cpus));
+    rows.push(endToEnd(native, runs, guestArgs));
     printTable(rows, runs);
     console.log(
       '\nrow 6 compares `node bin/wasmlinux.mjs -- true` (node start, boot, /bin/true,\n' +
@@ -369,12 +377,12 @@ async function main(): Promise<void> {
 }
 
 /** Row 6: `npx wasmlinux -- true` against a native `busybox true`, wall time in ms. */
-function endToEnd(native: NativeBusybox, runs: number, cpus: string[]): Row {
+function endToEnd(native: NativeBusybox, runs: number, guestArgs: string[]): Row {
   const cli = join(ROOT, 'bin/wasmlinux.mjs');
   const guest = wallTimes(
     'node bin/wasmlinux.mjs -- true',
     process.execPath,
-    [cli, ...cpus, '--', 'true'],
+    [cli, ...guestArgs, '--', 'true'],
     runs,
   );
   console.log(`guest  6 wasmlinux -- true: ${secondsList(guest)} s`);

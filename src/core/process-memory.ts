@@ -21,7 +21,9 @@ import type { UserMemoryLimits } from './user-module.js';
 const OWNED_MAX = 16;
 /** Reusable memories kept per worker, in number and in bytes. */
 const FREE_MAX = 2;
-const FREE_BYTES_MAX = 64 << 20;
+// A fork of a program with 64 MiB in use makes a 72 MiB copy (with the
+// stack): reusing one saves the page faults of a new one (36 -> 14 ms).
+const FREE_BYTES_MAX = 128 << 20;
 
 interface Free {
   memory: WebAssembly.Memory;

@@ -217,34 +217,39 @@ describe('interactive system (pty)', { timeout: 300_000 }, () => {
     assert.equal((await s.exit()).exitCode, 0);
   });
 
-  it('dash at the terminal: Ctrl-Z stops a job, jobs lists it, fg and bg resume it', async () => {
-    const s = await boot();
-    const DASH = /dash\$ $/;
-    s.line("PS1='dash$ ' dash -i");
-    await s.waitFor(DASH);
-    await startJob(s, 'sleep 4');
-    s.write('\x1a');
-    await s.waitFor(/\[1\] \+ Stopped/);
-    await s.waitFor(DASH);
-    s.line('jobs');
-    await s.waitFor(/\[1\] \+ Stopped\s+sh -c/);
-    await s.waitFor(DASH);
-    s.line('fg; echo status=$?');
-    await s.waitFor(/^status=0\r?$/m);
-    await s.waitFor(DASH);
-    await startJob(s, 'sleep 6');
-    s.write('\x1a');
-    await s.waitFor(/\[1\] \+ Stopped/);
-    await s.waitFor(DASH);
-    s.line('bg; jobs');
-    await s.waitFor(/\[1\] \+ Running/);
-    s.line('wait; echo waited-$((6*7))');
-    await s.waitFor(/^waited-42\r?$/m);
-    s.line('exit');
-    await s.waitFor(PROMPT);
-    s.line('exit');
-    assert.equal((await s.exit()).exitCode, 0);
-  });
+  for (const shell of ['dash', 'ash']) {
+    it(`${shell} at the terminal: Ctrl-Z stops a job, jobs lists it, fg and bg resume it`, async () => {
+      const s = await boot();
+      // At the start of a line: the echo of the command below has it too.
+      const SHELL = new RegExp(`(^|\\n)${shell}\\$ $`);
+      // dash prints "[1] + Stopped", ash "[1]+  Stopped".
+      const STOPPED = /\[1\] ?\+ +Stopped/;
+      s.line(`PS1='${shell}$ ' ${shell} -i`);
+      await s.waitFor(SHELL);
+      await startJob(s, 'sleep 4');
+      s.write('\x1a');
+      await s.waitFor(STOPPED);
+      await s.waitFor(SHELL);
+      s.line('jobs');
+      await s.waitFor(new RegExp(`${STOPPED.source}\\s+sh -c`));
+      await s.waitFor(SHELL);
+      s.line('fg; echo status=$?');
+      await s.waitFor(/^status=0\r?$/m);
+      await s.waitFor(SHELL);
+      await startJob(s, 'sleep 6');
+      s.write('\x1a');
+      await s.waitFor(STOPPED);
+      await s.waitFor(SHELL);
+      s.line('bg; jobs');
+      await s.waitFor(/\[1\] ?\+ +Running/);
+      s.line('wait; echo waited-$((6*7))');
+      await s.waitFor(/^waited-42\r?$/m);
+      s.line('exit');
+      await s.waitFor(PROMPT);
+      s.line('exit');
+      assert.equal((await s.exit()).exitCode, 0);
+    });
+  }
 
   it('UTF-8 goes through; backspace erases a whole character', async () => {
     const s = await boot();

@@ -42,6 +42,62 @@ export const BUSYBOX_SOURCE: DebianSource = {
   patchesDir: 'userland/busybox/patches/',
 };
 
+/**
+ * Which configuration: `nommu` is userland/busybox/config as it is (vfork,
+ * and re-executing itself where it would fork), the image's BusyBox;
+ * `ash` is BusyBox's ash alone, with fork (an MMU configuration), which
+ * the image has as /bin/ash (docs/busybox.md says why not all of BusyBox).
+ */
+export type BusyboxVariant = 'nommu' | 'ash';
+
+/** What the `ash` variant has besides the fragment's build options. */
+const ASH_LINES = [
+  '# CONFIG_NOMMU is not set',
+  // Not sh: hush stays /bin/sh (docs/busybox.md).
+  '# CONFIG_SH_IS_ASH is not set',
+  'CONFIG_SH_IS_NONE=y',
+  'CONFIG_BASH_IS_NONE=y',
+  'CONFIG_SHELL_ASH=y',
+  'CONFIG_ASH=y',
+  'CONFIG_ASH_OPTIMIZE_FOR_SIZE=y',
+  'CONFIG_ASH_INTERNAL_GLOB=y',
+  'CONFIG_ASH_BASH_COMPAT=y',
+  'CONFIG_ASH_JOB_CONTROL=y',
+  'CONFIG_ASH_ALIAS=y',
+  'CONFIG_ASH_RANDOM_SUPPORT=y',
+  'CONFIG_ASH_EXPAND_PRMT=y',
+  'CONFIG_ASH_ECHO=y',
+  'CONFIG_ASH_PRINTF=y',
+  'CONFIG_ASH_TEST=y',
+  'CONFIG_ASH_HELP=y',
+  'CONFIG_ASH_GETOPTS=y',
+  'CONFIG_ASH_CMDCMD=y',
+  'CONFIG_FEATURE_SH_MATH=y',
+  'CONFIG_FEATURE_SH_MATH_64=y',
+  'CONFIG_FEATURE_SH_EXTRA_QUIET=y',
+  'CONFIG_FEATURE_EDITING=y',
+  'CONFIG_FEATURE_EDITING_MAX_LEN=1024',
+  'CONFIG_FEATURE_EDITING_HISTORY=255',
+  'CONFIG_FEATURE_TAB_COMPLETION=y',
+  'CONFIG_FEATURE_EDITING_FANCY_PROMPT=y',
+  'CONFIG_FEATURE_EDITING_WINCH=y',
+  'CONFIG_UNICODE_SUPPORT=y',
+  'CONFIG_SUBST_WCHAR=63',
+  'CONFIG_LAST_SUPPORTED_WCHAR=0',
+  // Build options of applets ash does not have.
+  '# CONFIG_FEATURE_HUMAN_READABLE is not set',
+  '# CONFIG_FEATURE_PRESERVE_HARDLINKS is not set',
+].join('\n');
+
+/** The fragment a variant is built from: `ash` takes only the build options. */
+function variantFragment(variant: BusyboxVariant): string {
+  const fragment = readFileSync(join(busyboxDir(), 'config'), 'utf8');
+  if (variant === 'nommu') return fragment;
+  const applets = fragment.indexOf('# --- Applets');
+  if (applets < 0) throw new BuildError('userland/busybox/config has no "# --- Applets" section');
+  return mergeConfig(fragment.slice(0, applets), ASH_LINES);
+}
+
 export interface BusyboxArtifacts {
   /** The static wasm program. */
   busybox: string;
@@ -152,10 +208,17 @@ export async function unpackBusybox(src: string): Promise<void> {
  * the checkout, so they go in with the checkout's path left out, and two
  * clones of one commit share the build.
  */
-export function busyboxKey(root: string, sysroot: string, toolchain: string): string {
+export function busyboxKey(
+  root: string,
+  sysroot: string,
+  toolchain: string,
+  variant: BusyboxVariant = 'nommu',
+): string {
   return hashInputs([
     // Bump when the build steps below change.
     'busybox-1',
+    // The nommu key stays what it was before variants.
+    ...(variant === 'nommu' ? [] : [variant, ASH_LINES]),
     BUSYBOX_SOURCE.sha256,
     { dir: join(root, 'userland', 'busybox') },
     // The sysroot's directory name is its own content key (musl-sysroot/<key>).
@@ -172,10 +235,13 @@ export function busyboxKey(root: string, sysroot: string, toolchain: string): st
 }
 
 /** Build (or reuse) BusyBox for the guest against the musl sysroot. */
-export async function buildBusybox(musl: MuslArtifacts): Promise<BusyboxArtifacts> {
+export async function buildBusybox(
+  musl: MuslArtifacts,
+  variant: BusyboxVariant = 'nommu',
+): Promise<BusyboxArtifacts> {
   const root = repoRoot();
   const vars = makeVars(root, musl.sysroot);
-  const key = busyboxKey(root, musl.sysroot, await toolchainId());
+  const key = busyboxKey(root, musl.sysroot, await toolchainId(), variant);
   const dir = await cachedDir(
     'busybox',
     key,
@@ -185,7 +251,7 @@ export async function buildBusybox(musl: MuslArtifacts): Promise<BusyboxArtifact
 
       const make = ['-n', '10', 'make', ...vars];
       await run('nice', [...make, 'allnoconfig'], { cwd: src, label: 'busybox allnoconfig' });
-      const fragment = readFileSync(join(busyboxDir(), 'config'), 'utf8');
+      const fragment = variantFragment(variant);
       const dotConfig = join(src, '.config');
       writeFileSync(dotConfig, mergeConfig(readFileSync(dotConfig, 'utf8'), fragment));
       // oldconfig asks about options the fragment made visible (sub-features

@@ -72,6 +72,11 @@ async function build(forTests: boolean): Promise<void> {
     () => buildBusybox(musl),
     (b) => `${b.busybox} (${b.applets.length} applets)`,
   );
+  const ash = await withStep(
+    'ash',
+    () => buildBusybox(musl, 'ash'),
+    (b) => b.busybox,
+  );
   const dash = await withStep(
     'dash',
     () => buildDash(musl),
@@ -79,7 +84,7 @@ async function build(forTests: boolean): Promise<void> {
   );
   const userland = await withStep(
     'userland',
-    () => buildUserland(kernel, musl, busybox, dash),
+    () => buildUserland(kernel, musl, busybox, ash, dash),
     (u) => u.initramfs,
   );
   await withStep('runtime', buildRuntime, (r) => r.cli);

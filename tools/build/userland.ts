@@ -3,7 +3,8 @@
 // /init is a freestanding C program compiled with stock clang-19 against the
 // kernel's own UAPI headers and linked as a module that imports its memory
 // and the "linux" "syscall" entry. /bin/busybox (busybox.ts) comes with a
-// symlink /bin/<applet> -> busybox for each of its applets; /bin/dash is
+// symlink /bin/<applet> -> busybox for each of its applets; /bin/ash is
+// BusyBox's ash alone, built with fork (busybox.ts), and /bin/dash is
 // Debian's dash (dash.ts).
 
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -83,6 +84,7 @@ export async function buildUserland(
   kernel: KernelArtifacts,
   musl: MuslArtifacts,
   busybox: BusyboxArtifacts,
+  ash: BusyboxArtifacts,
   dash: DashArtifacts,
 ): Promise<UserlandArtifacts> {
   const root = repoRoot();
@@ -95,6 +97,7 @@ export async function buildUserland(
     { dir: join(root, 'userland') },
     { file: busybox.busybox },
     busybox.applets.join(' '),
+    { file: ash.busybox },
     { file: dash.dash },
     { dir: kernel.headers },
     { dir: join(root, 'tools/initramfs') },
@@ -140,6 +143,8 @@ export async function buildUserland(
       { path: '/sbin/wasmlinux-agent', type: 'file', mode: 0o755, source: agent },
       { path: '/bin/download', type: 'symlink', mode: 0o777, target: '../sbin/wasmlinux-agent' },
       { path: '/bin/busybox', type: 'file', mode: 0o755, source: busybox.busybox },
+      // BusyBox's ash alone (busybox.ts, variant ash): it runs as argv[0] says.
+      { path: '/bin/ash', type: 'file', mode: 0o755, source: ash.busybox },
       { path: '/bin/dash', type: 'file', mode: 0o755, source: dash.dash },
       ...busybox.applets.map((name) => ({
         path: `/bin/${name}`,
