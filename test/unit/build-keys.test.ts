@@ -43,6 +43,12 @@ describe('busyboxKey', () => {
     assert.notEqual(busyboxKey(repoRoot(), '/c/musl-sysroot/fedcba9876543210', 'clang 19'), key);
   });
 
+  test('differs between the nommu BusyBox and the ash one', () => {
+    const key = busyboxKey(repoRoot(), sysroot, 'clang 19');
+    assert.equal(busyboxKey(repoRoot(), sysroot, 'clang 19', 'nommu'), key);
+    assert.notEqual(busyboxKey(repoRoot(), sysroot, 'clang 19', 'ash'), key);
+  });
+
   test('changes when an input changes', () => {
     const c = checkout('c');
     const key = busyboxKey(c, sysroot, 'clang 19');
