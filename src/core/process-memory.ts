@@ -122,17 +122,24 @@ export class ProcessMemories {
    * or a new one. Throws (RangeError) when the host cannot make one.
    */
   acquire(limits: UserMemoryLimits): WebAssembly.Memory {
-    this.reclaim();
-    const i = this.free.findIndex((f) => sameLimits(f.limits, limits));
-    if (i >= 0) {
-      const [hit] = this.free.splice(i, 1);
-      if (hit) {
-        zeroMemory(hit.memory, limits.shared);
-        this.reused++;
-        return hit.memory;
-      }
+    const hit = this.takeFree(limits, () => true);
+    if (hit) {
+      zeroMemory(hit, limits.shared);
+      return hit;
     }
     return this.make(limits);
+  }
+
+  /** A free memory with these limits that passes test, taken off the list, if any. */
+  private takeFree(
+    limits: UserMemoryLimits,
+    test: (memory: WebAssembly.Memory) => boolean,
+  ): WebAssembly.Memory | undefined {
+    this.reclaim();
+    const i = this.free.findIndex((f) => sameLimits(f.limits, limits) && test(f.memory));
+    const [hit] = i >= 0 ? this.free.splice(i, 1) : [];
+    if (hit) this.reused++;
+    return hit?.memory;
   }
 
   private make(limits: UserMemoryLimits): WebAssembly.Memory {
@@ -155,21 +162,11 @@ export class ProcessMemories {
    */
   copy(memory: WebAssembly.Memory, limits: UserMemoryLimits): WebAssembly.Memory {
     const from = new Uint8Array(memory.buffer);
-    this.reclaim();
     // Not larger than the original: the copy overwrites all of it, so it
     // needs no zeroing (a larger one would leave old bytes above).
-    const i = this.free.findIndex(
-      (f) => sameLimits(f.limits, limits) && f.memory.buffer.byteLength <= from.length,
-    );
-    const [hit] = i >= 0 ? this.free.splice(i, 1) : [];
-    let copy: WebAssembly.Memory;
-    if (hit) {
-      copy = hit.memory;
-      copy.grow((from.length - copy.buffer.byteLength) / 65536);
-      this.reused++;
-    } else {
-      copy = this.make({ ...limits, initial: from.length / 65536 });
-    }
+    let copy = this.takeFree(limits, (m) => m.buffer.byteLength <= from.length);
+    if (copy) copy.grow((from.length - copy.buffer.byteLength) / 65536);
+    else copy = this.make({ ...limits, initial: from.length / 65536 });
     new Uint8Array(copy.buffer).set(from);
     return copy;
   }

@@ -243,6 +243,14 @@ class KernelInstance {
     return 0;
   }
 
+  /** text as UTF-8 at buf in kernel memory, cut at len bytes; returns the bytes written. */
+  private writeText(buf: number, len: number, text: string): number {
+    const bytes = new TextEncoder().encode(text);
+    const n = Math.min(bytes.length, len >>> 0);
+    this.kmem.set(bytes.subarray(0, n), buf >>> 0);
+    return n;
+  }
+
   /** An execve() that failed after exec_prepare left its memory unused: keep it for the next. */
   private dropPending(): void {
     if (this.pending) this.memories.giveBack(this.pending.memory, this.pending.image.memory);
@@ -323,17 +331,9 @@ class KernelInstance {
         Error.stackTraceLimit = 64;
         const lines = (new Error().stack ?? '').split('\n').slice(2);
         Error.stackTraceLimit = limit;
-        const text = new TextEncoder().encode(lines.map((l) => `${l.trim()}\n`).join(''));
-        const n = Math.min(text.length, len >>> 0);
-        this.kmem.set(text.subarray(0, n), buf >>> 0);
-        return n;
+        return this.writeText(buf, len, lines.map((l) => `${l.trim()}\n`).join(''));
       },
-      user_trap: (buf, len) => {
-        const text = new TextEncoder().encode(this.lastTrap);
-        const n = Math.min(text.length, len >>> 0);
-        this.kmem.set(text.subarray(0, n), buf >>> 0);
-        return n;
-      },
+      user_trap: (buf, len) => this.writeText(buf, len, this.lastTrap),
       oom_killed: (pid, comm) => {
         host.post({ type: 'oom-kill', pid, name: cString(this.kmem, comm >>> 0, 16) });
       },
