@@ -543,9 +543,10 @@ function enterUser(
 }
 
 /**
- * An instance of the running program. One that can longjmp gets the host's
- * half of setjmp (user-longjmp.ts), and its system calls go through a
- * wrapper that carries on a jump a signal handler started.
+ * An instance of the running program. One that calls setjmp gets the
+ * host's half of it (user-longjmp.ts); one that can longjmp also gets a
+ * wrapper around its system calls that carries on a jump a signal handler
+ * started.
  */
 function instantiateUser(
   k: KernelInstance,
@@ -563,20 +564,22 @@ function instantiateUser(
     if (!target) throw new WebAssembly.RuntimeError('invoke before the program started');
     return target;
   });
-  const instance = new WebAssembly.Instance(module, {
-    env: { memory, ...invokes },
-    linux: {
-      syscall: ((nr, a0, a1, a2, a3, a4, a5) => {
-        const r = syscall(nr, a0, a1, a2, a3, a4, a5);
-        if (k.longjmpPending) {
-          k.longjmpPending = false;
-          throwLongjmp();
-        }
-        return r;
-      }) satisfies KernelExports['wasm_syscall'],
-      [USER_LONGJMP.name]: throwLongjmp,
-    },
-  });
+  // Only a program that imports longjmp can start a jump in a handler: the
+  // others keep the kernel's entry itself, without a host hop per call.
+  const linux: WebAssembly.ModuleImports = use.throws
+    ? {
+        syscall: ((nr, a0, a1, a2, a3, a4, a5) => {
+          const r = syscall(nr, a0, a1, a2, a3, a4, a5);
+          if (k.longjmpPending) {
+            k.longjmpPending = false;
+            throwLongjmp();
+          }
+          return r;
+        }) satisfies KernelExports['wasm_syscall'],
+        [USER_LONGJMP.name]: throwLongjmp,
+      }
+    : { syscall };
+  const instance = new WebAssembly.Instance(module, { env: { memory, ...invokes }, linux });
   target = invokeTarget(instance);
   return instance;
 }
