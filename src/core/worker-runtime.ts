@@ -164,11 +164,6 @@ class KernelInstance {
   userLimits: UserMemoryLimits | null = null;
   /** What the last trap in user code on this worker was (user_trap). */
   lastTrap = '';
-  /**
-   * A signal handler longjmp'd: the jump goes on in user code once the
-   * kernel has finished the system call the handler ran in.
-   */
-  longjmpPending = false;
   /** The running program's instance: signal handlers run in it. */
   userInstance: WebAssembly.Instance | null = null;
   /** The program execve() checked, and the memory made for it, until it commits. */
@@ -500,11 +495,10 @@ class KernelInstance {
         try {
           s.entry(handler, sig, info, uc, siginfo);
         } catch (err) {
-          // Not through the kernel's frames: after them (runUser's syscall).
-          if (err === LONGJMP) {
-            this.longjmpPending = true;
-            return 0;
-          }
+          // Not through the kernel's frames. The jump waits in the
+          // thread's __THREW__, and the program throws it on when the
+          // system call returns (musl's syscall_arch.h).
+          if (err === LONGJMP) return 0;
           const trap = signalForTrap(err);
           if (trap === null) throw err; // task exit, exec, or a host failure
           this.lastTrap = describeTrap(err);
@@ -543,10 +537,9 @@ function enterUser(
 }
 
 /**
- * An instance of the running program. One that calls setjmp gets the
- * host's half of it (user-longjmp.ts); one that can longjmp also gets a
- * wrapper around its system calls that carries on a jump a signal handler
- * started.
+ * An instance of the running program. One that calls setjmp or longjmp
+ * gets the host's half of them (user-longjmp.ts); system calls always go
+ * to the kernel's entry itself, without a host hop.
  */
 function instantiateUser(
   k: KernelInstance,
@@ -555,7 +548,6 @@ function instantiateUser(
 ): WebAssembly.Instance {
   const syscall = k.exports.wasm_syscall;
   const use = longjmpUse(module);
-  k.longjmpPending = false;
   if (use.invokes.size === 0 && !use.throws) {
     return new WebAssembly.Instance(module, { env: { memory }, linux: { syscall } });
   }
@@ -564,20 +556,8 @@ function instantiateUser(
     if (!target) throw new WebAssembly.RuntimeError('invoke before the program started');
     return target;
   });
-  // Only a program that imports longjmp can start a jump in a handler: the
-  // others keep the kernel's entry itself, without a host hop per call.
   const linux: WebAssembly.ModuleImports = use.throws
-    ? {
-        syscall: ((nr, a0, a1, a2, a3, a4, a5) => {
-          const r = syscall(nr, a0, a1, a2, a3, a4, a5);
-          if (k.longjmpPending) {
-            k.longjmpPending = false;
-            throwLongjmp();
-          }
-          return r;
-        }) satisfies KernelExports['wasm_syscall'],
-        [USER_LONGJMP.name]: throwLongjmp,
-      }
+    ? { syscall, [USER_LONGJMP.name]: throwLongjmp }
     : { syscall };
   const instance = new WebAssembly.Instance(module, { env: { memory, ...invokes }, linux });
   target = invokeTarget(instance);

@@ -114,6 +114,14 @@ static void jump_out(int sig)
  * handler runs there). In a function of its own: a jump cannot land in
  * the function that runs such a loop itself (docs/setjmp.md).
  */
+/* Runs whole, system call included, even after SIGUSR1's handler jumped. */
+static volatile sig_atomic_t usr2_done;
+
+static void note_usr2(int sig)
+{
+	usr2_done = getpid() > 0 ? 1 : -1;
+}
+
 static __attribute__((noinline)) void spin(void)
 {
 	for (;;)
@@ -132,7 +140,9 @@ static int cmd_signal(void)
 {
 	struct sigaction sa = { .sa_handler = jump_out };
 	struct itimerval it = { .it_value = { .tv_usec = 50000 } };
-	int jumps = 0, restored, kept_blocked, busy, readjump;
+	struct sigaction sa2 = { .sa_handler = note_usr2 };
+	int jumps = 0, restored, kept_blocked, busy, readjump, second;
+	sigset_t both;
 	int fds[2];
 	char c;
 
@@ -183,8 +193,31 @@ static int cmd_signal(void)
 	} else {
 		readjump = 1;
 	}
-	printf("signal: jumps %d restored %d kept-blocked %d busy %d read %d alrm-blocked %d\n",
-	       jumps, restored, kept_blocked, busy, readjump, blocked(SIGALRM));
+
+	/*
+	 * SIGUSR1 and SIGUSR2 both arrive on the way out of one call: the
+	 * kernel runs SIGUSR1's handler first, which jumps, then SIGUSR2's,
+	 * which must run to its end before the jump goes on.
+	 */
+	sigemptyset(&sa2.sa_mask);
+	sigaction(SIGUSR2, &sa2, NULL);
+	sigemptyset(&both);
+	sigaddset(&both, SIGUSR1);
+	sigaddset(&both, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &both, NULL);
+	raise(SIGUSR1);
+	raise(SIGUSR2);
+	second = 0;
+	if (sigsetjmp(sig_env, 1) == 0) {
+		sigprocmask(SIG_UNBLOCK, &both, NULL);
+		printf("signal: unblock returned\n");
+	} else {
+		second = usr2_done;
+	}
+	sigprocmask(SIG_UNBLOCK, &both, NULL);
+
+	printf("signal: jumps %d restored %d kept-blocked %d busy %d read %d alrm-blocked %d second %d\n",
+	       jumps, restored, kept_blocked, busy, readjump, blocked(SIGALRM), second);
 	return 0;
 }
 

@@ -31,6 +31,31 @@ long __wasm_syscall(long, long long, long long, long long, long long,
 hidden long __wasm_mm_syscall(long, long long, long long, long long,
                               long long, long long, long long);
 
+#include "wasm_global.h"
+
+/*
+ * A signal handler that longjmps out runs inside a system call, under the
+ * kernel's frames, which the jump must not cross: the host stops it there
+ * and the kernel finishes the call (docs/setjmp.md). The jump is still in
+ * flight: __wasm_jumping (a global of the instance, so of the thread) is 1
+ * from longjmp until a function takes the jump (longjmp.c, setjmp.c). So
+ * the call's return throws it on from here: a global.get and a branch per
+ * system call, without a host hop.
+ */
+__attribute__((__import_module__("linux"), __import_name__("longjmp")))
+_Noreturn void __wasm_throw_longjmp(void);
+
+static inline long __wasm_kernel_call(long n, long long a, long long b,
+                                      long long c, long long d, long long e,
+                                      long long f)
+{
+	long r = __wasm_syscall(n, a, b, c, d, e, f);
+
+	if (__builtin_expect(WASM_GLOBAL_GET(__wasm_jumping) != 0, 0))
+		__wasm_throw_longjmp();
+	return r;
+}
+
 #define __WASM_MM_SYSCALL(n) \
 	((n) == SYS_brk || (n) == SYS_mmap2 || (n) == SYS_munmap || \
 	 (n) == SYS_mremap || (n) == SYS_madvise || (n) == SYS_mprotect || \
@@ -41,7 +66,7 @@ static inline long __wasm_sc(long n, long long a, long long b, long long c,
 {
 	if (__WASM_MM_SYSCALL(n))
 		return __wasm_mm_syscall(n, a, b, c, d, e, f);
-	return __wasm_syscall(n, a, b, c, d, e, f);
+	return __wasm_kernel_call(n, a, b, c, d, e, f);
 }
 
 static inline long __syscall0(long n)

@@ -24,6 +24,9 @@ int __libc_start_main(int (*)(), int, char **,
 
 int __main_void(void);
 
+extern _Thread_local __UINTPTR_TYPE__ __THREW__;
+extern _Thread_local int __threwValue;
+
 hidden int __wasm_argc;
 hidden char **__wasm_argv;
 
@@ -45,6 +48,9 @@ static int start_main(int argc, char **argv, char **envp)
 /* The cancellation-point state (wasm_cp.h); see syscall_cp.c for why here. */
 WASM_GLOBAL_DEFINE(__wasm_cp);
 
+/* A longjmp in flight (syscall_arch.h); here so that every program has it. */
+WASM_GLOBAL_DEFINE(__wasm_jumping);
+
 /*
  * Signal handlers run as calls from the kernel (arch/wasm/kernel/signal.c):
  * the host calls this export on a stack below the interrupted code's, with
@@ -56,13 +62,32 @@ void __wasm_sigentry(void *handler, int sig, siginfo_t *info, void *uc, int sigi
 {
 	/* Whether the code this handler interrupted was in a cancellable call. */
 	unsigned long cp = WASM_GLOBAL_GET(__wasm_cp);
+	/*
+	 * A jump out of a handler that ran before this one, in the same
+	 * system call, waits (syscall_arch.h) until this one is done: then
+	 * rt_sigreturn's return throws it on.
+	 */
+	int jumping = WASM_GLOBAL_GET(__wasm_jumping);
+	__UINTPTR_TYPE__ threw = 0;
+	int threw_value = 0;
 
+	if (jumping) {
+		threw = __THREW__;
+		threw_value = __threwValue;
+		__THREW__ = 0;
+		WASM_GLOBAL_SET(__wasm_jumping, 0);
+	}
 	WASM_GLOBAL_SET(__wasm_cp, cp & WASM_CP_IN_CALL ? WASM_CP_INTERRUPTED : 0);
 	if (siginfo)
 		((void (*)(int, siginfo_t *, void *))handler)(sig, info, uc);
 	else
 		((void (*)(int))handler)(sig);
 	WASM_GLOBAL_SET(__wasm_cp, cp);
+	if (jumping) {
+		__THREW__ = threw;
+		__threwValue = threw_value;
+		WASM_GLOBAL_SET(__wasm_jumping, 1);
+	}
 	__syscall(SYS_rt_sigreturn, uc);
 }
 

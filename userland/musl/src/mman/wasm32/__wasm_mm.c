@@ -364,8 +364,8 @@ static long do_mmap(uintptr_t addr, uintptr_t len, int prot, int flags,
 		uintptr_t done = 0;
 		UNLOCK(lock);
 		while (done < len) {
-			long n = __wasm_syscall(SYS_pread64, fd, a + done, len - done,
-			                        off + done, 0, 0);
+			long n = __wasm_kernel_call(SYS_pread64, fd, a + done,
+			                            len - done, off + done, 0, 0);
 			if (n < 0) {
 				LOCK(lock);
 				release(a, b);
@@ -410,6 +410,7 @@ static long do_mremap(uintptr_t old, uintptr_t old_len, uintptr_t new_len,
                       int flags)
 {
 	uintptr_t a;
+	int sh;
 
 	if (old & (PG - 1)) return -EINVAL;
 	old_len = round_up(old_len);
@@ -428,11 +429,12 @@ static long do_mremap(uintptr_t old, uintptr_t old_len, uintptr_t new_len,
 		return old;
 	if (!(flags & MREMAP_MAYMOVE)) return -ENOMEM;
 	/* A shared mapping that moves stays shared (recorded whole). */
-	if (is_shared(old, old + old_len) && nshared == SHARED_MAX) return -ENOMEM;
+	sh = is_shared(old, old + old_len);
+	if (sh && nshared == SHARED_MAX) return -ENOMEM;
 	a = find(new_len);
 	if (!a || take(a, a + new_len)) return -ENOMEM;
 	memcpy((void *)a, (void *)old, old_len);
-	if (is_shared(old, old + old_len)) {
+	if (sh) {
 		shared[nshared].a = a;
 		shared[nshared++].b = a + new_len;
 	}

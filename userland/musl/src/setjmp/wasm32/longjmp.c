@@ -6,14 +6,11 @@
 
 #include <setjmp.h>
 #include <stdint.h>
+#include "syscall.h"
 #include "wasm_global.h"
 
 extern _Thread_local uintptr_t __THREW__;
 extern _Thread_local int __threwValue;
-
-/* Unwinds to the nearest env.invoke_* call; never returns. */
-__attribute__((import_module("linux"), import_name("longjmp")))
-_Noreturn void __wasm_throw_longjmp(void);
 
 /*
  * The compiler turns direct calls of longjmp into calls of this, and the
@@ -23,6 +20,11 @@ _Noreturn void emscripten_longjmp(uintptr_t env, int val)
 {
 	__THREW__ = env;
 	__threwValue = val ? val : 1;
+	/*
+	 * Until a function takes it (__wasm_setjmp_test): a system call
+	 * returning meanwhile throws it on (syscall_arch.h).
+	 */
+	WASM_GLOBAL_SET(__wasm_jumping, 1);
 	/*
 	 * A jump out of a signal handler leaves the handler's state behind,
 	 * and whatever system call the handler interrupted: the code at the

@@ -18,6 +18,7 @@
 
 #include <setjmp.h>
 #include <stdint.h>
+#include "wasm_global.h"
 
 /* The jump in flight, per thread: which buffer and the value. */
 _Thread_local uintptr_t __THREW__;
@@ -38,11 +39,16 @@ void __wasm_setjmp(void *env, uint32_t label, void *invocation)
 	j->label = label;
 }
 
-/* The call site to go on from in this invocation, or 0: not ours. */
+/*
+ * The call site to go on from in this invocation, or 0: not ours. Every
+ * function that catches a jump asks, so the jump is no longer in flight
+ * (if not ours, it is thrown again, which says so again).
+ */
 uint32_t __wasm_setjmp_test(void *env, void *invocation)
 {
 	struct wasm_jmp *j = env;
 
+	WASM_GLOBAL_SET(__wasm_jumping, 0);
 	return j->invocation == (uintptr_t)invocation ? j->label : 0;
 }
 
