@@ -255,6 +255,13 @@ export const USER_CLONE_ENTRY = '__wasm_clone_entry';
 export const USER_SIGNAL_ENTRY = '__wasm_sigentry';
 export const USER_STACK_POINTER = '__stack_pointer';
 /**
+ * Optional exports: the bounds of the main stack (wasm-ld's symbols). A
+ * fork copies none of the stack below the caller's stack pointer when that
+ * is on the main stack: what lies there is dead.
+ */
+export const USER_STACK_LOW = '__stack_low';
+export const USER_STACK_HIGH = '__stack_high';
+/**
  * setjmp/longjmp (docs/setjmp.md), optional: longjmp's throw, the calls a
  * function that calls setjmp makes (env.invoke_<result><params>(index, …),
  * letters v i j f d), and the table those go through.

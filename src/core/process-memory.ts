@@ -86,15 +86,32 @@ function zeroModuleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
 
 const zeroModules = new Map<boolean, WebAssembly.Module>();
 
-/** Zero all of memory without making its untouched pages resident. */
-export function zeroMemory(memory: WebAssembly.Memory, shared: boolean): void {
+const PAGE = 4096;
+
+/**
+ * Zero [at, end) of memory (all of it by default; both page-aligned)
+ * without making its untouched pages resident.
+ */
+export function zeroMemory(
+  memory: WebAssembly.Memory,
+  shared: boolean,
+  at = 0,
+  end = memory.buffer.byteLength,
+): void {
+  if (at % PAGE !== 0 || end % PAGE !== 0) throw new RangeError('zeroMemory: unaligned range');
   let module = zeroModules.get(shared);
   if (!module) {
     module = new WebAssembly.Module(zeroModuleBytes(shared));
     zeroModules.set(shared, module);
   }
   const zero = new WebAssembly.Instance(module, { env: { memory } }).exports['zero'];
-  (zero as (at: number, end: number) => void)(0, memory.buffer.byteLength);
+  (zero as (at: number, end: number) => void)(at, end);
+}
+
+/** A range of a memory, [start, end). */
+export interface MemoryRange {
+  start: number;
+  end: number;
 }
 
 function sameLimits(a: UserMemoryLimits, b: UserMemoryLimits): boolean {
@@ -136,10 +153,15 @@ export class ProcessMemories {
     test: (memory: WebAssembly.Memory) => boolean,
   ): WebAssembly.Memory | undefined {
     this.reclaim();
-    const i = this.free.findIndex((f) => sameLimits(f.limits, limits) && test(f.memory));
-    const [hit] = i >= 0 ? this.free.splice(i, 1) : [];
-    if (hit) this.reused++;
-    return hit?.memory;
+    // The latest first: its pages are the likeliest to be resident still.
+    for (let i = this.free.length - 1; i >= 0; i--) {
+      const f = this.free[i];
+      if (!f || !sameLimits(f.limits, limits) || !test(f.memory)) continue;
+      this.free.splice(i, 1);
+      this.reused++;
+      return f.memory;
+    }
+    return undefined;
   }
 
   private make(limits: UserMemoryLimits): WebAssembly.Memory {
@@ -155,19 +177,38 @@ export class ProcessMemories {
 
   /**
    * A memory holding what memory holds now, at the same addresses and with
-   * the same limits: a fork child's. One of the same size whose process is
-   * gone is reused (a loop of forks would otherwise make a memory each
+   * the same limits: a fork child's. Bytes in `dead` (dead stack) need not
+   * be copied: they are zero in the copy. One of the same size whose process
+   * is gone is reused (a loop of forks would otherwise make a memory each
    * time, and leave the collector far behind). Throws (RangeError) when the
    * host cannot make one.
    */
-  copy(memory: WebAssembly.Memory, limits: UserMemoryLimits): WebAssembly.Memory {
+  copy(
+    memory: WebAssembly.Memory,
+    limits: UserMemoryLimits,
+    dead?: MemoryRange,
+  ): WebAssembly.Memory {
     const from = new Uint8Array(memory.buffer);
-    // Not larger than the original: the copy overwrites all of it, so it
-    // needs no zeroing (a larger one would leave old bytes above).
+    // Not larger than the original: the copy overwrites all of it but the
+    // dead range, which alone needs zeroing (a larger one would leave old
+    // bytes above).
     let copy = this.takeFree(limits, (m) => m.buffer.byteLength <= from.length);
+    const reused = copy !== undefined;
     if (copy) copy.grow((from.length - copy.buffer.byteLength) / 65536);
     else copy = this.make({ ...limits, initial: from.length / 65536 });
-    new Uint8Array(copy.buffer).set(from);
+    const to = new Uint8Array(copy.buffer);
+    // Whole pages only, inside the memory; the rest is copied.
+    const start = dead ? Math.ceil(dead.start / PAGE) * PAGE : 0;
+    const end = dead ? Math.min(Math.floor(dead.end / PAGE) * PAGE, from.length) : 0;
+    if (end <= start) {
+      to.set(from);
+      return copy;
+    }
+    to.set(from.subarray(0, start));
+    to.set(from.subarray(end), end);
+    // Mostly pages no one wrote since this memory was made: reading them is
+    // cheap, and only written ones are cleared.
+    if (reused) zeroMemory(copy, limits.shared, start, end);
     return copy;
   }
 

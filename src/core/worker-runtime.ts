@@ -42,6 +42,8 @@ import {
   USER_ENTRY,
   USER_LONGJMP,
   USER_SIGNAL_ENTRY,
+  USER_STACK_HIGH,
+  USER_STACK_LOW,
   USER_STACK_POINTER,
   type KernelExports,
   type KernelHostImports,
@@ -57,7 +59,7 @@ import type {
   WorkerMessage,
 } from './messages.js';
 import { ImageCache } from './image-cache.js';
-import { ProcessMemories } from './process-memory.js';
+import { type MemoryRange, ProcessMemories } from './process-memory.js';
 import { checkUserImage, type UserImage, type UserMemoryLimits } from './user-module.js';
 import {
   invokeImports,
@@ -229,13 +231,28 @@ class KernelInstance {
     }
     let copy: WebAssembly.Memory;
     try {
-      copy = this.memories.copy(parent, limits);
+      copy = this.memories.copy(parent, limits, this.deadStack());
     } catch {
       return -ENOMEM;
     }
     this.memories.adopt(mm, copy, limits);
     this.host.post({ type: 'image', mm, image: { module, memory: copy, limits } });
     return 0;
+  }
+
+  /**
+   * The main stack below the running code's stack pointer, when that is on
+   * the main stack (a thread's stack is elsewhere, and the main stack is
+   * then live). The fork's clone() call runs below all of its frames.
+   */
+  private deadStack(): MemoryRange | undefined {
+    const ex = this.userInstance?.exports;
+    const [low, high, sp] = [USER_STACK_LOW, USER_STACK_HIGH, USER_STACK_POINTER].map((n) => {
+      const g = ex?.[n];
+      return g instanceof WebAssembly.Global ? (g.value as number) >>> 0 : undefined;
+    });
+    if (low === undefined || high === undefined || sp === undefined) return undefined;
+    return low < sp && sp <= high ? { start: low, end: sp } : undefined;
   }
 
   /** text as UTF-8 at buf in kernel memory, cut at len bytes; returns the bytes written. */

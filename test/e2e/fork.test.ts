@@ -34,7 +34,7 @@ describe('clone without CLONE_VM: a copy of the process', { timeout: 300_000 }, 
         '--',
         'sh',
         '-c',
-        'for t in copy nested "many 200" pipe fork "forkmany 200" inherit statuses atfork threads system shared; ' +
+        'for t in copy nested "many 200" pipe fork "forkmany 200" inherit statuses atfork threads system shared deadstack; ' +
           'do fork $t || echo "$t failed: $?"; done; ' +
           // The bomb's processes are killed; init reaps them.
           'fork bomb 16 || echo "bomb failed: $?"; ' +
@@ -128,6 +128,12 @@ describe('clone without CLONE_VM: a copy of the process', { timeout: 300_000 }, 
     assert.equal(mustMatch(run, /^bomb: .*$/m)[0], 'bomb: first failure EAGAIN leader 137');
     assert.match(run.stdout, /^bomb left 0$/m);
   });
+  it("a child finds no other process's bytes in its unused stack", () => {
+    // Four children fill their unused stack, then four look there; a
+    // looker exits 1 if it finds any of the filler.
+    assert.equal(mustMatch(run, /^deadstack: .*$/m)[0], 'deadstack: stale 0 0 0 0');
+  });
+
   it('fork refuses with ENOMEM while a shared anonymous mapping exists, instead of unsharing it', () => {
     assert.equal(
       mustMatch(run, /^shared: .*$/m)[0],

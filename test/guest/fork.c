@@ -591,6 +591,69 @@ static int cmd_shared(void)
 	return 0;
 }
 
+/* --- deadstack ------------------------------------------------------- */
+
+#define SCRIBBLE 0xa5
+
+/* Fills 20 frames of 32 KiB below the caller with SCRIBBLE. */
+static __attribute__((noinline)) void scribble(int depth)
+{
+	unsigned char buf[32 * 1024];
+
+	memset(buf, SCRIBBLE, sizeof(buf));
+	/* The bytes are never read here: keep the compiler from dropping them. */
+	__asm__ __volatile__("" : : "r"(buf) : "memory");
+	if (depth > 0)
+		scribble(depth - 1);
+}
+
+/*
+ * SCRIBBLE bytes in the MiB of stack below this frame: memory no frame of
+ * this process has used yet, which must not hold what another process
+ * left there (a fork copies no dead stack; a reused memory is cleared).
+ */
+static __attribute__((noinline)) long scribbled_below(void)
+{
+	volatile unsigned char here = 0;
+	volatile unsigned char *p = &here;
+	long n = 0;
+
+	/* An address the compiler cannot tie to `here`, below which it must read. */
+	__asm__("" : "+r"(p));
+	for (long i = 4096; i < (1L << 20); i++)
+		n += p[-i] == SCRIBBLE;
+	return n;
+}
+
+/*
+ * Four children that scribble on their unused stack, then four that look
+ * there: the host reuses the memories of gone children for new ones.
+ */
+static int cmd_deadstack(void)
+{
+	printf("deadstack: stale");
+	for (int round = 0; round < 8; round++) {
+		int look = round >= 4;
+		pid_t pid;
+
+		fflush(stdout);
+		pid = fork();
+		if (pid < 0)
+			return printf(" fork: %s\n", strerror(errno)), 1;
+		if (pid == 0) {
+			if (!look)
+				scribble(20);
+			_exit(look ? scribbled_below() != 0 : 0);
+		}
+		if (look)
+			printf(" %d", wait_status(pid));
+		else
+			wait_status(pid);
+	}
+	printf("\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "shared"))
@@ -619,7 +682,9 @@ int main(int argc, char **argv)
 		return cmd_many(atoi(argv[2]));
 	if (argc >= 2 && !strcmp(argv[1], "pipe"))
 		return cmd_pipe();
+	if (argc >= 2 && !strcmp(argv[1], "deadstack"))
+		return cmd_deadstack();
 	fprintf(stderr, "usage: fork copy|nested|many N|pipe|fork|forkmany N|inherit|statuses|"
-			"atfork|threads|system|bomb N|shared\n");
+			"atfork|threads|system|bomb N|shared|deadstack\n");
 	return 2;
 }

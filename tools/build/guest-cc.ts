@@ -419,6 +419,9 @@ export async function compileGuestProgram(
         // Signal handlers (crt1.c): the entry, and the stack to run them on.
         '--export=__wasm_sigentry',
         '--export=__stack_pointer',
+        // A fork copies no dead stack (src/core/process-memory.ts).
+        '--export=__stack_low',
+        '--export=__stack_high',
         // A setjmp caller's env.invoke_* imports call through it (docs/setjmp.md).
         '--export-table',
         // Loops poll for preemption through this (tools/wasm/preempt.ts).
