@@ -512,9 +512,9 @@ class KernelInstance {
         try {
           s.entry(handler, sig, info, uc, siginfo);
         } catch (err) {
-          // Not through the kernel's frames. The jump waits in the
-          // thread's __THREW__, and the program throws it on when the
-          // system call returns (musl's syscall_arch.h).
+          // Not through the kernel's frames. The jump stays in flight
+          // (musl's __wasm_jumping), and the program throws it on when
+          // the system call returns (musl's syscall_arch.h).
           if (err === LONGJMP) return 0;
           const trap = signalForTrap(err);
           if (trap === null) throw err; // task exit, exec, or a host failure
