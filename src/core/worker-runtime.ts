@@ -186,8 +186,15 @@ class KernelInstance {
     const imports = this.hostImports();
     const i32 = new Int32Array(init.memory.buffer);
     const ms = (ns: bigint): number => (ns < 0n ? Infinity : Number(ns) / 1e6);
-    const blockingWait: KernelHostImports['wait'] = (addr, expect, ns) =>
-      waitResult(Atomics.wait(i32, addr >>> 2, expect, ms(ns)));
+    const blockingWait: KernelHostImports['wait'] = (addr, expect, ns) => {
+      const index = addr >>> 2;
+      // About to block for as long as it takes: clear memories that came
+      // back meanwhile, a slice at a time, while the word stays as it is.
+      if (ns < 0n && !this.memories.tidy(() => Atomics.load(i32, index) === expect)) {
+        return waitResult('not-equal');
+      }
+      return waitResult(Atomics.wait(i32, index, expect, ms(ns)));
+    };
     const wait = suspend
       ? new suspend.jspi.Suspending((addr: number, expect: number, ns: bigint) => {
           const r = suspend.waitAsync(i32, addr >>> 2, expect, ms(ns));
@@ -230,29 +237,35 @@ class KernelInstance {
       return -EAGAIN;
     }
     let copy: WebAssembly.Memory;
+    let stack: { whole: MemoryRange; dead?: MemoryRange } | undefined;
     try {
-      copy = this.memories.copy(parent, limits, this.deadStack());
+      stack = this.mainStack();
+      copy = this.memories.copy(parent, limits, stack?.dead);
     } catch {
       return -ENOMEM;
     }
-    this.memories.adopt(mm, copy, limits);
+    this.memories.adopt(mm, copy, limits, stack?.whole);
     this.host.post({ type: 'image', mm, image: { module, memory: copy, limits } });
     return 0;
   }
 
   /**
-   * The main stack below the running code's stack pointer, when that is on
-   * the main stack (a thread's stack is elsewhere, and the main stack is
-   * then live). The fork's clone() call runs below all of its frames.
+   * The program's main stack, whole, and the part of it below the running
+   * code's stack pointer when that is on the main stack (a thread's stack
+   * is elsewhere, and the main stack is then live). The fork's clone() call
+   * runs below all of its frames.
    */
-  private deadStack(): MemoryRange | undefined {
+  private mainStack(): { whole: MemoryRange; dead?: MemoryRange } | undefined {
     const ex = this.userInstance?.exports;
     const [low, high, sp] = [USER_STACK_LOW, USER_STACK_HIGH, USER_STACK_POINTER].map((n) => {
       const g = ex?.[n];
       return g instanceof WebAssembly.Global ? (g.value as number) >>> 0 : undefined;
     });
-    if (low === undefined || high === undefined || sp === undefined) return undefined;
-    return low < sp && sp <= high ? { start: low, end: sp } : undefined;
+    if (low === undefined || high === undefined || sp === undefined || high <= low) {
+      return undefined;
+    }
+    const whole = { start: low, end: high };
+    return low < sp && sp <= high ? { whole, dead: { start: low, end: sp } } : { whole };
   }
 
   /** text as UTF-8 at buf in kernel memory, cut at len bytes; returns the bytes written. */
@@ -267,6 +280,10 @@ class KernelInstance {
   private dropPending(): void {
     if (this.pending) this.memories.giveBack(this.pending.memory, this.pending.image.memory);
     this.pending = null;
+  }
+
+  tidyMemories(): void {
+    this.memories.tidy();
   }
 
   /** The task is gone: keep nothing of its program alive. */
@@ -706,6 +723,8 @@ function serveTasks(k: KernelInstance, host: WorkerHost, first: TaskAssignment |
     const ended = guard(host, () => startTask(k, a));
     if (ended === 'exited') {
       k.forgetUser();
+      // Idle until the next task: clear the memories that came back now.
+      k.tidyMemories();
       host.onAssignment(run);
     }
   };

@@ -1,5 +1,7 @@
 // ProcessMemories: a worker reuses the memory of a process only once the
-// kernel says that process is gone, and hands it out zeroed.
+// kernel says that process is gone, and hands it out zeroed (for a fork
+// copy: zero where the copy does not write), cleared on the spot or ahead of
+// time by tidy().
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -76,5 +78,82 @@ describe('ProcessMemories', () => {
     const a = memories.acquire(PRIVATE);
     memories.giveBack(a, PRIVATE);
     assert.equal(memories.acquire(PRIVATE), a);
+  });
+
+  /** A parent memory of 4 wasm pages whose bytes all differ from zero, a "stack" at [4 KiB, 128 KiB). */
+  const STACK = { start: 4096, end: 131072 };
+  function parent(): WebAssembly.Memory {
+    const m = new WebAssembly.Memory({ initial: 4, maximum: 40, shared: true });
+    new Uint8Array(m.buffer).fill(0x5a);
+    return m;
+  }
+  const LIMITS: UserMemoryLimits = { initial: 4, maximum: 40, shared: true };
+
+  /** Whether copy matches from outside dead and is zero inside it. */
+  function forkCopyOk(
+    from: WebAssembly.Memory,
+    copy: WebAssembly.Memory,
+    dead: typeof STACK,
+  ): boolean {
+    const a = new Uint8Array(from.buffer);
+    const b = new Uint8Array(copy.buffer);
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) {
+      const want = i >= dead.start && i < dead.end ? 0 : a[i];
+      if (b[i] !== want) return false;
+    }
+    return true;
+  }
+
+  test('a fork copy is the parent outside the dead stack and zero inside, made or reused', () => {
+    const { memories, dead } = pool();
+    const from = parent();
+    const deadStack = { start: STACK.start, end: 65536 };
+    const first = memories.copy(from, LIMITS, deadStack);
+    assert.ok(forkCopyOk(from, first, deadStack));
+    memories.adopt(1, first, LIMITS, STACK);
+    dirty(first);
+    dead.add(1);
+    // One used memory back: the next copy is a new memory, the used one
+    // left for tidy() (a loop of forks takes turns between two).
+    const second = memories.copy(from, LIMITS, deadStack);
+    assert.notEqual(second, first);
+    assert.ok(forkCopyOk(from, second, deadStack));
+    memories.adopt(2, second, LIMITS, STACK);
+    dirty(second);
+    dead.add(2);
+    // Two used ones and no tidy(): one is reused and cleared on the spot.
+    const third = memories.copy(from, LIMITS, deadStack);
+    assert.ok(third === first || third === second);
+    assert.ok(forkCopyOk(from, third, deadStack), 'the dead stack of a reused memory is zeroed');
+  });
+
+  test('tidy() clears returned memories ahead of a fork or an execve, a slice at a time', () => {
+    const { memories, dead } = pool();
+    const from = parent();
+    const deadStack = { start: STACK.start, end: 65536 };
+    const a = memories.copy(from, LIMITS, deadStack);
+    memories.adopt(1, a, LIMITS, STACK);
+    dirty(a);
+    assert.equal(memories.tidy(), true, 'nothing to clear while its process lives');
+    assert.ok(!isZero(a));
+    dead.add(1);
+    assert.equal(
+      memories.tidy(() => false),
+      false,
+      'stops when told, with work left',
+    );
+    assert.ok(!isZero(a));
+    assert.equal(memories.tidy(), true);
+    assert.ok(isZero(a), 'a small memory is cleared whole');
+    const b = memories.copy(from, LIMITS, deadStack);
+    assert.equal(b, a, 'a fork takes the cleared memory');
+    assert.ok(forkCopyOk(from, b, deadStack));
+    memories.adopt(2, b, LIMITS, STACK);
+    dirty(b);
+    dead.add(2);
+    assert.equal(memories.tidy(), true);
+    assert.equal(memories.acquire(LIMITS), b, 'so does an execve');
+    assert.ok(isZero(b));
   });
 });
