@@ -24,6 +24,7 @@
 // already clear.
 
 import type { UserMemoryLimits } from './user-module.js';
+import { moduleBytes, name, section, SECTION, uleb, vec } from './wasm-emit.js';
 
 /** Memories of possibly-live processes this worker made and still tracks. */
 const OWNED_MAX = 16;
@@ -53,8 +54,8 @@ const TIDY_SLICE = 1 << 20;
 
 interface TidyJob {
   free: Free;
+  /** What to clear: the whole memory, or where a stack was. */
   range: MemoryRange;
-  whole: boolean;
   /** Cleared up to here. */
   at: number;
 }
@@ -62,20 +63,21 @@ interface TidyJob {
 /** What of a free memory is known to be zero. */
 type Clear = 'all' | MemoryRange | null;
 
-interface Free {
+interface Tracked {
   memory: WebAssembly.Memory;
   limits: UserMemoryLimits;
-  clear: Clear;
-  /** Where the stack of the program that used it was, if known. */
+  /** Where the stack of the program that uses or used it is, if known. */
   stack?: MemoryRange | undefined;
 }
 
+/** A memory no process uses. */
+interface Free extends Tracked {
+  clear: Clear;
+}
+
 /** A memory and the process it was made for. */
-interface Owned {
+interface Owned extends Tracked {
   id: number;
-  memory: WebAssembly.Memory;
-  limits: UserMemoryLimits;
-  stack?: MemoryRange | undefined;
 }
 
 /**
@@ -111,23 +113,23 @@ const ZERO_BODY =
   '004100418020fc0b00200321000c000b000b0b';
 
 function zeroModuleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
-  const ascii = (s: string): number[] => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
-  const section = (id: number, body: number[]): number[] => [id, body.length, ...body];
   const body = Array.from(ZERO_BODY.match(/../g) ?? [], (h) => parseInt(h, 16));
   // Memory limits: a shared import needs a maximum, and 65536 pages (LEB128
   // 80 80 04) admits any; a private one takes none, so that any links.
   const limits = shared ? [0x03, 0x00, 0x80, 0x80, 0x04] : [0x00, 0x00];
-  return new Uint8Array([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, [1, 0x60, 2, 0x7f, 0x7f, 0]), // type (i32, i32) -> ()
-    ...section(2, [1, ...ascii('env'), ...ascii('memory'), 0x02, ...limits]),
-    ...section(3, [1, 0]),
-    ...section(7, [1, ...ascii('zero'), 0x00, 0]),
-    ...section(10, [1, body.length, ...body]),
+  return moduleBytes([
+    section(SECTION.type, vec([[0x60, 2, 0x7f, 0x7f, 0]])), // (i32, i32) -> ()
+    section(SECTION.import, vec([[...name('env'), ...name('memory'), 0x02, ...limits]])),
+    section(SECTION.function, vec([[0]])),
+    section(SECTION.export, vec([[...name('zero'), 0x00, 0]])),
+    section(SECTION.code, vec([[...uleb(body.length), ...body]])),
   ]);
 }
 
 const zeroModules = new Map<boolean, WebAssembly.Module>();
+type Zero = (at: number, end: number) => void;
+/** One instance per memory: tidy() clears a memory a slice at a time. */
+const zeroers = new WeakMap<WebAssembly.Memory, Zero>();
 
 const PAGE = 4096;
 
@@ -142,13 +144,17 @@ export function zeroMemory(
   end = memory.buffer.byteLength,
 ): void {
   if (at % PAGE !== 0 || end % PAGE !== 0) throw new RangeError('zeroMemory: unaligned range');
-  let module = zeroModules.get(shared);
-  if (!module) {
-    module = new WebAssembly.Module(zeroModuleBytes(shared));
-    zeroModules.set(shared, module);
+  let zero = zeroers.get(memory);
+  if (!zero) {
+    let module = zeroModules.get(shared);
+    if (!module) {
+      module = new WebAssembly.Module(zeroModuleBytes(shared));
+      zeroModules.set(shared, module);
+    }
+    zero = new WebAssembly.Instance(module, { env: { memory } }).exports['zero'] as Zero;
+    zeroers.set(memory, zero);
   }
-  const zero = new WebAssembly.Instance(module, { env: { memory } }).exports['zero'];
-  (zero as (at: number, end: number) => void)(at, end);
+  zero(at, end);
 }
 
 /** A range of a memory, [start, end). */
@@ -231,7 +237,8 @@ export class ProcessMemories {
       zeroMemory(job.free.memory, job.free.limits.shared, job.at, end);
       job.at = end;
       if (end === job.range.end) {
-        job.free.clear = job.whole ? 'all' : job.range;
+        const whole = job.range.start === 0 && job.range.end === job.free.memory.buffer.byteLength;
+        job.free.clear = whole ? 'all' : job.range;
         this.job = null;
       }
     }
@@ -243,12 +250,12 @@ export class ProcessMemories {
       if (free.clear !== null) continue;
       const bytes = free.memory.buffer.byteLength;
       if (bytes <= TIDY_WHOLE_MAX) {
-        this.job = { free, range: { start: 0, end: bytes }, whole: true, at: 0 };
+        this.job = { free, range: { start: 0, end: bytes }, at: 0 };
       } else if (free.stack) {
         // Whole pages (what it clears beyond the stack is free memory too).
         const start = Math.floor(free.stack.start / PAGE) * PAGE;
         const end = Math.min(Math.ceil(free.stack.end / PAGE) * PAGE, bytes);
-        this.job = { free, range: { start, end }, whole: false, at: start };
+        this.job = { free, range: { start, end }, at: start };
       } else continue;
       return this.job;
     }

@@ -6,34 +6,36 @@
 // (musl's src/setjmp/wasm32/) throws through linux.longjmp. The throw
 // crosses the wasm frames above to the nearest invoke, which catches it and
 // returns; the function then finds out from memory whether the jump is for
-// one of its own setjmp calls. wasm code cannot throw or catch without the
-// exception-handling feature, and binaryen's Asyncify (fork, vfork) cannot
-// instrument functions with try blocks; through these host calls it can
-// unwind and rewind, since an invoke only calls again what it called.
+// one of its own setjmp calls (and if so takes back its stack pointer).
+// The program itself has no try blocks: binaryen's Asyncify (fork, vfork)
+// cannot instrument functions with them. Its invokes live in a small
+// module the host makes here, which can: through its calls Asyncify can
+// unwind and rewind, since an invoke only calls again what it called. It
+// calls through the program's function table, which the program imports
+// (wasmlinux-cc links with --import-table) so that both can be given the
+// same one before either exists.
 
-import { USER_INVOKE, USER_LONGJMP, USER_STACK_POINTER, USER_TABLE } from './abi.js';
+import { USER_INVOKE, USER_LONGJMP, USER_TABLE } from './abi.js';
+import { moduleBytes, name, section, SECTION, uleb, vec } from './wasm-emit.js';
 
 /**
- * What longjmp throws. Not an Error: nothing else thrown through user code
- * (traps, exec, exit) can be mistaken for it.
+ * What longjmp throws: an exception with this tag, which the invokes catch
+ * and nothing else thrown through user code (traps, exec, exit) has.
  */
-export const LONGJMP: unique symbol = Symbol('longjmp');
+const LONGJMP_TAG = new WebAssembly.Tag({ parameters: [] });
+
+/** Whether err is a jump in flight. */
+export function isLongjmp(err: unknown): boolean {
+  return err instanceof WebAssembly.Exception && err.is(LONGJMP_TAG);
+}
 
 /** What an uncaught jump says in the kernel log. */
 export const LONGJMP_UNCAUGHT = 'longjmp to a setjmp that is no longer on the stack';
 
-/** The instance's parts an invoke needs, known only once it exists. */
-export interface InvokeTarget {
-  readonly table: WebAssembly.Table;
-  readonly sp: WebAssembly.Global;
-}
-
-type Invoke = (index: number, ...args: unknown[]) => unknown;
-
 /** How a program uses setjmp/longjmp, read once per module from its imports. */
 export interface LongjmpUse {
-  /** The env.invoke_* imports, by name, with their result letter. */
-  readonly invokes: ReadonlyMap<string, string>;
+  /** The env.invoke_* imports, by name. */
+  readonly invokes: readonly string[];
   /** Whether it imports linux.longjmp (and so can jump out of a signal handler). */
   readonly throws: boolean;
 }
@@ -55,66 +57,133 @@ const uses = new WeakMap<WebAssembly.Module, LongjmpUse>();
 export function longjmpUse(module: WebAssembly.Module): LongjmpUse {
   let use = uses.get(module);
   if (use) return use;
-  const invokes = new Map<string, string>();
+  const invokes: string[] = [];
   let throws = false;
   for (const imp of WebAssembly.Module.imports(module)) {
     const kind = classifyImport(imp);
     if (kind === 'longjmp') throws = true;
-    else if (kind === 'invoke') invokes.set(imp.name, INVOKE_NAME.exec(imp.name)?.[1] ?? 'v');
+    else if (kind === 'invoke') invokes.push(imp.name);
   }
-  use = { invokes, throws };
+  use = { invokes: invokes.sort(), throws };
   uses.set(module, use);
   return use;
 }
 
-/** A reason why a program's exports cannot serve its invokes, or null. */
-export function checkInvokeExports(module: WebAssembly.Module): string | null {
-  if (longjmpUse(module).invokes.size === 0) return null;
-  const exports = WebAssembly.Module.exports(module);
-  if (!exports.some((e) => e.name === USER_TABLE && e.kind === 'table'))
-    return `calls through ${USER_INVOKE.module}.${USER_INVOKE.prefix}* but exports no ${USER_TABLE}`;
-  if (!exports.some((e) => e.name === USER_STACK_POINTER && e.kind === 'global'))
-    return `calls through ${USER_INVOKE.module}.${USER_INVOKE.prefix}* but exports no ${USER_STACK_POINTER}`;
-  return null;
+/** Whether imp is the program's function table. */
+export function isTableImport(imp: WebAssembly.ModuleImportDescriptor): boolean {
+  return imp.kind === 'table' && imp.module === USER_TABLE.module && imp.name === USER_TABLE.name;
 }
 
-/** The parts of an instance its invokes call through. */
-export function invokeTarget(instance: WebAssembly.Instance): InvokeTarget | null {
-  const table = instance.exports[USER_TABLE];
-  const sp = instance.exports[USER_STACK_POINTER];
-  if (!(table instanceof WebAssembly.Table) || !(sp instanceof WebAssembly.Global)) return null;
-  return { table, sp };
+/** A reason why a program cannot be given its invokes, or null. */
+export function checkInvokeTable(module: WebAssembly.Module): string | null {
+  if (longjmpUse(module).invokes.length === 0) return null;
+  if (WebAssembly.Module.imports(module).some(isTableImport)) return null;
+  return (
+    `calls through ${USER_INVOKE.module}.${USER_INVOKE.prefix}* but does not import ` +
+    `${USER_TABLE.module}.${USER_TABLE.name}`
+  );
 }
 
-function makeInvoke(result: string, target: () => InvokeTarget): Invoke {
-  // What the function sees returned from a call that was jumped out of;
-  // it ignores it, but the value must still convert to the result type.
-  const none = result === 'j' ? 0n : result === 'v' ? undefined : 0;
-  return (index, ...args) => {
-    const t = target();
-    const f: unknown = t.table.get(index >>> 0);
-    if (typeof f !== 'function') throw new WebAssembly.RuntimeError('null function in invoke');
-    // The frames the jump crossed skipped their epilogues: the stack
-    // pointer is set back to where it was at this call.
-    const sp: unknown = t.sp.value;
-    try {
-      return (f as (...a: unknown[]) => unknown)(...args);
-    } catch (err) {
-      if (err !== LONGJMP) throw err;
-      t.sp.value = sp;
-      return none;
-    }
-  };
+const VALTYPE: Readonly<Record<string, number>> = { i: 0x7f, j: 0x7e, f: 0x7d, d: 0x7c };
+/** The constant an invoke returns when the call it made was jumped out of (ignored). */
+const ZERO: Readonly<Record<string, number[]>> = {
+  v: [],
+  i: [0x41, 0],
+  j: [0x42, 0],
+  f: [0x43, 0, 0, 0, 0],
+  d: [0x44, 0, 0, 0, 0, 0, 0, 0, 0],
+};
+
+/**
+ * The module that serves these invokes. Imports t.table (the program's)
+ * and t.longjmp (the tag); each invoke_<r><p…>(index, p…) is
+ *
+ *   try (result r)
+ *     (call_indirect (type (p…) -> r) (local.get 1) … (local.get 0))
+ *   catch $longjmp
+ *     (r.const 0)
+ *   end
+ *
+ * (the exception-handling proposal's first encoding, which every engine
+ * we run on has).
+ */
+export function invokeModuleBytes(invokes: readonly string[]): Uint8Array<ArrayBuffer> {
+  const types: number[][] = [[0x60, 0, 0]]; // 0: the tag's, () -> ()
+  const funcs: number[][] = [];
+  const exports: number[][] = [];
+  const bodies: number[][] = [];
+  invokes.forEach((invoke, i) => {
+    const m = INVOKE_NAME.exec(invoke);
+    if (!m) throw new Error(`unsupported call signature ${invoke}`);
+    const letters = invoke.slice(USER_INVOKE.prefix.length);
+    const result = letters[0] ?? 'v';
+    const params = Array.from(letters.slice(1), (c) => VALTYPE[c] ?? 0x7f);
+    const results = result === 'v' ? [] : [VALTYPE[result] ?? 0x7f];
+    const callee = types.length;
+    types.push([0x60, ...uleb(params.length), ...params, ...uleb(results.length), ...results]);
+    types.push([
+      0x60,
+      ...uleb(params.length + 1),
+      0x7f,
+      ...params,
+      ...uleb(results.length),
+      ...results,
+    ]);
+    funcs.push(uleb(callee + 1));
+    exports.push([...name(invoke), 0x00, ...uleb(i)]);
+    const code = [
+      0x06,
+      results[0] ?? 0x40, // try, with the invoke's result
+      ...params.flatMap((_, p) => [0x20, ...uleb(p + 1)]),
+      0x20,
+      0,
+      0x11,
+      ...uleb(callee),
+      0, // call_indirect through table 0
+      0x07,
+      0, // catch the tag
+      ...(ZERO[result] ?? []),
+      0x0b, // end try
+      0x0b, // end function
+    ];
+    bodies.push([...uleb(code.length + 1), 0, ...code]); // no locals
+  });
+  return moduleBytes([
+    section(SECTION.type, vec(types)),
+    section(
+      SECTION.import,
+      vec([
+        [...name('t'), ...name('table'), 0x01, 0x70, 0x00, 0x00], // funcref, at least 0
+        [...name('t'), ...name('longjmp'), 0x04, 0x00, 0x00], // a tag of type 0
+      ]),
+    ),
+    section(SECTION.function, vec(funcs)),
+    section(SECTION.export, vec(exports)),
+    section(SECTION.code, vec(bodies)),
+  ]);
 }
 
-/** The env.invoke_* functions for one instance of a program. */
-export function invokeImports(use: LongjmpUse, target: () => InvokeTarget): Record<string, Invoke> {
-  const out: Record<string, Invoke> = {};
-  for (const [name, result] of use.invokes) out[name] = makeInvoke(result, target);
-  return out;
+/** Compiled invoke modules, by the names they export (one set per program, mostly). */
+const invokeModules = new Map<string, WebAssembly.Module>();
+
+/** The env.invoke_* functions for one instance of a program, calling through its table. */
+export function invokeImports(
+  use: LongjmpUse,
+  table: WebAssembly.Table,
+): Record<string, WebAssembly.ExportValue> {
+  if (use.invokes.length === 0) return {};
+  const key = use.invokes.join(',');
+  let module = invokeModules.get(key);
+  if (!module) {
+    module = new WebAssembly.Module(invokeModuleBytes(use.invokes));
+    invokeModules.set(key, module);
+  }
+  // TypeScript's lib does not list tags among import values yet.
+  const longjmp = LONGJMP_TAG as unknown as WebAssembly.ImportValue;
+  return new WebAssembly.Instance(module, { t: { table, longjmp } }).exports;
 }
 
 /** linux.longjmp: the jump itself. */
 export function throwLongjmp(): never {
-  throw LONGJMP;
+  throw new WebAssembly.Exception(LONGJMP_TAG, []);
 }

@@ -1,9 +1,10 @@
 // Checking a user program before execve() passes its point of no return:
 // it must be a valid module that imports only what we provide (memory, the
-// system call, and setjmp's host calls) and exports _start. Anything else is an exec-format error, never a host exception.
+// system call, its function table, and setjmp's calls) and exports _start.
+// Anything else is an exec-format error, never a host exception.
 
-import { USER_ENTRY, USER_MEMORY, USER_SYSCALL } from './abi.js';
-import { checkInvokeExports, classifyImport } from './user-longjmp.js';
+import { USER_ENTRY, USER_MEMORY, USER_SYSCALL, USER_TABLE } from './abi.js';
+import { checkInvokeTable, classifyImport, isTableImport } from './user-longjmp.js';
 
 export interface UserMemoryLimits {
   initial: number;
@@ -11,9 +12,17 @@ export interface UserMemoryLimits {
   shared: boolean;
 }
 
+/** The size of the function table a program imports (each instance gets its own). */
+export interface UserTableLimits {
+  initial: number;
+  maximum: number | undefined;
+}
+
 export interface UserImage {
   module: WebAssembly.Module;
   memory: UserMemoryLimits;
+  /** null: the program has its own table, if any. */
+  table: UserTableLimits | null;
 }
 
 function readLeb(bytes: Uint8Array, pos: { p: number }): number {
@@ -29,8 +38,15 @@ function readLeb(bytes: Uint8Array, pos: { p: number }): number {
   }
 }
 
-/** The limits of the memory import, read from the import section (the JS API does not say). */
-function memoryImportLimits(bytes: Uint8Array): UserMemoryLimits | null {
+/** The limits of the memory and table imports, read from the import section (the JS API does not say). */
+function importLimits(bytes: Uint8Array): {
+  memory: UserMemoryLimits | null;
+  table: UserTableLimits | null;
+} {
+  const found: { memory: UserMemoryLimits | null; table: UserTableLimits | null } = {
+    memory: null,
+    table: null,
+  };
   const pos = { p: 8 };
   while (pos.p < bytes.length) {
     const id = bytes[pos.p++];
@@ -49,25 +65,30 @@ function memoryImportLimits(bytes: Uint8Array): UserMemoryLimits | null {
         const kind = bytes[pos.p++];
         if (kind === 0) readLeb(bytes, pos);
         else if (kind === 1) {
-          pos.p++;
+          const elem = bytes[pos.p++];
           const flags = readLeb(bytes, pos);
-          readLeb(bytes, pos);
-          if (flags & 1) readLeb(bytes, pos);
+          const initial = readLeb(bytes, pos);
+          const maximum = flags & 1 ? readLeb(bytes, pos) : undefined;
+          if (mod === USER_TABLE.module && name === USER_TABLE.name) {
+            // The host makes a table of functions (funcref) for it.
+            if (elem !== 0x70) throw new Error(`${name} is not a table of functions`);
+            found.table = { initial, maximum };
+          }
         } else if (kind === 2) {
           const flags = readLeb(bytes, pos);
           const initial = readLeb(bytes, pos);
           const maximum = flags & 1 ? readLeb(bytes, pos) : undefined;
           if (mod === USER_MEMORY.module && name === USER_MEMORY.name) {
-            return { initial, maximum, shared: (flags & 2) !== 0 };
+            found.memory = { initial, maximum, shared: (flags & 2) !== 0 };
           }
         } else if (kind === 3) pos.p += 2;
         else throw new Error('bad import kind');
       }
-      return null;
+      return found;
     }
     pos.p = end;
   }
-  return null;
+  return found;
 }
 
 /** Returns the compiled program, or a reason why it cannot be executed. */
@@ -85,21 +106,21 @@ export function checkUserImage(bytes: Uint8Array<ArrayBuffer>): UserImage | stri
       imp.kind === 'function' &&
       imp.module === USER_SYSCALL.module &&
       imp.name === USER_SYSCALL.name;
-    if (isMem || isSys) continue;
+    if (isMem || isSys || isTableImport(imp)) continue;
     const lj = classifyImport(imp);
     if (lj === null) return `unknown import ${imp.module}.${imp.name}`;
     if (lj !== 'invoke' && lj !== 'longjmp') return lj;
   }
-  const invokes = checkInvokeExports(module);
+  const invokes = checkInvokeTable(module);
   if (invokes) return invokes;
   const entry = WebAssembly.Module.exports(module).find((e) => e.name === USER_ENTRY);
   if (entry?.kind !== 'function') return `no ${USER_ENTRY} function`;
-  let memory: UserMemoryLimits | null;
+  let limits: ReturnType<typeof importLimits>;
   try {
-    memory = memoryImportLimits(bytes);
-  } catch {
-    return 'unreadable import section';
+    limits = importLimits(bytes);
+  } catch (err) {
+    return `unreadable import section${err instanceof Error ? `: ${err.message}` : ''}`;
   }
-  if (!memory) return `no ${USER_MEMORY.module}.${USER_MEMORY.name} import`;
-  return { module, memory };
+  if (!limits.memory) return `no ${USER_MEMORY.module}.${USER_MEMORY.name} import`;
+  return { module, memory: limits.memory, table: limits.table };
 }

@@ -45,6 +45,7 @@ import {
   USER_STACK_HIGH,
   USER_STACK_LOW,
   USER_STACK_POINTER,
+  USER_TABLE,
   type KernelExports,
   type KernelHostImports,
 } from './abi.js';
@@ -60,15 +61,18 @@ import type {
 } from './messages.js';
 import { ImageCache } from './image-cache.js';
 import { type MemoryRange, ProcessMemories } from './process-memory.js';
-import { checkUserImage, type UserImage, type UserMemoryLimits } from './user-module.js';
+import {
+  checkUserImage,
+  type UserImage,
+  type UserMemoryLimits,
+  type UserTableLimits,
+} from './user-module.js';
 import {
   invokeImports,
-  invokeTarget,
-  LONGJMP,
+  isLongjmp,
   LONGJMP_UNCAUGHT,
   longjmpUse,
   throwLongjmp,
-  type InvokeTarget,
 } from './user-longjmp.js';
 import { stackSwitching } from './stack-switching.js';
 
@@ -136,7 +140,7 @@ function waitResult(r: 'ok' | 'not-equal' | 'timed-out'): number {
  * wasm frame, which names the function when the program kept its names.
  */
 function describeTrap(err: unknown): string {
-  if (err === LONGJMP) return LONGJMP_UNCAUGHT;
+  if (isLongjmp(err)) return LONGJMP_UNCAUGHT;
   if (!(err instanceof Error)) return String(err);
   const frame = (err.stack ?? '')
     .split('\n')
@@ -148,7 +152,7 @@ function describeTrap(err: unknown): string {
 /** Map a trap in user code to the signal a CPU would have raised. */
 function signalForTrap(err: unknown): number | null {
   if (err instanceof RangeError) return SIGSEGV; // call stack exhausted
-  if (err === LONGJMP) return SIGSEGV; // no setjmp on the stack took it
+  if (isLongjmp(err)) return SIGSEGV; // no setjmp on the stack took it
   if (!(err instanceof WebAssembly.RuntimeError)) return null;
   const m = err.message;
   if (/unreachable/.test(m)) return SIGILL;
@@ -164,6 +168,8 @@ class KernelInstance {
   userMemory: WebAssembly.Memory | null = null;
   /** The limits the running program declares for its memory. */
   userLimits: UserMemoryLimits | null = null;
+  /** The function table the running program imports, if it does. */
+  userTable: UserTableLimits | null = null;
   /** What the last trap in user code on this worker was (user_trap). */
   lastTrap = '';
   /** The running program's instance: signal handlers run in it. */
@@ -233,6 +239,7 @@ class KernelInstance {
     const parent = this.userMemory;
     const module = this.userModule;
     const limits = this.userLimits;
+    const table = this.userTable;
     if (!parent || !module || !limits || !(parent.buffer instanceof SharedArrayBuffer)) {
       return -EAGAIN;
     }
@@ -245,7 +252,7 @@ class KernelInstance {
       return -ENOMEM;
     }
     this.memories.adopt(mm, copy, limits, stack?.whole);
-    this.host.post({ type: 'image', mm, image: { module, memory: copy, limits } });
+    this.host.post({ type: 'image', mm, image: { module, memory: copy, limits, table } });
     return 0;
   }
 
@@ -292,6 +299,7 @@ class KernelInstance {
     this.userModule = null;
     this.userMemory = null;
     this.userLimits = null;
+    this.userTable = null;
     this.userInstance = null;
   }
 
@@ -452,6 +460,7 @@ class KernelInstance {
         this.userMemory = memory;
         this.userModule = image.module;
         this.userLimits = image.memory;
+        this.userTable = image.table;
         this.userInstance = null;
         this.memories.adopt(mm >>> 0, memory, image.memory);
         // Tasks cloned into this process later run on other workers: the
@@ -463,6 +472,7 @@ class KernelInstance {
             module: image.module,
             memory: image.memory.shared ? memory : null,
             limits: image.memory,
+            table: image.table,
           },
         });
         // The top of the memory the program asked for, where its arguments
@@ -532,7 +542,7 @@ class KernelInstance {
           // Not through the kernel's frames. The jump stays in flight
           // (musl's __wasm_jumping), and the program throws it on when
           // the system call returns (musl's syscall_arch.h).
-          if (err === LONGJMP) return 0;
+          if (isLongjmp(err)) return 0;
           const trap = signalForTrap(err);
           if (trap === null) throw err; // task exit, exec, or a host failure
           this.lastTrap = describeTrap(err);
@@ -571,9 +581,10 @@ function enterUser(
 }
 
 /**
- * An instance of the running program. One that calls setjmp or longjmp
- * gets the host's half of them (user-longjmp.ts); system calls always go
- * to the kernel's entry itself, without a host hop.
+ * An instance of the running program, with a function table of its own
+ * when it imports one, and the calls a setjmp caller makes through that
+ * table (user-longjmp.ts); system calls always go to the kernel's entry
+ * itself, without a host hop.
  */
 function instantiateUser(
   k: KernelInstance,
@@ -582,20 +593,16 @@ function instantiateUser(
 ): WebAssembly.Instance {
   const syscall = k.exports.wasm_syscall;
   const use = longjmpUse(module);
-  if (use.invokes.size === 0 && !use.throws) {
-    return new WebAssembly.Instance(module, { env: { memory }, linux: { syscall } });
+  const env: WebAssembly.ModuleImports = { memory };
+  if (k.userTable) {
+    const table = new WebAssembly.Table({ element: 'anyfunc', ...k.userTable });
+    env[USER_TABLE.name] = table;
+    Object.assign(env, invokeImports(use, table));
   }
-  let target: InvokeTarget | null = null;
-  const invokes = invokeImports(use, () => {
-    if (!target) throw new WebAssembly.RuntimeError('invoke before the program started');
-    return target;
-  });
   const linux: WebAssembly.ModuleImports = use.throws
     ? { syscall, [USER_LONGJMP.name]: throwLongjmp }
     : { syscall };
-  const instance = new WebAssembly.Instance(module, { env: { memory, ...invokes }, linux });
-  target = invokeTarget(instance);
-  return instance;
+  return new WebAssembly.Instance(module, { env, linux });
 }
 
 /** Run user code until the task dies. sp is where it first starts. */
@@ -707,6 +714,7 @@ function startTask(k: KernelInstance, a: TaskAssignment): void {
   k.userModule = a.image?.module ?? null;
   k.userMemory = a.image?.memory ?? null;
   k.userLimits = a.image?.limits ?? null;
+  k.userTable = a.image?.table ?? null;
   k.exports.__stack_pointer.value = a.stackTop;
   k.exports.__wasm_init_tls(a.tlsBlock);
   const sp = k.exports.wasm_task_entry(a.task);

@@ -226,9 +226,20 @@ describe('interactive system (pty)', { timeout: 300_000 }, () => {
       const STOPPED = /\[1\] ?\+ +Stopped/;
       s.line(`PS1='${shell}$ ' ${shell} -i`);
       await s.waitFor(SHELL);
+      /** Ctrl-Z until the job stops (one that comes before the job has the terminal is lost). */
+      const stop = async (): Promise<void> => {
+        for (let attempt = 1; ; attempt++) {
+          s.write('\x1a');
+          try {
+            await s.waitFor(STOPPED, 10_000);
+            return;
+          } catch (e) {
+            if (attempt === 3) throw e;
+          }
+        }
+      };
       await startJob(s, 'sleep 4');
-      s.write('\x1a');
-      await s.waitFor(STOPPED);
+      await stop();
       await s.waitFor(SHELL);
       s.line('jobs');
       await s.waitFor(new RegExp(`${STOPPED.source}\\s+sh -c`));
@@ -236,14 +247,19 @@ describe('interactive system (pty)', { timeout: 300_000 }, () => {
       s.line('fg; echo status=$?');
       await s.waitFor(/^status=0\r?$/m);
       await s.waitFor(SHELL);
-      await startJob(s, 'sleep 6');
-      s.write('\x1a');
-      await s.waitFor(STOPPED);
+      // Long enough to be still running after bg on a slow host (a stopped
+      // sleep's time goes on); killed once jobs has shown it running.
+      await startJob(s, 'sleep 60');
+      await stop();
       await s.waitFor(SHELL);
       s.line('bg; jobs');
       await s.waitFor(/\[1\] ?\+ +Running/);
-      s.line('wait; echo waited-$((6*7))');
-      await s.waitFor(/^waited-42\r?$/m);
+      await s.waitFor(SHELL);
+      // Anywhere on a line: a line typed before the prompt is echoed first,
+      // and the output then follows the prompt.
+      s.line('kill %1; wait; echo waited-$((6*7))');
+      await s.waitFor(/waited-42\r?$/m);
+      await s.waitFor(SHELL);
       s.line('exit');
       await s.waitFor(PROMPT);
       s.line('exit');

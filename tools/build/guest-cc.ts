@@ -422,8 +422,9 @@ export async function compileGuestProgram(
         // A fork copies no dead stack (src/core/process-memory.ts).
         '--export=__stack_low',
         '--export=__stack_high',
-        // A setjmp caller's env.invoke_* imports call through it (docs/setjmp.md).
-        '--export-table',
+        // The host makes the table, so that a setjmp caller's env.invoke_*
+        // imports, which it makes too, can call through it (docs/setjmp.md).
+        '--import-table',
         // Loops poll for preemption through this (tools/wasm/preempt.ts).
         '--export=__wasm_preempt',
         // Data from 1 KiB up: the word the loops poll is below (at 512).

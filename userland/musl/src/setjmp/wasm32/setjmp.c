@@ -29,27 +29,40 @@ static _Thread_local int tempret;
 struct wasm_jmp {
 	uintptr_t invocation;
 	uint32_t label;
+	uintptr_t sp;
 };
 
+/*
+ * Neither function below has a stack frame of its own (nothing in them
+ * lives in memory), so the stack pointer they see and set is their
+ * caller's: the function that called setjmp.
+ */
 void __wasm_setjmp(void *env, uint32_t label, void *invocation)
 {
 	struct wasm_jmp *j = env;
 
 	j->invocation = (uintptr_t)invocation;
 	j->label = label;
+	j->sp = WASM_GLOBAL_GET(__stack_pointer);
 }
 
 /*
  * The call site to go on from in this invocation, or 0: not ours. Every
  * function that catches a jump asks, so the jump is no longer in flight
- * (if not ours, it is thrown again, which says so again).
+ * (if not ours, it is thrown again, which says so again). The frames the
+ * jump crossed skipped their epilogues, which leaves the stack pointer
+ * below them: harmless while the jump goes on up (new frames land in dead
+ * ones), but the function it is for gets back the stack pointer it had.
  */
 uint32_t __wasm_setjmp_test(void *env, void *invocation)
 {
 	struct wasm_jmp *j = env;
 
 	WASM_GLOBAL_SET(__wasm_jumping, 0);
-	return j->invocation == (uintptr_t)invocation ? j->label : 0;
+	if (j->invocation != (uintptr_t)invocation)
+		return 0;
+	WASM_GLOBAL_SET(__stack_pointer, j->sp);
+	return j->label;
 }
 
 void setTempRet0(int v)
