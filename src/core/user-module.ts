@@ -4,7 +4,13 @@
 // Anything else is an exec-format error, never a host exception.
 
 import { USER_ENTRY, USER_MEMORY, USER_SYSCALL, USER_TABLE } from './abi.js';
-import { checkInvokeTable, classifyImport, isTableImport } from './user-longjmp.js';
+import {
+  checkInvokeTable,
+  classifyImport,
+  isTableImport,
+  longjmpUse,
+  type LongjmpUse,
+} from './user-longjmp.js';
 
 export interface UserMemoryLimits {
   initial: number;
@@ -18,11 +24,20 @@ export interface UserTableLimits {
   maximum: number | undefined;
 }
 
+/**
+ * What an instance of a program is given besides its memory, read once
+ * from the module (reading imports again for every instance costs) and
+ * carried with it to every worker.
+ */
+export interface UserLinkage extends LongjmpUse {
+  /** null: the program has its own table, if any. */
+  table: UserTableLimits | null;
+}
+
 export interface UserImage {
   module: WebAssembly.Module;
   memory: UserMemoryLimits;
-  /** null: the program has its own table, if any. */
-  table: UserTableLimits | null;
+  linkage: UserLinkage;
 }
 
 function readLeb(bytes: Uint8Array, pos: { p: number }): number {
@@ -122,5 +137,10 @@ export function checkUserImage(bytes: Uint8Array<ArrayBuffer>): UserImage | stri
     return `unreadable import section${err instanceof Error ? `: ${err.message}` : ''}`;
   }
   if (!limits.memory) return `no ${USER_MEMORY.module}.${USER_MEMORY.name} import`;
-  return { module, memory: limits.memory, table: limits.table };
+  const { invokes: names, throws } = longjmpUse(module);
+  return {
+    module,
+    memory: limits.memory,
+    linkage: { table: limits.table, invokes: names, throws },
+  };
 }

@@ -65,15 +65,9 @@ import {
   checkUserImage,
   type UserImage,
   type UserMemoryLimits,
-  type UserTableLimits,
+  type UserLinkage,
 } from './user-module.js';
-import {
-  invokeImports,
-  isLongjmp,
-  LONGJMP_UNCAUGHT,
-  longjmpUse,
-  throwLongjmp,
-} from './user-longjmp.js';
+import { invokeImports, isLongjmp, LONGJMP_UNCAUGHT, throwLongjmp } from './user-longjmp.js';
 import { stackSwitching } from './stack-switching.js';
 
 /** What the platform gives a worker. */
@@ -168,8 +162,8 @@ class KernelInstance {
   userMemory: WebAssembly.Memory | null = null;
   /** The limits the running program declares for its memory. */
   userLimits: UserMemoryLimits | null = null;
-  /** The function table the running program imports, if it does. */
-  userTable: UserTableLimits | null = null;
+  /** What the running program's instances get besides the memory. */
+  userLinkage: UserLinkage | null = null;
   /** What the last trap in user code on this worker was (user_trap). */
   lastTrap = '';
   /** The running program's instance: signal handlers run in it. */
@@ -239,8 +233,14 @@ class KernelInstance {
     const parent = this.userMemory;
     const module = this.userModule;
     const limits = this.userLimits;
-    const table = this.userTable;
-    if (!parent || !module || !limits || !(parent.buffer instanceof SharedArrayBuffer)) {
+    const linkage = this.userLinkage;
+    if (
+      !parent ||
+      !module ||
+      !limits ||
+      !linkage ||
+      !(parent.buffer instanceof SharedArrayBuffer)
+    ) {
       return -EAGAIN;
     }
     let copy: WebAssembly.Memory;
@@ -252,7 +252,7 @@ class KernelInstance {
       return -ENOMEM;
     }
     this.memories.adopt(mm, copy, limits, stack?.whole);
-    this.host.post({ type: 'image', mm, image: { module, memory: copy, limits, table } });
+    this.host.post({ type: 'image', mm, image: { module, memory: copy, limits, linkage } });
     return 0;
   }
 
@@ -299,7 +299,7 @@ class KernelInstance {
     this.userModule = null;
     this.userMemory = null;
     this.userLimits = null;
-    this.userTable = null;
+    this.userLinkage = null;
     this.userInstance = null;
   }
 
@@ -460,7 +460,7 @@ class KernelInstance {
         this.userMemory = memory;
         this.userModule = image.module;
         this.userLimits = image.memory;
-        this.userTable = image.table;
+        this.userLinkage = image.linkage;
         this.userInstance = null;
         this.memories.adopt(mm >>> 0, memory, image.memory);
         // Tasks cloned into this process later run on other workers: the
@@ -472,7 +472,7 @@ class KernelInstance {
             module: image.module,
             memory: image.memory.shared ? memory : null,
             limits: image.memory,
-            table: image.table,
+            linkage: image.linkage,
           },
         });
         // The top of the memory the program asked for, where its arguments
@@ -590,16 +590,16 @@ function instantiateUser(
   k: KernelInstance,
   module: WebAssembly.Module,
   memory: WebAssembly.Memory,
+  linkage: UserLinkage,
 ): WebAssembly.Instance {
   const syscall = k.exports.wasm_syscall;
-  const use = longjmpUse(module);
   const env: WebAssembly.ModuleImports = { memory };
-  if (k.userTable) {
-    const table = new WebAssembly.Table({ element: 'anyfunc', ...k.userTable });
+  if (linkage.table) {
+    const table = new WebAssembly.Table({ element: 'anyfunc', ...linkage.table });
     env[USER_TABLE.name] = table;
-    Object.assign(env, invokeImports(use, table));
+    Object.assign(env, invokeImports(linkage, table));
   }
-  const linux: WebAssembly.ModuleImports = use.throws
+  const linux: WebAssembly.ModuleImports = linkage.throws
     ? { syscall, [USER_LONGJMP.name]: throwLongjmp }
     : { syscall };
   return new WebAssembly.Instance(module, { env, linux });
@@ -612,9 +612,12 @@ function runUser(k: KernelInstance, stackTop: number, firstSp: number): void {
     try {
       const module = k.userModule;
       const memory = k.userMemory;
+      const linkage = k.userLinkage;
       // A clone of a program whose memory cannot be shared has nothing to run.
-      if (!module || !memory) throw new WebAssembly.RuntimeError('memory access out of bounds');
-      const instance = instantiateUser(k, module, memory);
+      if (!module || !memory || !linkage) {
+        throw new WebAssembly.RuntimeError('memory access out of bounds');
+      }
+      const instance = instantiateUser(k, module, memory, linkage);
       k.userInstance = instance;
       enterUser(k, instance, stackTop, sp);
       // User code must not return; treat it as exit(0).
@@ -714,7 +717,7 @@ function startTask(k: KernelInstance, a: TaskAssignment): void {
   k.userModule = a.image?.module ?? null;
   k.userMemory = a.image?.memory ?? null;
   k.userLimits = a.image?.limits ?? null;
-  k.userTable = a.image?.table ?? null;
+  k.userLinkage = a.image?.linkage ?? null;
   k.exports.__stack_pointer.value = a.stackTop;
   k.exports.__wasm_init_tls(a.tlsBlock);
   const sp = k.exports.wasm_task_entry(a.task);

@@ -10,7 +10,6 @@ import {
   invokeImports,
   invokeModuleBytes,
   isLongjmp,
-  longjmpUse,
   throwLongjmp,
 } from '../../src/core/user-longjmp.js';
 import { moduleBytes, name, section, SECTION, uleb, vec } from '../../src/core/wasm-emit.js';
@@ -111,8 +110,11 @@ describe('a program that calls setjmp', () => {
   test('must import its table, of functions; the host learns its size', () => {
     const ok = checkUserImage(program([0x70, 0x01, 5, 9]));
     assert.ok(typeof ok !== 'string', String(ok));
-    assert.deepEqual(ok.table, { initial: 5, maximum: 9 });
-    assert.deepEqual(longjmpUse(ok.module), { invokes: ['invoke_vi'], throws: false });
+    assert.deepEqual(ok.linkage, {
+      table: { initial: 5, maximum: 9 },
+      invokes: ['invoke_vi'],
+      throws: false,
+    });
     assert.match(
       String(checkUserImage(program(null))),
       /does not import env.__indirect_function_table/,
