@@ -32,7 +32,7 @@ export function isLongjmp(err: unknown): boolean {
 /** What an uncaught jump says in the kernel log. */
 export const LONGJMP_UNCAUGHT = 'longjmp to a setjmp that is no longer on the stack';
 
-/** How a program uses setjmp/longjmp, read once per module from its imports. */
+/** How a program uses setjmp/longjmp, read from its imports when execve checks it. */
 export interface LongjmpUse {
   /** The env.invoke_* imports, by name. */
   readonly invokes: readonly string[];
@@ -52,36 +52,9 @@ export function classifyImport(
   return INVOKE_NAME.test(imp.name) ? 'invoke' : `unsupported call signature ${imp.name}`;
 }
 
-const uses = new WeakMap<WebAssembly.Module, LongjmpUse>();
-
-export function longjmpUse(module: WebAssembly.Module): LongjmpUse {
-  let use = uses.get(module);
-  if (use) return use;
-  const invokes: string[] = [];
-  let throws = false;
-  for (const imp of WebAssembly.Module.imports(module)) {
-    const kind = classifyImport(imp);
-    if (kind === 'longjmp') throws = true;
-    else if (kind === 'invoke') invokes.push(imp.name);
-  }
-  use = { invokes: invokes.sort(), throws };
-  uses.set(module, use);
-  return use;
-}
-
 /** Whether imp is the program's function table. */
 export function isTableImport(imp: WebAssembly.ModuleImportDescriptor): boolean {
   return imp.kind === 'table' && imp.module === USER_TABLE.module && imp.name === USER_TABLE.name;
-}
-
-/** A reason why a program cannot be given its invokes, or null. */
-export function checkInvokeTable(module: WebAssembly.Module): string | null {
-  if (longjmpUse(module).invokes.length === 0) return null;
-  if (WebAssembly.Module.imports(module).some(isTableImport)) return null;
-  return (
-    `calls through ${USER_INVOKE.module}.${USER_INVOKE.prefix}* but does not import ` +
-    `${USER_TABLE.module}.${USER_TABLE.name}`
-  );
 }
 
 const VALTYPE: Readonly<Record<string, number>> = { i: 0x7f, j: 0x7e, f: 0x7d, d: 0x7c };
@@ -113,8 +86,7 @@ export function invokeModuleBytes(invokes: readonly string[]): Uint8Array<ArrayB
   const exports: number[][] = [];
   const bodies: number[][] = [];
   invokes.forEach((invoke, i) => {
-    const m = INVOKE_NAME.exec(invoke);
-    if (!m) throw new Error(`unsupported call signature ${invoke}`);
+    if (!INVOKE_NAME.test(invoke)) throw new Error(`unsupported call signature ${invoke}`);
     const letters = invoke.slice(USER_INVOKE.prefix.length);
     const result = letters[0] ?? 'v';
     const params = Array.from(letters.slice(1), (c) => VALTYPE[c] ?? 0x7f);

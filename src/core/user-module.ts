@@ -3,14 +3,8 @@
 // system call, its function table, and setjmp's calls) and exports _start.
 // Anything else is an exec-format error, never a host exception.
 
-import { USER_ENTRY, USER_MEMORY, USER_SYSCALL, USER_TABLE } from './abi.js';
-import {
-  checkInvokeTable,
-  classifyImport,
-  isTableImport,
-  longjmpUse,
-  type LongjmpUse,
-} from './user-longjmp.js';
+import { USER_ENTRY, USER_INVOKE, USER_MEMORY, USER_SYSCALL, USER_TABLE } from './abi.js';
+import { classifyImport, isTableImport, type LongjmpUse } from './user-longjmp.js';
 
 export interface UserMemoryLimits {
   initial: number;
@@ -114,6 +108,8 @@ export function checkUserImage(bytes: Uint8Array<ArrayBuffer>): UserImage | stri
   } catch (err) {
     return `invalid module: ${err instanceof Error ? err.message : String(err)}`;
   }
+  const invokes: string[] = [];
+  let throws = false;
   for (const imp of WebAssembly.Module.imports(module)) {
     const isMem =
       imp.kind === 'memory' && imp.module === USER_MEMORY.module && imp.name === USER_MEMORY.name;
@@ -124,10 +120,10 @@ export function checkUserImage(bytes: Uint8Array<ArrayBuffer>): UserImage | stri
     if (isMem || isSys || isTableImport(imp)) continue;
     const lj = classifyImport(imp);
     if (lj === null) return `unknown import ${imp.module}.${imp.name}`;
-    if (lj !== 'invoke' && lj !== 'longjmp') return lj;
+    if (lj === 'invoke') invokes.push(imp.name);
+    else if (lj === 'longjmp') throws = true;
+    else return lj;
   }
-  const invokes = checkInvokeTable(module);
-  if (invokes) return invokes;
   const entry = WebAssembly.Module.exports(module).find((e) => e.name === USER_ENTRY);
   if (entry?.kind !== 'function') return `no ${USER_ENTRY} function`;
   let limits: ReturnType<typeof importLimits>;
@@ -137,10 +133,15 @@ export function checkUserImage(bytes: Uint8Array<ArrayBuffer>): UserImage | stri
     return `unreadable import section${err instanceof Error ? `: ${err.message}` : ''}`;
   }
   if (!limits.memory) return `no ${USER_MEMORY.module}.${USER_MEMORY.name} import`;
-  const { invokes: names, throws } = longjmpUse(module);
+  if (invokes.length > 0 && !limits.table) {
+    return (
+      `calls through ${USER_INVOKE.module}.${USER_INVOKE.prefix}* but does not import ` +
+      `${USER_TABLE.module}.${USER_TABLE.name}`
+    );
+  }
   return {
     module,
     memory: limits.memory,
-    linkage: { table: limits.table, invokes: names, throws },
+    linkage: { table: limits.table, invokes: invokes.sort(), throws },
   };
 }
