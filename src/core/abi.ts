@@ -262,15 +262,14 @@ export const USER_STACK_POINTER = '__stack_pointer';
 export const USER_STACK_LOW = '__stack_low';
 export const USER_STACK_HIGH = '__stack_high';
 /**
- * setjmp/longjmp (docs/setjmp.md), optional: longjmp's throw, the calls a
- * function that calls setjmp makes (env.invoke_<result><params>(index, …),
- * letters v i j f d), and the function table those go through, which the
- * program imports (wasmlinux-cc links with --import-table) and the host
- * makes with the size the import asks for.
+ * setjmp/longjmp (docs/setjmp.md), optional: longjmp's throw, and the tag
+ * it throws, which the invokes wasmlinux-cc adds to a program that calls
+ * setjmp catch (tools/wasm/invokes.ts). Those replace clang's
+ * env.invoke_<sig> imports, which the host does not serve.
  */
 export const USER_LONGJMP = { module: 'linux', name: 'longjmp' } as const;
+export const USER_LONGJMP_TAG = { module: 'linux', name: 'longjmp_tag' } as const;
 export const USER_INVOKE = { module: 'env', prefix: 'invoke_' } as const;
-export const USER_TABLE = { module: 'env', name: '__indirect_function_table' } as const;
 
 /** Words in an exec image key (asm/host.h): device, inode, ctime s and ns, size. */
 export const IMAGE_KEY_WORDS = 5;

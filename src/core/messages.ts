@@ -1,7 +1,7 @@
 // Messages between the machine (the host's main thread) and its workers.
 
 import type { KernelSymbols } from './abi.js';
-import type { UserLinkage, UserMemoryLimits } from './user-module.js';
+import type { UserMemoryLimits } from './user-module.js';
 
 /** What every worker gets: the kernel, its memory and the clock's origin. */
 interface WorkerInitBase {
@@ -21,8 +21,6 @@ export interface ProcessImage {
   memory: WebAssembly.Memory | null;
   /** The memory limits the program declares (a fork child's copy gets the same). */
   limits: UserMemoryLimits;
-  /** What each instance of the program gets besides the memory. */
-  linkage: UserLinkage;
 }
 
 /** Which task a worker is to run. */

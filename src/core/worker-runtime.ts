@@ -40,12 +40,10 @@ import {
   SIGSEGV,
   USER_CLONE_ENTRY,
   USER_ENTRY,
-  USER_LONGJMP,
   USER_SIGNAL_ENTRY,
   USER_STACK_HIGH,
   USER_STACK_LOW,
   USER_STACK_POINTER,
-  USER_TABLE,
   type KernelExports,
   type KernelHostImports,
 } from './abi.js';
@@ -61,13 +59,8 @@ import type {
 } from './messages.js';
 import { ImageCache } from './image-cache.js';
 import { type MemoryRange, ProcessMemories } from './process-memory.js';
-import {
-  checkUserImage,
-  type UserImage,
-  type UserMemoryLimits,
-  type UserLinkage,
-} from './user-module.js';
-import { invokeImports, isLongjmp, LONGJMP_UNCAUGHT, throwLongjmp } from './user-longjmp.js';
+import { checkUserImage, type UserImage, type UserMemoryLimits } from './user-module.js';
+import { isLongjmp, LONGJMP_IMPORTS, LONGJMP_UNCAUGHT } from './user-longjmp.js';
 import { stackSwitching } from './stack-switching.js';
 
 /** What the platform gives a worker. */
@@ -162,8 +155,6 @@ class KernelInstance {
   userMemory: WebAssembly.Memory | null = null;
   /** The limits the running program declares for its memory. */
   userLimits: UserMemoryLimits | null = null;
-  /** What the running program's instances get besides the memory. */
-  userLinkage: UserLinkage | null = null;
   /** What the last trap in user code on this worker was (user_trap). */
   lastTrap = '';
   /** The running program's instance: signal handlers run in it. */
@@ -233,14 +224,7 @@ class KernelInstance {
     const parent = this.userMemory;
     const module = this.userModule;
     const limits = this.userLimits;
-    const linkage = this.userLinkage;
-    if (
-      !parent ||
-      !module ||
-      !limits ||
-      !linkage ||
-      !(parent.buffer instanceof SharedArrayBuffer)
-    ) {
+    if (!parent || !module || !limits || !(parent.buffer instanceof SharedArrayBuffer)) {
       return -EAGAIN;
     }
     let copy: WebAssembly.Memory;
@@ -252,7 +236,7 @@ class KernelInstance {
       return -ENOMEM;
     }
     this.memories.adopt(mm, copy, limits, stack?.whole);
-    this.host.post({ type: 'image', mm, image: { module, memory: copy, limits, linkage } });
+    this.host.post({ type: 'image', mm, image: { module, memory: copy, limits } });
     return 0;
   }
 
@@ -299,7 +283,6 @@ class KernelInstance {
     this.userModule = null;
     this.userMemory = null;
     this.userLimits = null;
-    this.userLinkage = null;
     this.userInstance = null;
   }
 
@@ -460,7 +443,6 @@ class KernelInstance {
         this.userMemory = memory;
         this.userModule = image.module;
         this.userLimits = image.memory;
-        this.userLinkage = image.linkage;
         this.userInstance = null;
         this.memories.adopt(mm >>> 0, memory, image.memory);
         // Tasks cloned into this process later run on other workers: the
@@ -472,7 +454,6 @@ class KernelInstance {
             module: image.module,
             memory: image.memory.shared ? memory : null,
             limits: image.memory,
-            linkage: image.linkage,
           },
         });
         // The top of the memory the program asked for, where its arguments
@@ -581,28 +562,20 @@ function enterUser(
 }
 
 /**
- * An instance of the running program, with a function table of its own
- * when it imports one, and the calls a setjmp caller makes through that
- * table (user-longjmp.ts); system calls always go to the kernel's entry
- * itself, without a host hop.
+ * An instance of the running program. Every program gets longjmp's throw
+ * and tag (user-longjmp.ts; an import it does not make is ignored), and
+ * system calls go to the kernel's entry itself, without a host hop.
  */
 function instantiateUser(
   k: KernelInstance,
   module: WebAssembly.Module,
   memory: WebAssembly.Memory,
-  linkage: UserLinkage,
 ): WebAssembly.Instance {
-  const syscall = k.exports.wasm_syscall;
-  const env: WebAssembly.ModuleImports = { memory };
-  if (linkage.table) {
-    const table = new WebAssembly.Table({ element: 'anyfunc', ...linkage.table });
-    env[USER_TABLE.name] = table;
-    Object.assign(env, invokeImports(linkage, table));
-  }
-  const linux: WebAssembly.ModuleImports = linkage.throws
-    ? { syscall, [USER_LONGJMP.name]: throwLongjmp }
-    : { syscall };
-  return new WebAssembly.Instance(module, { env, linux });
+  const linux = { syscall: k.exports.wasm_syscall, ...LONGJMP_IMPORTS };
+  return new WebAssembly.Instance(module, {
+    env: { memory },
+    linux: linux as WebAssembly.ModuleImports,
+  });
 }
 
 /** Run user code until the task dies. sp is where it first starts. */
@@ -612,12 +585,9 @@ function runUser(k: KernelInstance, stackTop: number, firstSp: number): void {
     try {
       const module = k.userModule;
       const memory = k.userMemory;
-      const linkage = k.userLinkage;
       // A clone of a program whose memory cannot be shared has nothing to run.
-      if (!module || !memory || !linkage) {
-        throw new WebAssembly.RuntimeError('memory access out of bounds');
-      }
-      const instance = instantiateUser(k, module, memory, linkage);
+      if (!module || !memory) throw new WebAssembly.RuntimeError('memory access out of bounds');
+      const instance = instantiateUser(k, module, memory);
       k.userInstance = instance;
       enterUser(k, instance, stackTop, sp);
       // User code must not return; treat it as exit(0).
@@ -717,7 +687,6 @@ function startTask(k: KernelInstance, a: TaskAssignment): void {
   k.userModule = a.image?.module ?? null;
   k.userMemory = a.image?.memory ?? null;
   k.userLimits = a.image?.limits ?? null;
-  k.userLinkage = a.image?.linkage ?? null;
   k.exports.__stack_pointer.value = a.stackTop;
   k.exports.__wasm_init_tls(a.tlsBlock);
   const sp = k.exports.wasm_task_entry(a.task);

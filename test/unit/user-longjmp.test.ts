@@ -1,124 +1,118 @@
-// The invoke module the host makes for a setjmp caller: each
-// env.invoke_<sig>(index, args…) calls the program's table at index with
-// the arguments and returns its result; a longjmp thrown inside comes back
-// as a return, and anything else thrown goes on through.
+// The invokes wasmlinux-cc adds to a program that calls setjmp
+// (tools/wasm/invokes.ts): each env.invoke_<sig>(index, args…) import
+// becomes a function of the program that calls its table at index with
+// the arguments and returns the result; a longjmp thrown inside (the
+// host's linux.longjmp) comes back as a return, and anything else thrown
+// goes on through. And the host's check of what a program imports.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { checkUserImage } from '../../src/core/user-module.js';
-import {
-  invokeImports,
-  invokeModuleBytes,
-  isLongjmp,
-  throwLongjmp,
-} from '../../src/core/user-longjmp.js';
-import { moduleBytes, name, section, SECTION, uleb, vec } from '../../src/core/wasm-emit.js';
-
-type Fn = (...args: never[]) => unknown;
-
-/**
- * Wasm functions that are JS functions: a module importing m.f<i> of the
- * given types and exporting each again, so that they can go in a table.
- */
-function wasmFunctions(types: number[][], fns: Fn[]): WebAssembly.ExportValue[] {
-  const bytes = moduleBytes([
-    section(SECTION.type, vec(types)),
-    section(SECTION.import, vec(fns.map((_, i) => [...name('m'), ...name(`f${i}`), 0x00, i]))),
-    section(SECTION.export, vec(fns.map((_, i) => [...name(`f${i}`), 0x00, ...uleb(i)]))),
-  ]);
-  const m: Record<string, Fn> = {};
-  fns.forEach((f, i) => (m[`f${i}`] = f));
-  const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { m });
-  return fns.map((_, i) => inst.exports[`f${i}`] as WebAssembly.ExportValue);
-}
+import { classifyImport, isLongjmp, LONGJMP_IMPORTS } from '../../src/core/user-longjmp.js';
+import { moduleBytes, name, section, SECTION, vec } from '../../src/core/wasm-emit.js';
+import { inlineInvokes } from '../../tools/wasm/invokes.js';
 
 const I32 = 0x7f;
 const I64 = 0x7e;
-const F64 = 0x7c;
 
-describe('invoke module', () => {
-  test('is valid for every result and parameter letter', () => {
-    const names = ['invoke_v', 'invoke_vi', 'invoke_ii', 'invoke_jij', 'invoke_ff', 'invoke_ddd'];
-    assert.ok(WebAssembly.validate(invokeModuleBytes(names)));
-    assert.throws(() => invokeModuleBytes(['invoke_x']), /unsupported call signature/);
-  });
+/**
+ * A program whose run(a, b) calls table slot 1, m.f (JS), through
+ * env.invoke_iii, and whose run64(a, b) calls slot 2, m.g, through
+ * env.invoke_jij: what clang makes of calls in a setjmp caller.
+ */
+function program(): Uint8Array<ArrayBuffer> {
+  return moduleBytes([
+    section(
+      SECTION.type,
+      vec([
+        [0x60, 3, I32, I32, I32, 1, I32], // 0: invoke_iii
+        [0x60, 2, I32, I32, 1, I32], // 1: f, run
+        [0x60, 3, I32, I32, I64, 1, I64], // 2: invoke_jij
+        [0x60, 2, I32, I64, 1, I64], // 3: g, run64
+      ]),
+    ),
+    section(
+      SECTION.import,
+      vec([
+        [...name('env'), ...name('invoke_iii'), 0x00, 0],
+        [...name('m'), ...name('f'), 0x00, 1],
+        [...name('env'), ...name('invoke_jij'), 0x00, 2],
+        [...name('m'), ...name('g'), 0x00, 3],
+      ]),
+    ),
+    section(SECTION.function, vec([[1], [3]])),
+    section(4, vec([[0x70, 0x00, 3]])), // a table of 3 functions
+    section(
+      SECTION.export,
+      vec([
+        [...name('run'), 0x00, 4],
+        [...name('run64'), 0x00, 5],
+      ]),
+    ),
+    section(9, vec([[0x00, 0x41, 1, 0x0b, 2, 1, 3]])), // slots 1, 2: f, g
+    section(
+      SECTION.code,
+      vec([
+        [10, 0, 0x41, 1, 0x20, 0, 0x20, 1, 0x10, 0, 0x0b], // invoke_iii(1, a, b)
+        [10, 0, 0x41, 2, 0x20, 0, 0x20, 1, 0x10, 2, 0x0b], // invoke_jij(2, a, b)
+      ]),
+    ),
+  ]);
+}
 
-  test('calls through the table, catches only a longjmp', () => {
-    let jump = false;
-    const fns = wasmFunctions(
-      [
-        [0x60, 2, I32, I32, 1, I32], // (i32, i32) -> i32
-        [0x60, 2, I32, I64, 1, I64], // (i32, i64) -> i64
-        [0x60, 1, F64, 1, F64], // (f64) -> f64
-      ],
-      [
-        (a: number, b: number) => (jump ? throwLongjmp() : a * 10 + b),
-        (a: number, b: bigint) => BigInt(a) + b,
-        (x: number) => {
-          if (jump) throw new TypeError('not a jump');
-          return x / 2;
-        },
-      ],
-    );
-    const table = new WebAssembly.Table({ element: 'anyfunc', initial: 3 });
-    fns.forEach((f, i) => table.set(i, f as never));
-    const use = { invokes: ['invoke_dd', 'invoke_iii', 'invoke_jij'], throws: true };
-    const inv = invokeImports(use, table) as Record<string, Fn>;
-    const call = (n: string, ...a: unknown[]): unknown =>
-      (inv[n] as (...x: unknown[]) => unknown)(...a);
-    assert.equal(call('invoke_iii', 0, 4, 2), 42);
-    assert.equal(call('invoke_jij', 1, 1, 41n), 42n);
-    assert.equal(call('invoke_dd', 2, 84), 42);
-    jump = true;
-    assert.equal(call('invoke_iii', 0, 4, 2), 0, 'a jump comes back as a return');
-    assert.throws(() => call('invoke_dd', 2, 84), TypeError);
-    assert.throws(() => call('invoke_iii', 7, 0, 0), WebAssembly.RuntimeError, 'out of the table');
+describe('invokes made functions of the program', () => {
+  test('call through the table, catch only a longjmp', () => {
+    const out = inlineInvokes(program(), true);
+    assert.equal(out.invokes, 2);
+    const module = new WebAssembly.Module(out.bytes);
+    const imports = WebAssembly.Module.imports(module).map((i) => `${i.module}.${i.name}`);
+    assert.deepEqual(imports.sort(), ['linux.longjmp_tag', 'm.f', 'm.g']);
+    let mode: 'return' | 'jump' | 'error' = 'return';
+    const longjmp = LONGJMP_IMPORTS['longjmp'] as () => never;
+    const f = (a: number, b: number): number => {
+      if (mode === 'jump') longjmp();
+      if (mode === 'error') throw new TypeError('not a jump');
+      return a * 10 + b;
+    };
+    const g = (a: number, b: bigint): bigint => BigInt(a) + b;
+    const inst = new WebAssembly.Instance(module, {
+      m: { f, g },
+      linux: LONGJMP_IMPORTS as WebAssembly.ModuleImports,
+    });
+    const run = inst.exports['run'] as (a: number, b: number) => number;
+    const run64 = inst.exports['run64'] as (a: number, b: bigint) => bigint;
+    assert.equal(run(4, 2), 42);
+    assert.equal(run64(1, 41n), 42n);
+    mode = 'jump';
+    assert.equal(run(4, 2), 0, 'a jump comes back as a return');
+    mode = 'error';
+    assert.throws(() => run(4, 2), TypeError);
     let thrown: unknown;
     try {
-      throwLongjmp();
+      longjmp();
     } catch (err) {
       thrown = err;
     }
     assert.ok(isLongjmp(thrown));
     assert.ok(!isLongjmp(new Error('longjmp')));
   });
+
+  test('a program without invokes is left as it is', () => {
+    const bytes = moduleBytes([section(SECTION.type, vec([[0x60, 0, 0]]))]);
+    assert.equal(inlineInvokes(bytes, false).bytes, bytes);
+  });
 });
 
-describe('a program that calls setjmp', () => {
-  /** A program importing memory, maybe a table, and invoke_vi. */
-  function program(table: number[] | null): Uint8Array<ArrayBuffer> {
-    const imports = [
-      [...name('env'), ...name('memory'), 0x02, 0x00, 0x01],
-      [...name('env'), ...name('invoke_vi'), 0x00, 0],
-      ...(table ? [[...name('env'), ...name('__indirect_function_table'), 0x01, ...table]] : []),
-    ];
-    return moduleBytes([
-      section(
-        SECTION.type,
-        vec([
-          [0x60, 2, I32, I32, 0],
-          [0x60, 0, 0],
-        ]),
-      ),
-      section(SECTION.import, vec(imports)),
-      section(SECTION.function, vec([[1]])),
-      section(SECTION.export, vec([[...name('_start'), 0x00, 1]])),
-      section(SECTION.code, vec([[2, 0, 0x0b]])),
-    ]);
-  }
-
-  test('must import its table, of functions; the host learns its size', () => {
-    const ok = checkUserImage(program([0x70, 0x01, 5, 9]));
-    assert.ok(typeof ok !== 'string', String(ok));
-    assert.deepEqual(ok.linkage, {
-      table: { initial: 5, maximum: 9 },
-      invokes: ['invoke_vi'],
-      throws: false,
+describe("the host's check of a program's imports", () => {
+  test('serves longjmp and its tag, refuses invokes with a reason', () => {
+    const fn = (module: string, n: string): WebAssembly.ModuleImportDescriptor => ({
+      module,
+      name: n,
+      kind: 'function',
     });
-    assert.match(
-      String(checkUserImage(program(null))),
-      /does not import env.__indirect_function_table/,
-    );
-    assert.match(String(checkUserImage(program([0x6f, 0x00, 1]))), /not a table of functions/);
+    assert.equal(classifyImport(fn('linux', 'longjmp')), 'longjmp');
+    const tag = { module: 'linux', name: 'longjmp_tag', kind: 'tag' };
+    assert.equal(classifyImport(tag as unknown as WebAssembly.ModuleImportDescriptor), 'tag');
+    assert.match(String(classifyImport(fn('env', 'invoke_vi'))), /link it with wasmlinux-cc/);
+    assert.equal(classifyImport(fn('env', 'open')), null);
   });
 });

@@ -26,6 +26,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { USER_INVOKE } from '../../src/core/abi.js';
 import { planAsyncify } from '../wasm/asyncify-list.js';
 import { instrumentLoops } from '../wasm/preempt.js';
 import { readModule, type WasmModule } from '../wasm/reader.js';
@@ -422,9 +423,11 @@ export async function compileGuestProgram(
         // A fork copies no dead stack (src/core/process-memory.ts).
         '--export=__stack_low',
         '--export=__stack_high',
-        // The host makes the table, so that a setjmp caller's env.invoke_*
-        // imports, which it makes too, can call through it (docs/setjmp.md).
-        '--import-table',
+        // A setjmp caller's env.invoke_* imports call through the table:
+        // exported, wasm-opt does not take the table's only callers to be
+        // the call_indirects it sees (it made a function that a program
+        // called only through an invoke `unreachable`).
+        '--export-table',
         // Loops poll for preemption through this (tools/wasm/preempt.ts).
         '--export=__wasm_preempt',
         // Data from 1 KiB up: the word the loops poll is below (at 512).
@@ -452,6 +455,19 @@ export async function compileGuestProgram(
       await exec(STRIP, ['--strip-all', '-o', result, linked], opts);
     } else {
       copyFileSync(linked, result);
+    }
+    // A setjmp caller's env.invoke_* imports become the program's own
+    // functions, after Asyncify (tools/wasm/invokes.ts, docs/setjmp.md).
+    // binaryen's JS takes seconds to load: only for a program that needs it.
+    if (
+      mod.imports.some(
+        (i) => i.module === USER_INVOKE.module && i.name.startsWith(USER_INVOKE.prefix),
+      )
+    ) {
+      const { inlineInvokes } = await import('../wasm/invokes.js');
+      const inlined = inlineInvokes(readFileSync(result), !strip);
+      writeFileSync(result, inlined.bytes);
+      if (opts.verbose) process.stderr.write(`invokes: ${inlined.invokes} made functions\n`);
     }
     deliver(result, out);
   } finally {
