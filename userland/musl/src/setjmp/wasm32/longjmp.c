@@ -1,7 +1,8 @@
 /*
- * longjmp for wasm32 (setjmp.c has the design). The host throws: wasm code
- * cannot without the exception-handling feature, whose try blocks
- * binaryen's Asyncify (vfork, fork) cannot instrument.
+ * longjmp for wasm32 (setjmp.c has the design). The host throws (clang
+ * emits no throw without the exception-handling feature, whose try blocks
+ * binaryen's Asyncify, for vfork and fork, cannot instrument); the
+ * invokes wasmlinux-cc adds after Asyncify catch.
  */
 
 #include <setjmp.h>

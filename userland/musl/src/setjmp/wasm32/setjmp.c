@@ -7,9 +7,10 @@
  * setjmp becomes a call of __wasm_setjmp below, which records which call
  * site it was and in which invocation of the function (the address of a
  * slot in the function's stack frame), and every other call the function
- * makes goes through the host (env.invoke_*). longjmp (longjmp.c) throws
- * from the host through the wasm frames above to the nearest such call,
- * which catches it; the function then asks __wasm_setjmp_test whether the
+ * makes goes through an invoke (env.invoke_*, which wasmlinux-cc turns
+ * into a function of the program with a try block around the call).
+ * longjmp (longjmp.c) throws through the wasm frames above to the nearest
+ * such call, which catches it; the function then asks __wasm_setjmp_test whether the
  * jump is for one of its own setjmp calls, and either goes on after that
  * call, with setjmp's value from getTempRet0(), or throws again.
  *
