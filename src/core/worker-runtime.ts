@@ -128,6 +128,7 @@ function waitResult(r: 'ok' | 'not-equal' | 'timed-out'): number {
  */
 function describeTrap(err: unknown): string {
   if (isLongjmp(err)) return LONGJMP_UNCAUGHT;
+  if (err instanceof WebAssembly.LinkError) return `the program cannot be linked: ${err.message}`;
   if (!(err instanceof Error)) return String(err);
   const frame = (err.stack ?? '')
     .split('\n')
@@ -140,6 +141,9 @@ function describeTrap(err: unknown): string {
 function signalForTrap(err: unknown): number | null {
   if (err instanceof RangeError) return SIGSEGV; // call stack exhausted
   if (isLongjmp(err)) return SIGSEGV; // no setjmp on the stack took it
+  // Imports of the wrong type (execve's check looks at names, not types):
+  // past execve's point of no return, so it dies as on Linux.
+  if (err instanceof WebAssembly.LinkError) return SIGSEGV;
   if (!(err instanceof WebAssembly.RuntimeError)) return null;
   const m = err.message;
   if (/unreachable/.test(m)) return SIGILL;

@@ -144,6 +144,7 @@ int main(int argc, char **argv)
 		char *const segv_argv[] = { "/init", "crash", "segv", 0 };
 		char *const ill_argv[] = { "/init", "crash", "ill", 0 };
 		char *const script_argv[] = { "/bad/script", 0 };
+		char *const mislinked_argv[] = { "/bad/mislinked", 0 };
 		int st;
 
 		st = spawn_wait("/init", peek_argv);
@@ -160,6 +161,10 @@ int main(int argc, char **argv)
 		put("\n");
 		st = spawn_wait("/bad/script", script_argv);
 		put("init: script status ");
+		put_num(st);
+		put("\n");
+		st = spawn_wait("/bad/mislinked", mislinked_argv);
+		put("init: mislinked status ");
 		put_num(st);
 		put("\n");
 	}
