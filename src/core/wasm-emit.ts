@@ -1,5 +1,6 @@
 // The few pieces of the wasm binary format that the host needs to make its
-// own small modules at run time (process-memory.ts, user-longjmp.ts).
+// own small modules at run time (process-memory.ts), and that tests use to
+// make modules by hand.
 
 /** Unsigned LEB128. */
 export function uleb(n: number): number[] {
@@ -32,7 +33,9 @@ export const SECTION = {
   type: 1,
   import: 2,
   function: 3,
+  table: 4,
   export: 7,
+  element: 9,
   code: 10,
 } as const;
 

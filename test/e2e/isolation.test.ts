@@ -19,6 +19,7 @@ import {
 } from '../helpers/guest.js';
 
 let dir = '';
+let result: RunResult;
 
 /**
  * A program execve's check accepts (it imports what the host provides, by
@@ -26,13 +27,14 @@ let dir = '';
  */
 function mislinkedProgram(): Uint8Array {
   return moduleBytes([
+    // Types (i32) -> () and () -> ().
     section(
       SECTION.type,
       vec([
         [0x60, 1, 0x7f, 0],
         [0x60, 0, 0],
       ]),
-    ), // (i32) -> (), () -> ()
+    ),
     section(
       SECTION.import,
       vec([
@@ -45,7 +47,6 @@ function mislinkedProgram(): Uint8Array {
     section(SECTION.code, vec([[2, 0, 0x0b]])),
   ]);
 }
-let result: RunResult;
 
 function line(re: RegExp): RegExpExecArray {
   return mustMatch(result, re);

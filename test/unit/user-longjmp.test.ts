@@ -40,7 +40,7 @@ function program(): Uint8Array<ArrayBuffer> {
       ]),
     ),
     section(SECTION.function, vec([[1], [3]])),
-    section(4, vec([[0x70, 0x00, 3]])), // a table of 3 functions
+    section(SECTION.table, vec([[0x70, 0x00, 3]])), // a table of 3 functions
     section(
       SECTION.export,
       vec([
@@ -48,7 +48,7 @@ function program(): Uint8Array<ArrayBuffer> {
         [...name('run64'), 0x00, 5],
       ]),
     ),
-    section(9, vec([[0x00, 0x41, 1, 0x0b, 2, 1, 3]])), // slots 1, 2: f, g
+    section(SECTION.element, vec([[0x00, 0x41, 1, 0x0b, 2, 1, 3]])), // slots 1, 2: f, g
     section(
       SECTION.code,
       vec([
