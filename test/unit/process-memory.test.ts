@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ProcessMemories } from '../../src/core/process-memory.js';
+import { copyMemory, ProcessMemories } from '../../src/core/process-memory.js';
 import type { UserMemoryLimits } from '../../src/core/user-module.js';
 
 const SHARED: UserMemoryLimits = { initial: 2, maximum: 40, shared: true };
@@ -155,5 +155,26 @@ describe('ProcessMemories', () => {
     assert.equal(memories.tidy(), true);
     assert.equal(memories.acquire(LIMITS), b, 'so does an execve');
     assert.ok(isZero(b));
+  });
+
+  test('copyMemory copies exactly [at, end), across its 256 KiB slices, and nothing else', () => {
+    const pages = 20; // 1.25 MiB: five slices and a part
+    const make = (): WebAssembly.Memory =>
+      new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    const [a, b] = [make(), make()];
+    const [from, to] = [new Uint8Array(a.buffer), new Uint8Array(b.buffer)];
+    for (let i = 0; i < from.length; i++) from[i] = (i * 31 + 7) & 0xff;
+    to.fill(0xee);
+    const [at, end] = [3, from.length - 5];
+    copyMemory(a, b, at, end);
+    for (let i = 0; i < to.length; i++) {
+      const want = i >= at && i < end ? from[i] : 0xee;
+      if (to[i] !== want) assert.fail(`byte ${i}: ${to[i]} instead of ${want}`);
+    }
+    // Again between the same pair (a cached copier), a smaller range.
+    const before = to.slice(65535, 65541);
+    from.fill(1, 0, 70000);
+    copyMemory(a, b, 65536, 65540);
+    assert.deepEqual([...to.subarray(65535, 65541)], [before[0], 1, 1, 1, 1, before[5]]);
   });
 });
