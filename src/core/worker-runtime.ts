@@ -151,6 +151,15 @@ function signalForTrap(err: unknown): number | null {
   return SIGSEGV;
 }
 
+/** Views of a user memory (KernelInstance.user()). */
+interface UserViews {
+  memory: WebAssembly.Memory | null;
+  u8: Uint8Array;
+  i32: Int32Array;
+}
+
+const NO_USER_VIEWS: UserViews = { memory: null, u8: new Uint8Array(0), i32: new Int32Array(0) };
+
 class KernelInstance {
   readonly exports: KernelExports;
   readonly kmem: Uint8Array;
@@ -163,6 +172,7 @@ class KernelInstance {
   lastTrap = '';
   /** The running program's instance: signal handlers run in it. */
   userInstance: WebAssembly.Instance | null = null;
+  private userViews: UserViews = NO_USER_VIEWS;
   /** The program execve() checked, and the memory made for it, until it commits. */
   private pending: { image: UserImage; memory: WebAssembly.Memory } | null = null;
   /** Programs this worker compiled, by file identity and version. */
@@ -286,6 +296,7 @@ class KernelInstance {
     this.dropPending();
     this.userModule = null;
     this.userMemory = null;
+    this.userViews = NO_USER_VIEWS;
     this.userLimits = null;
     this.userInstance = null;
   }
@@ -299,9 +310,22 @@ class KernelInstance {
     return { entry: entry as SignalEntry, sp };
   }
 
-  private user(): Uint8Array {
-    // A user memory may have grown since the last access: take a fresh view.
-    return this.userMemory ? new Uint8Array(this.userMemory.buffer) : new Uint8Array(0);
+  /**
+   * Views of the user memory for an access that ends at end. Kept between
+   * calls: a fresh view (and memory.buffer, which on a shared memory asks
+   * whether another thread grew it) at every system call's copy cost 2 %
+   * of a shell loop that stats a name per step. A memory only grows, so a
+   * view that reaches end is still right; one that does not is renewed
+   * (a private memory's old buffer is detached by growth, its view empty).
+   */
+  private user(end: number): UserViews {
+    const memory = this.userMemory;
+    const cached = this.userViews;
+    if (cached.memory === memory && end <= cached.u8.length) return cached;
+    if (!memory) return NO_USER_VIEWS;
+    const buffer = memory.buffer;
+    this.userViews = { memory, u8: new Uint8Array(buffer), i32: new Int32Array(buffer) };
+    return this.userViews;
   }
 
   /**
@@ -310,9 +334,9 @@ class KernelInstance {
    */
   private userWord(addr: number): { i32: Int32Array; index: number } | null {
     const a = addr >>> 0;
-    const buffer = this.userMemory?.buffer;
-    if (!buffer || a % 4 !== 0 || a + 4 > buffer.byteLength) return null;
-    return { i32: new Int32Array(buffer), index: a / 4 };
+    if (a % 4 !== 0) return null;
+    const { i32 } = this.user(a + 4);
+    return a + 4 <= i32.length * 4 ? { i32, index: a / 4 } : null;
   }
 
   /** All but wait, which depends on whether the instance shares its worker (constructor). */
@@ -376,7 +400,7 @@ class KernelInstance {
           this.kview.setInt32(to >>> 0, Atomics.load(w.i32, w.index), true);
           return 0;
         }
-        const u = this.user();
+        const u = this.user(f + len).u8;
         const ok = Math.max(0, Math.min(len, u.length - f));
         if (ok > 0) this.kmem.set(u.subarray(f, f + ok), to >>> 0);
         return len - ok;
@@ -390,29 +414,29 @@ class KernelInstance {
           Atomics.store(w.i32, w.index, this.kview.getInt32(from >>> 0, true));
           return 0;
         }
-        const u = this.user();
+        const u = this.user(t + len).u8;
         const ok = Math.max(0, Math.min(len, u.length - t));
         if (ok > 0) u.set(this.kmem.subarray(from >>> 0, (from >>> 0) + ok), t);
         return len - ok;
       },
       clear_user: (to, n) => {
-        const u = this.user();
         const t = to >>> 0;
         const len = n >>> 0;
+        const u = this.user(t + len).u8;
         const ok = Math.max(0, Math.min(len, u.length - t));
         if (ok > 0) u.fill(0, t, t + ok);
         return len - ok;
       },
       strnlen_user: (s, n) => {
-        const u = this.user();
         const start = s >>> 0;
+        const u = this.user(start + n).u8;
         const limit = Math.min(start + n, u.length);
         for (let i = start; i < limit; i++) if (u[i] === 0) return i - start + 1;
         return start + n <= u.length ? n + 1 : 0;
       },
       strncpy_from_user: (dst, src, n) => {
-        const u = this.user();
         const start = src >>> 0;
+        const u = this.user(start + n).u8;
         if (start >= u.length) return -EFAULT;
         const end = Math.min(start + n, u.length);
         let i = start;

@@ -167,6 +167,23 @@ EOF
     );
   });
 
+  it('missing names stay in the dcache (ramfs keeps negative dentries); create, unlink and rmdir are still right', async () => {
+    // nr_negative is the fifth field of dentry-state.
+    const r = await sh(`
+      neg() { set -- $(cat /proc/sys/fs/dentry-state); echo $5; }
+      mkdir /tmp/n; before=$(neg)
+      i=0; while [ $i -lt 200 ]; do [ -e /tmp/n/missing$i ] && echo "exists $i"; i=$((i+1)); done
+      after=$(neg)
+      [ $((after - before)) -ge 200 ] && echo kept || echo "kept only $((after - before))"
+      echo data > /tmp/n/missing7; cat /tmp/n/missing7
+      rm /tmp/n/missing7; [ -e /tmp/n/missing7 ] || echo unlinked
+      mkdir /tmp/n/missing8; [ -d /tmp/n/missing8 ] && echo dir
+      ls /tmp/n | wc -l
+      rmdir /tmp/n/missing8 /tmp/n && [ ! -e /tmp/n ] && echo removed
+    `);
+    assert.equal(r.stdout, 'kept\ndata\nunlinked\ndir\n1\nremoved\n');
+  });
+
   it('exit statuses: of scripts, of commands, and 128+N for signals', async () => {
     assert.equal((await sh('exit 3', 3)).stdout, '');
     const r = await sh(
