@@ -234,6 +234,19 @@ export function copyMemory(
   copy(at, end);
 }
 
+/** Copies ranges of one memory to the same addresses of another. */
+export interface RangeCopier {
+  copy(from: WebAssembly.Memory, to: WebAssembly.Memory, ranges: readonly MemoryRange[]): void;
+}
+
+function copyRanges(
+  from: WebAssembly.Memory,
+  to: WebAssembly.Memory,
+  ranges: readonly MemoryRange[],
+): void {
+  for (const { start, end } of ranges) if (end > start) copyMemory(from, to, start, end);
+}
+
 /** A range of a memory, [start, end). */
 export interface MemoryRange {
   start: number;
@@ -264,8 +277,15 @@ export class ProcessMemories {
   /** Memories handed out again instead of made: for tests and diagnostics. */
   reused = 0;
 
-  /** isLive(id): whether the process with that id may still exist. */
-  constructor(private readonly isLive: (id: number) => boolean) {}
+  /**
+   * isLive(id): whether the process with that id may still exist.
+   * copier: how a fork's ranges are copied (copy-helper.ts's
+   * ParallelCopier, with a second thread); one thread by default.
+   */
+  constructor(
+    private readonly isLive: (id: number) => boolean,
+    private readonly copier: RangeCopier = { copy: copyRanges },
+  ) {}
 
   /**
    * A zeroed memory for a new program: a reused one with the same limits,
@@ -383,11 +403,13 @@ export class ProcessMemories {
       if (pages > 0) copy.grow(pages);
     } else copy = this.make({ ...limits, initial: from.length / 65536 });
     if (skip.end === skip.start) {
-      copyMemory(memory, copy, 0, from.length);
+      this.copier.copy(memory, copy, [{ start: 0, end: from.length }]);
       return copy;
     }
-    copyMemory(memory, copy, 0, skip.start);
-    copyMemory(memory, copy, skip.end, from.length);
+    this.copier.copy(memory, copy, [
+      { start: 0, end: skip.start },
+      { start: skip.end, end: from.length },
+    ]);
     // Mostly pages no one wrote since this memory was made: reading them is
     // cheap, and only written ones are cleared.
     if (hit && !clear(hit)) zeroMemory(copy, limits.shared, skip.start, skip.end);

@@ -58,6 +58,7 @@ import type {
   WorkerMessage,
 } from './messages.js';
 import { ImageCache } from './image-cache.js';
+import { type CopyHelperInit, type CopyHelperPort, ParallelCopier } from './copy-helper.js';
 import { type MemoryRange, ProcessMemories } from './process-memory.js';
 import { checkUserImage, type UserImage, type UserMemoryLimits } from './user-module.js';
 import { isLongjmp, LONGJMP_IMPORTS, LONGJMP_UNCAUGHT } from './user-longjmp.js';
@@ -79,6 +80,11 @@ export interface WorkerHost {
   writeStream(stream: 1 | 2, bytes: Uint8Array): boolean;
   /** Diagnostics that are not guest output. */
   writeError(text: string): void;
+  /**
+   * Start a helper thread for the large copies of fork (copy-helper.ts);
+   * absent where the platform has none (forks then copy on one thread).
+   */
+  startCopyHelper?(init: CopyHelperInit): CopyHelperPort;
 }
 
 /** Thrown through the wasm frames of a task that has died. */
@@ -212,7 +218,11 @@ class KernelInstance {
     });
     this.exports = instance.exports as unknown as KernelExports;
     const live = new Int32Array(init.memory.buffer, init.symbols.wasm_mm_live, MM_LIVE_SLOTS);
-    this.memories = new ProcessMemories((id) => Atomics.load(live, id % MM_LIVE_SLOTS) !== 0);
+    const startHelper = host.startCopyHelper?.bind(host) ?? null;
+    this.memories = new ProcessMemories(
+      (id) => Atomics.load(live, id % MM_LIVE_SLOTS) !== 0,
+      new ParallelCopier(startHelper),
+    );
   }
 
   /**

@@ -1,7 +1,9 @@
 // Entry point of every Node worker: hands the platform's I/O to the core.
 
 import { writeSync } from 'node:fs';
-import { parentPort, workerData } from 'node:worker_threads';
+import { join } from 'node:path';
+import { parentPort, Worker, workerData } from 'node:worker_threads';
+import type { CopyHelperInit, CopyHelperPort } from '../core/copy-helper.js';
 import type { TaskAssignment, WorkerInit, WorkerMessage } from '../core/messages.js';
 import { runWorker } from '../core/worker-runtime.js';
 
@@ -35,6 +37,19 @@ function writeStream(fd: number, bytes: Uint8Array): boolean {
   }
 }
 
+/** A fork copy helper: a thread of this worker's own (copy-helper.cjs beside this file). */
+function startCopyHelper(init: CopyHelperInit): CopyHelperPort {
+  const helper = new Worker(join(__dirname, 'copy-helper.cjs'), { workerData: init });
+  // Never keeps the process alive; a failing helper is only one that does
+  // not claim its requests (the requester then copies alone).
+  helper.unref();
+  helper.on('error', () => undefined);
+  return {
+    post: (request) => helper.postMessage(request),
+    terminate: () => void helper.terminate(),
+  };
+}
+
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run as a worker thread');
 
@@ -45,4 +60,5 @@ runWorker(workerData as WorkerInit, {
   writeConsole: (bytes) => writeAll(1, bytes),
   writeStream: (stream, bytes) => writeStream(stream, bytes),
   writeError: (text) => writeAll(2, new TextEncoder().encode(text)),
+  startCopyHelper,
 });

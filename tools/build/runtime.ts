@@ -35,8 +35,9 @@ export async function buildRuntime(): Promise<RuntimeArtifacts> {
   // module one, which needs the ES module loader set up first.
   await build({
     ...common,
-    entryPoints: [join(root, 'src/node/worker.ts')],
-    outfile: join(outdir, 'worker.cjs'),
+    entryPoints: [join(root, 'src/node/worker.ts'), join(root, 'src/node/copy-helper.ts')],
+    outdir,
+    outExtension: { '.js': '.cjs' },
     format: 'cjs',
   });
   return { cli: join(outdir, 'cli.js') };
