@@ -19,7 +19,7 @@
 // says DONE. A requester that waited too long for a claim revokes the
 // request and copies the rest itself; once claimed, it waits for DONE.
 
-import { copyMemory, type MemoryRange } from './process-memory.js';
+import { copyRanges, type MemoryRange } from './process-memory.js';
 
 /** What a helper thread starts with. */
 export interface CopyHelperInit {
@@ -77,9 +77,10 @@ export function runCopyHelper(
     const from = resolve(r.from);
     const to = resolve(r.to);
     if (Atomics.compareExchange(ctl, STATE, POSTED, CLAIMED) !== POSTED) return;
-    if (from && to) for (const { start, end } of r.ranges) copyMemory(from, to, start, end);
-    // Without both memories (cannot happen) the requester sees DONE after
-    // nothing copied; it checks ok below and copies itself.
+    // Without both memories (cannot happen: a memory is sent until the
+    // helper holds it) it copies nothing, and the requester that reads
+    // REVOKED copies this half itself.
+    if (from && to) copyRanges(from, to, r.ranges);
     Atomics.store(ctl, STATE, from && to ? DONE : REVOKED);
     Atomics.notify(ctl, STATE);
   });
@@ -123,19 +124,19 @@ export class ParallelCopier {
     const bytes = ranges.reduce((n, r) => n + (r.end - r.start), 0);
     const helper = bytes >= PARALLEL_COPY_MIN ? this.helper() : null;
     if (!helper) {
-      for (const { start, end } of ranges) copyMemory(from, to, start, end);
+      copyRanges(from, to, ranges);
       return;
     }
     const [mine, theirs] = splitRanges(ranges);
     const ctl = helper.ctl;
     Atomics.store(ctl, STATE, POSTED);
     helper.port.post({ from: this.ref(from), to: this.ref(to), ranges: theirs });
-    for (const { start, end } of mine) copyMemory(from, to, start, end);
+    copyRanges(from, to, mine);
     if (this.await(ctl)) {
       this.helped++;
     } else {
       this.drop();
-      for (const { start, end } of theirs) copyMemory(from, to, start, end);
+      copyRanges(from, to, theirs);
     }
   }
 

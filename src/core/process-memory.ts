@@ -239,7 +239,8 @@ export interface RangeCopier {
   copy(from: WebAssembly.Memory, to: WebAssembly.Memory, ranges: readonly MemoryRange[]): void;
 }
 
-function copyRanges(
+/** Copy each of ranges of from to the same addresses in to, on this thread. */
+export function copyRanges(
   from: WebAssembly.Memory,
   to: WebAssembly.Memory,
   ranges: readonly MemoryRange[],
