@@ -8,7 +8,7 @@
 // command, so the guest's boot and power-off are not counted (the two `date`
 // processes' start and end are, on both sides). Workload 6 is end to end.
 //
-//   node --import tsx bench/busybox.ts [--runs N] [--cpus N] [--initrd IMAGE]
+//   node --import tsx bench/busybox.ts [--runs N] [--cpus N] [--initrd IMAGE] [--shell SH]
 
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -210,11 +210,11 @@ function measure(
   }
 }
 
-function guestRunner(guestArgs: string[]): ShellRunner {
+function guestRunner(guestArgs: string[], shell: string): ShellRunner {
   return (script, timeoutMs) =>
     spawnSync(
       process.execPath,
-      [join(ROOT, 'dist/node/cli.js'), '--quiet', ...guestArgs, '--', 'sh', '-c', script],
+      [join(ROOT, 'dist/node/cli.js'), '--quiet', ...guestArgs, '--', shell, '-c', script],
       { encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'] },
     );
 }
@@ -332,6 +332,9 @@ async function main(): Promise<void> {
       cpus: { type: 'string' },
       // Another image, e.g. with another BusyBox configuration in it.
       initrd: { type: 'string' },
+      // The guest's shell for workloads 1-5 (e.g. ash or dash, to weigh
+      // which should be /bin/sh); the native side stays BusyBox's hush.
+      shell: { type: 'string', default: 'sh' },
     },
   });
   const runs = Number(values.runs);
@@ -340,7 +343,7 @@ async function main(): Promise<void> {
     ...(values.cpus === undefined ? [] : ['--cpus', values.cpus]),
     ...(values.initrd === undefined ? [] : ['--initrd', values.initrd]),
   ];
-  console.log(`guest CPUs: ${values.cpus ?? 'the CLI default'}`);
+  console.log(`guest CPUs: ${values.cpus ?? 'the CLI default'}; guest shell: ${values.shell}`);
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs wants a positive integer`);
 
   const start = performance.now();
@@ -352,7 +355,7 @@ async function main(): Promise<void> {
   try {
     const bin = nativeBin(native, dir);
     const sides: [string, ShellRunner, string][] = [
-      ['guest', guestRunner(guestArgs), '/bin/true'],
+      ['guest', guestRunner(guestArgs, values.shell), '/bin/true'],
       ['native', nativeRunner(native, dir, bin), join(bin, 'true')],
     ];
     const rows: Row[] = [];
