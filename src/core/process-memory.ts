@@ -163,8 +163,9 @@ export function zeroMemory(
  * in slices of 256 KiB. Why not TypedArray.set: on shared buffers V8 copies
  * with relaxed atomic stores, and a 64 MiB fork copy took 10 ms that way
  * against 6-7 ms here (Node 24, this host). Why slices: one 64 MiB
- * memory.copy took 9.3 ms, as the C library's memmove switches to stores
- * that bypass the cache for large sizes.
+ * memory.copy took 9.3 ms in the same loop, likely as the C library's
+ * memmove takes stores that bypass the cache for large sizes (in a loop of
+ * forks, with the memories no longer in the cache, both took the same).
  *
  *   (import "env" "from" (memory 0 65536 shared))   ;; memory 0
  *   (import "env" "to" (memory 0 65536 shared))     ;; memory 1
