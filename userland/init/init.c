@@ -10,6 +10,7 @@
 #include <linux/reboot.h>
 #include <linux/sched.h>
 #include <linux/utsname.h>
+#include <linux/sockios.h>
 #include <asm/ioctls.h>
 #include <asm/signal.h>
 #include <asm/termbits.h>
@@ -389,6 +390,43 @@ static void interactive(int argc, char **argv, char **envp)
 	fail("exec /sbin/init", ret);
 }
 
+/*
+ * struct ifreq as the kernel lays it out for a 32-bit target: the name,
+ * then a union of 16 bytes whose first member used here is the flags.
+ * (<linux/if.h> needs a C library's <sys/socket.h>, which init has not.)
+ */
+struct init_ifreq {
+	char name[16];
+	union {
+		short flags;
+		char pad[16];
+	} u;
+};
+
+/* From <linux/if.h>, AF_INET and SOCK_DGRAM from the kernel's socket.h. */
+#define INIT_IFF_UP		0x1
+#define INIT_AF_INET		2
+#define INIT_SOCK_DGRAM		2
+
+/*
+ * The loopback device up, as a distribution's boot scripts do: programs
+ * expect 127.0.0.1 and ::1 to answer.
+ */
+static void loopback_up(void)
+{
+	struct init_ifreq ifr = { .name = "lo" };
+	long s = sys3(__NR_socket, INIT_AF_INET, INIT_SOCK_DGRAM, 0);
+
+	if (s < 0)
+		return;
+	if (sys3(__NR_ioctl, s, SIOCGIFFLAGS, (long)&ifr) == 0 &&
+	    !(ifr.u.flags & INIT_IFF_UP)) {
+		ifr.u.flags |= INIT_IFF_UP;
+		sys3(__NR_ioctl, s, SIOCSIFFLAGS, (long)&ifr);
+	}
+	sys1(__NR_close, s);
+}
+
 int main(int argc, char **argv, char **envp)
 {
 	struct new_utsname u;
@@ -396,6 +434,7 @@ int main(int argc, char **argv, char **envp)
 	int i;
 
 	mount_exports(envp);
+	loopback_up();
 	run_command();
 	interactive(argc, argv, envp);
 
