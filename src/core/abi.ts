@@ -269,7 +269,13 @@ export const USER_STACK_HIGH = '__stack_high';
  */
 export const USER_LONGJMP = { module: 'linux', name: 'longjmp' } as const;
 export const USER_LONGJMP_TAG = { module: 'linux', name: 'longjmp_tag' } as const;
-export const USER_INVOKE = { module: 'env', prefix: 'invoke_' } as const;
+/** clang's invoke imports: env.invoke_<result type><parameter types>. */
+const USER_INVOKE_NAME = /^invoke_[vijfd][ijfd]*$/;
+
+/** Whether an import is one of clang's invokes (one test for the build and the host). */
+export function isUserInvoke(module: string, name: string): boolean {
+  return module === 'env' && USER_INVOKE_NAME.test(name);
+}
 
 /** Words in an exec image key (asm/host.h): device, inode, ctime s and ns, size. */
 export const IMAGE_KEY_WORDS = 5;

@@ -10,7 +10,7 @@
 // invoke; the function then finds out from memory whether the jump is for
 // one of its own setjmp calls (and if so takes back its stack pointer).
 
-import { USER_INVOKE, USER_LONGJMP, USER_LONGJMP_TAG } from './abi.js';
+import { isUserInvoke, USER_LONGJMP, USER_LONGJMP_TAG } from './abi.js';
 
 /**
  * What longjmp throws: an exception with this tag, which the invokes catch
@@ -42,7 +42,7 @@ export function classifyImport(
   ) {
     return 'tag';
   }
-  if (module === USER_INVOKE.module && name.startsWith(USER_INVOKE.prefix)) {
+  if (isUserInvoke(module, name)) {
     return `calls through ${module}.${name} (link it with wasmlinux-cc, which makes the invokes)`;
   }
   return null;

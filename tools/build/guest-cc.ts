@@ -26,7 +26,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { USER_INVOKE } from '../../src/core/abi.js';
+import { isUserInvoke } from '../../src/core/abi.js';
 import { planAsyncify } from '../wasm/asyncify-list.js';
 import { instrumentLoops } from '../wasm/preempt.js';
 import { readModule, type WasmModule } from '../wasm/reader.js';
@@ -459,11 +459,7 @@ export async function compileGuestProgram(
     // A setjmp caller's env.invoke_* imports become the program's own
     // functions, after Asyncify (tools/wasm/invokes.ts, docs/setjmp.md).
     // binaryen's JS takes seconds to load: only for a program that needs it.
-    if (
-      mod.imports.some(
-        (i) => i.module === USER_INVOKE.module && i.name.startsWith(USER_INVOKE.prefix),
-      )
-    ) {
+    if (mod.imports.some((i) => isUserInvoke(i.module, i.name))) {
       const { inlineInvokes } = await import('../wasm/invokes.js');
       const inlined = inlineInvokes(readFileSync(result), !strip);
       writeFileSync(result, inlined.bytes);

@@ -17,9 +17,7 @@
 // and a second instance on every exec.
 
 import binaryen from 'binaryen';
-import { USER_INVOKE, USER_LONGJMP_TAG } from '../../src/core/abi.js';
-
-const INVOKE = /^invoke_[vijfd][ijfd]*$/;
+import { isUserInvoke, USER_LONGJMP_TAG } from '../../src/core/abi.js';
 
 export interface InlinedInvokes {
   bytes: Uint8Array<ArrayBuffer>;
@@ -46,7 +44,7 @@ export function inlineInvokes(bytes: Uint8Array<ArrayBuffer>, keepNames: boolean
     const invokes: binaryen.FunctionInfo[] = [];
     for (let i = 0; i < mod.getNumFunctions(); i++) {
       const info = binaryen.getFunctionInfo(mod.getFunctionByIndex(i));
-      if (info.module === USER_INVOKE.module && info.base !== null && INVOKE.test(info.base)) {
+      if (info.module !== null && info.base !== null && isUserInvoke(info.module, info.base)) {
         invokes.push(info);
       }
     }
