@@ -50,12 +50,16 @@ if (node === null) {
   // The child shares the terminal: Ctrl-C and the like reach it directly
   // (the interactive CLI reads them as bytes). Signals sent to this process
   // alone (kill, a CI timeout) are passed on; its exit status becomes ours.
-  const child = spawn(node, [cli, ...process.argv.slice(2)], { stdio: 'inherit' });
-  const forward = (sig) => child.kill(sig);
+  // The handlers come first: between spawn() and them, a signal would end
+  // this process alone and leave the child running (seen once in CI).
   const ignore = () => {};
   process.on('SIGINT', ignore);
   process.on('SIGTERM', forward);
   process.on('SIGHUP', forward);
+  const child = spawn(node, [cli, ...process.argv.slice(2)], { stdio: 'inherit' });
+  function forward(sig) {
+    child.kill(sig);
+  }
   child.on('error', (err) => {
     process.stderr.write(`wasmlinux: cannot run ${node}: ${err.message}\n`);
     process.exit(127);
