@@ -112,18 +112,35 @@ const ZERO_BODY =
   '2002fd0004202002fd000430fd50fd50fd530d01200241c0006a210220022003490d000b200321000c010b20' +
   '004100418020fc0b00200321000c000b000b0b';
 
-function zeroModuleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
-  const body = Array.from(ZERO_BODY.match(/../g) ?? [], (h) => parseInt(h, 16));
-  // Memory limits: a shared import needs a maximum, and 65536 pages (LEB128
-  // 80 80 04) admits any; a private one takes none, so that any links.
-  const limits = shared ? [0x03, 0x00, 0x80, 0x80, 0x04] : [0x00, 0x00];
+/**
+ * A module of one function (i32, i32) -> () exported as fn, whose code is
+ * body (hex), importing env.<name> memories with the given limits.
+ */
+function rangeModuleBytes(
+  memories: readonly (readonly [string, readonly number[]])[],
+  fn: string,
+  body: string,
+): Uint8Array<ArrayBuffer> {
+  const code = Array.from(body.match(/../g) ?? [], (h) => parseInt(h, 16));
   return moduleBytes([
     section(SECTION.type, vec([[0x60, 2, 0x7f, 0x7f, 0]])), // (i32, i32) -> ()
-    section(SECTION.import, vec([[...name('env'), ...name('memory'), 0x02, ...limits]])),
+    section(
+      SECTION.import,
+      vec(memories.map(([mem, limits]) => [...name('env'), ...name(mem), 0x02, ...limits])),
+    ),
     section(SECTION.function, vec([[0]])),
-    section(SECTION.export, vec([[...name('zero'), 0x00, 0]])),
-    section(SECTION.code, vec([[...uleb(body.length), ...body]])),
+    section(SECTION.export, vec([[...name(fn), 0x00, 0]])),
+    section(SECTION.code, vec([[...uleb(code.length), ...code]])),
   ]);
+}
+
+// Memory limits: a shared import needs a maximum, and 65536 pages (LEB128
+// 80 80 04) admits any; a private one takes none, so that any links.
+const SHARED_LIMITS = [0x03, 0x00, 0x80, 0x80, 0x04] as const;
+const PRIVATE_LIMITS = [0x00, 0x00] as const;
+
+function zeroModuleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
+  return rangeModuleBytes([['memory', shared ? SHARED_LIMITS : PRIVATE_LIMITS]], 'zero', ZERO_BODY);
 }
 
 const zeroModules = new Map<boolean, WebAssembly.Module>();
@@ -184,21 +201,14 @@ const COPY_BODY =
   '4b04404180801021020b200020002002fc0a0100200020026a21000c000b0b0b';
 
 function copyModuleBytes(): Uint8Array<ArrayBuffer> {
-  const body = Array.from(COPY_BODY.match(/../g) ?? [], (h) => parseInt(h, 16));
-  const shared = [0x02, 0x03, 0x00, 0x80, 0x80, 0x04];
-  return moduleBytes([
-    section(SECTION.type, vec([[0x60, 2, 0x7f, 0x7f, 0]])), // (i32, i32) -> ()
-    section(
-      SECTION.import,
-      vec([
-        [...name('env'), ...name('from'), ...shared],
-        [...name('env'), ...name('to'), ...shared],
-      ]),
-    ),
-    section(SECTION.function, vec([[0]])),
-    section(SECTION.export, vec([[...name('copy'), 0x00, 0]])),
-    section(SECTION.code, vec([[...uleb(body.length), ...body]])),
-  ]);
+  return rangeModuleBytes(
+    [
+      ['from', SHARED_LIMITS],
+      ['to', SHARED_LIMITS],
+    ],
+    'copy',
+    COPY_BODY,
+  );
 }
 
 /** The copier module, null where the engine has no multi-memory (Node 20). */
