@@ -141,6 +141,7 @@ export const KERNEL_SYMBOLS = [
   'wasm_console_winsize',
   'wasm_stdin_in',
   'wasm_p9_done',
+  'wasm_net',
   'wasm_mm_live',
   '__heap_base',
 ] as const;
@@ -159,6 +160,8 @@ export const IRQ_STDIN = 2;
 export const IRQ_9P = 3;
 /** Between CPUs; the host never raises it. */
 export const IRQ_IPI = 4;
+/** The Ethernet device: frames in rx, room in tx, or a link change. */
+export const IRQ_NET = 5;
 
 /**
  * struct wasm_cpu (asm/host.h): what the host shares with each CPU, one per
@@ -200,6 +203,27 @@ export const P9_DONE_CHAN = 0;
 export const P9_DONE_REQ = 4;
 export const P9_DONE_LEN = 8;
 export const P9_DONE_SLOTS = 256;
+
+/**
+ * struct wasm_net (asm/host.h): the Ethernet device's two rings of frames
+ * (a u32 length, the bytes, padding to 4) and what the host says before
+ * boot (present, mtu, mac) and on a change of link (then IRQ_NET).
+ */
+export const NET_PRESENT = 0;
+export const NET_LINK = 4;
+export const NET_MTU = 8;
+export const NET_MAC = 12;
+export const NET_TX = 20;
+export const NET_RX = NET_TX + 16 + (1 << 20);
+/** struct wasm_net_ring: head and tail count bytes; the flags ask the other side for a wake-up. */
+export const NET_RING_HEAD = 0;
+export const NET_RING_TAIL = 4;
+export const NET_RING_CONSUMER_IDLE = 8;
+export const NET_RING_PRODUCER_FULL = 12;
+export const NET_RING_DATA = 16;
+export const NET_RING_SIZE = 1 << 20;
+/** The largest frame either side may put in a ring. */
+export const NET_FRAME_MAX = 65536;
 
 /**
  * The word in every program's memory that its loops poll for preemption
@@ -325,6 +349,7 @@ export const KERNEL_ABI: Readonly<Record<string, number>> = {
   IRQ_STDIN,
   IRQ_9P,
   IRQ_IPI,
+  IRQ_NET,
   NR_CPUS,
   HOME_KTHREADS,
   CPU_SIZE,
@@ -351,6 +376,19 @@ export const KERNEL_ABI: Readonly<Record<string, number>> = {
   P9_DONE_REQ,
   P9_DONE_LEN,
   P9_DONE_SLOTS,
+  NET_PRESENT,
+  NET_LINK,
+  NET_MTU,
+  NET_MAC,
+  NET_TX,
+  NET_RX,
+  NET_RING_HEAD,
+  NET_RING_TAIL,
+  NET_RING_CONSUMER_IDLE,
+  NET_RING_PRODUCER_FULL,
+  NET_RING_DATA,
+  NET_RING_SIZE,
+  NET_FRAME_MAX,
   USER_PREEMPT_ADDR,
   IMAGE_KEY_WORDS,
   MM_LIVE_SLOTS,

@@ -26,6 +26,7 @@ import {
   WINSIZE_SIZE,
 } from './abi.js';
 import { RingFeeder } from './input-ring.js';
+import { NetHost, type FrameLink } from './net-host.js';
 import { P9Host, type NinePExport } from './p9-host.js';
 import { PreemptWatchdog } from './preempt-watchdog.js';
 import type { KernelImage } from './kernel-image.js';
@@ -70,10 +71,23 @@ export interface MachineOptions {
   /** Directories the guest can mount over 9P (mount -t 9p TAG DIR). */
   p9Exports?: readonly NinePExport[];
   /**
+   * The guest's Ethernet device (eth0) and where its frames go; without it
+   * the guest has only the loopback device.
+   */
+  net?: MachineNet;
+  /**
    * The kernel ran out of memory and killed a process. Its full report is
    * in the kernel log, which is often hidden: tell the user here.
    */
   onOomKill?: (victim: OomVictim) => void;
+}
+
+export interface MachineNet {
+  link: FrameLink;
+  /** The device's MTU: what the link's other end takes. */
+  mtu: number;
+  /** The link went away (the guest then sees its carrier drop). */
+  onClosed?: (reason: string) => void;
 }
 
 export interface OomVictim {
@@ -136,6 +150,7 @@ export class Machine {
   private readonly stdinIn: RingFeeder;
   private readonly watchdog: PreemptWatchdog;
   private readonly p9: P9Host;
+  private readonly net: NetHost | null;
   /** The console's size (rows << 16 | cols), kept until the kernel's memory is set up. */
   private winsize: number | null = null;
   private booted = false;
@@ -192,6 +207,9 @@ export class Machine {
       irq: IRQ_STDIN,
     });
     this.p9 = new P9Host(this.memory, opts.kernel.symbols, opts.p9Exports ?? []);
+    this.net = opts.net
+      ? new NetHost(this.memory, opts.kernel.symbols, opts.net.link, opts.net.onClosed)
+      : null;
     this.watchdog = new PreemptWatchdog({
       kernelMemory: this.memory,
       cpus,
@@ -214,6 +232,7 @@ export class Machine {
         cpus: this.cpus,
         totalStoreOrder: this.platform.totalStoreOrder === true,
         stackSwitching: this.stackSwitching,
+        net: this.opts.net ? { mtu: this.opts.net.mtu } : null,
       });
       if (boot && this.stackSwitching) this.sharedWorkers.set(0, boot);
     });
@@ -265,6 +284,7 @@ export class Machine {
     this.stopped = true;
     this.watchdog.stop();
     this.p9.stop();
+    this.net?.stop();
     this.consoleIn.close();
     this.stdinIn.close();
     for (const w of this.workers) w.terminate();
@@ -351,6 +371,7 @@ export class Machine {
         this.fillPool();
         this.consoleIn.start();
         this.stdinIn.start();
+        this.net?.start();
         this.watchdog.start();
         this.booted = true;
         this.sendWinsize();

@@ -1,6 +1,7 @@
 // Messages between the machine (the host's main thread) and its workers.
 
 import type { KernelSymbols } from './abi.js';
+import type { NetDeviceConfig } from './net-host.js';
 import type { UserMemoryLimits } from './user-module.js';
 
 /** What every worker gets: the kernel, its memory and the clock's origin. */
@@ -46,6 +47,8 @@ export interface BootInit extends WorkerInitBase {
    */
   stackSwitching: boolean;
   initrd: Uint8Array | null;
+  /** The Ethernet device, or null for none (then the guest has only lo). */
+  net: NetDeviceConfig | null;
 }
 
 /** A task: runs wasm_task_entry(task) and then, perhaps, user programs. */

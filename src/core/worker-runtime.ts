@@ -57,6 +57,7 @@ import type {
   WorkerInit,
   WorkerMessage,
 } from './messages.js';
+import { writeNetConfig } from './net-host.js';
 import { ImageCache } from './image-cache.js';
 import { type CopyHelperInit, type CopyHelperPort, ParallelCopier } from './copy-helper.js';
 import { type MemoryRange, ProcessMemories } from './process-memory.js';
@@ -658,6 +659,7 @@ function runBoot(init: BootInit, host: WorkerHost): void {
   k.kview.setUint32(symbols.wasm_boot_cpus, init.cpus, true);
   k.kview.setUint32(symbols.wasm_host_tso, init.totalStoreOrder ? 1 : 0, true);
   k.kview.setUint32(symbols.wasm_host_stack_switching, suspend ? 1 : 0, true);
+  if (init.net) writeNetConfig(k.kview, symbols, init.net);
   if (init.initrd && init.initrd.length > 0) {
     const top = k.kmem.length;
     const start = (top - init.initrd.length) & ~4095;

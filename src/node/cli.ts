@@ -10,6 +10,16 @@ import { NR_CPUS } from '../core/abi.js';
 import { defaultCpus, Machine, MachineError, type MachineExit } from '../core/machine.js';
 import { mountsCmdline, parseMountSpec, type MountSpec } from '../core/mounts.js';
 import type { NinePExport } from '../core/p9-host.js';
+import {
+  guestNetCmdline,
+  guestNetwork,
+  parsePublish,
+  PublishError,
+  type GuestNetwork,
+  type PublishSpec,
+} from '../core/net-config.js';
+import type { MachineNet } from '../core/machine.js';
+import { checkPublishable, hostAddress, PASST_MTU, PasstError, startPasst } from './passt.js';
 import { exitStatusFromRestart, withRunRequest } from '../core/run-request.js';
 import { stackSwitching } from '../core/stack-switching.js';
 import { NinePServer } from './ninep/server.js';
@@ -40,6 +50,18 @@ Options:
                    export host directory DIR to the guest over 9P, mounted
                    at GUEST (an absolute path) at boot; repeatable. DIR may
                    be the ws:// URL of a "wasmlinux serve-9p" server
+  --net MODE       the guest's network: "passt" (the default) gives it eth0,
+                   connected through passt (Debian's user-mode network stack:
+                   NAT, DNS, no privileges) to the host's network; the host's
+                   own loopback services are host.wasmlinux.internal. "none"
+                   leaves only the loopback device
+  --publish [ADDR:]HOSTPORT:GUESTPORT[/udp]
+                   forward a host port (on every address, or on ADDR) to a
+                   port in the guest, like docker run -p; repeatable
+  --dhcp           the guest asks passt's DHCP server for its address
+                   (default: it is set at boot, which is quicker)
+  --dns ADDR       the host resolver the guest's DNS queries go to
+                   (default: the first of the host's /etc/resolv.conf)
   --worker-per-task
                    run every kernel task on a host thread of its own; by
                    default, where the engine can suspend wasm stacks (JSPI:
@@ -187,6 +209,10 @@ async function main(argv: string[]): Promise<number> {
       mem: { type: 'string', default: '128M' },
       cpus: { type: 'string' },
       mount: { type: 'string', multiple: true, default: [] },
+      net: { type: 'string' },
+      publish: { type: 'string', multiple: true, default: [] },
+      dhcp: { type: 'boolean', default: false },
+      dns: { type: 'string' },
       'worker-per-task': { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
@@ -232,12 +258,14 @@ async function main(argv: string[]): Promise<number> {
   const mounts = values.mount.map(parseMount);
   // init mounts them: TAG:DIR[:ro] entries, comma-separated.
   const mountArg = mountsCmdline(mounts);
+  const net = await startNetwork(values);
   // Our options go first: everything after "--" in the user's part belongs to init.
   const cmdline = [
     quiet ? 'loglevel=0' : '',
     pipe ? 'wasm_console=pipe' : '',
     termArg,
     mountArg,
+    net ? guestNetCmdline(net.guest, values.dhcp ? 'dhcp' : 'static', net.mtu) : '',
     values.cmdline,
   ]
     .filter(Boolean)
@@ -266,6 +294,7 @@ async function main(argv: string[]): Promise<number> {
     cpus,
     stackSwitching: !values['worker-per-task'],
     p9Exports,
+    ...(net ? { net } : {}),
     onOomKill: (victim) => {
       // The host terminal may be raw (no \n -> \r\n): end lines ourselves.
       const eol = process.stderr.isTTY ? '\r\n' : '\n';
@@ -326,6 +355,60 @@ async function main(argv: string[]): Promise<number> {
   const exit = await machine.run();
   terminal?.restore();
   return forced ?? exitStatus(exit);
+}
+
+interface NetValues {
+  net?: string | undefined;
+  publish: string[];
+  dns?: string | undefined;
+}
+
+/** passt for the guest's eth0, or null for no network (--net none, or no passt and none asked for). */
+async function startNetwork(
+  values: NetValues,
+): Promise<(MachineNet & { guest: GuestNetwork }) | null> {
+  const mode = values.net ?? 'passt';
+  if (mode !== 'passt' && mode !== 'none') {
+    throw new UsageError(`--net: "${mode}" is not a network mode (passt or none)`);
+  }
+  let publish: PublishSpec[];
+  try {
+    publish = values.publish.map(parsePublish);
+  } catch (err) {
+    if (err instanceof PublishError) throw new UsageError(err.message);
+    throw err;
+  }
+  if (mode === 'none') {
+    if (publish.length > 0) throw new UsageError('--publish needs a network: not with --net none');
+    return null;
+  }
+  try {
+    await checkPublishable(publish);
+    const pcap = process.env['WASMLINUX_PCAP'];
+    const guest = guestNetwork(hostAddress());
+    const link = await startPasst(
+      { publish, ...(values.dns ? { dns: values.dns } : {}), ...(pcap ? { pcap } : {}) },
+      guest,
+    );
+    return {
+      guest,
+      link,
+      mtu: PASST_MTU,
+      onClosed: (reason) => {
+        const eol = process.stderr.isTTY ? '\r\n' : '\n';
+        process.stderr.write(
+          `wasmlinux: network: ${reason}; the guest's eth0 has lost its link${eol}`,
+        );
+      },
+    };
+  } catch (err) {
+    if (!(err instanceof PasstError)) throw err;
+    // Networking is on by default: without passt, say so and go on
+    // without it, unless it was asked for.
+    if (values.net === 'passt' || publish.length > 0) throw new UsageError(err.message);
+    process.stderr.write(`wasmlinux: no network: ${err.message}\n`);
+    return null;
+  }
 }
 
 main(process.argv.slice(2)).then(

@@ -26,6 +26,8 @@ export const REQUIRED_COMMANDS: Readonly<Record<string, string>> = {
   make: 'make',
   perl: 'perl',
   gcc: 'gcc', // host compiler for the kernel's build-time tools (fixdep, kconfig)
+  // The guest's network (src/node/passt.ts): user-mode NAT, DHCP and DNS.
+  passt: 'passt',
 };
 
 /**

@@ -109,7 +109,7 @@ export async function buildUserland(
     // init runs commands in clone()d children: its memory must be shared.
     await buildProgram(
       init,
-      [join(src, 'crt.S'), join(src, 'clone-entry.S'), join(src, 'init.c')],
+      [join(src, 'crt.S'), join(src, 'clone-entry.S'), join(src, 'init.c'), join(src, 'net.c')],
       kernel.headers,
       tmp,
       { ldflags: ['--shared-memory', '--export=__wasm_clone_entry'] },
@@ -138,6 +138,12 @@ export async function buildUserland(
         mode: 0o644,
         source: join(root, 'userland/etc', name),
       })),
+      {
+        path: '/usr/share/udhcpc/default.script',
+        type: 'file',
+        mode: 0o755,
+        source: join(root, 'userland/udhcpc/default.script'),
+      },
       { path: '/init', type: 'file', mode: 0o755, source: init },
       { path: '/sbin/init', type: 'file', mode: 0o755, source: sbinInit },
       { path: '/sbin/wasmlinux-agent', type: 'file', mode: 0o755, source: agent },

@@ -15,6 +15,7 @@
 #include <asm/signal.h>
 #include <asm/termbits.h>
 #include "io.h"
+#include "net.h"
 
 #define STDOUT 1
 
@@ -91,6 +92,8 @@ static void echo_stdin(void)
 
 static char run_buf[65536];
 static char *run_argv[MAX_ARGS + 1];
+/* What the clone()d child runs: the command, or a helper (net.c). */
+static char *const *child_argv = run_argv;
 static char exec_path[4096];
 static char child_stack[16384] __attribute__((aligned(16)));
 
@@ -101,14 +104,14 @@ void clone_child_main(void)
 {
 	static const char *const dirs[] = { "/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/", 0 };
 	static char *const envp[] = { "PATH=/bin:/sbin:/usr/bin:/usr/sbin", "HOME=/root", 0 };
-	const char *cmd = run_argv[0];
+	const char *cmd = child_argv[0];
 	long ret = -2;
 	int i, j, k;
 
 	for (i = 0; cmd[i] && cmd[i] != '/'; i++)
 		;
 	if (cmd[i] == '/') {
-		ret = sys3(__NR_execve, (long)cmd, (long)run_argv, (long)envp);
+		ret = sys3(__NR_execve, (long)cmd, (long)child_argv, (long)envp);
 	} else {
 		for (i = 0; dirs[i] && (ret == -2 || ret == -13); i++) {
 			k = 0;
@@ -117,7 +120,7 @@ void clone_child_main(void)
 			for (j = 0; cmd[j] && k < (int)sizeof(exec_path) - 1; j++)
 				exec_path[k++] = cmd[j];
 			exec_path[k] = 0;
-			ret = sys3(__NR_execve, (long)exec_path, (long)run_argv, (long)envp);
+			ret = sys3(__NR_execve, (long)exec_path, (long)child_argv, (long)envp);
 		}
 	}
 	sys3(__NR_write, 2, (long)"wasmlinux: ", 11);
@@ -248,6 +251,23 @@ static void wait_for(long pid, int *status)
 		if (r < 0 && r != -EINTR)
 			stop_with_status(126);
 	}
+}
+
+/* Run a program (found on PATH) to its end; returns its wait status, or -errno. */
+int run_and_wait(char *const *argv)
+{
+	int status = 0;
+	long pid;
+
+	child_argv = argv;
+	pid = __wasm_syscall(__NR_clone, CLONE_VM | CLONE_VFORK | SIGCHLD,
+			     (long)(child_stack + sizeof(child_stack)), 0, 0,
+			     (long)__builtin_wasm_tls_base(), 0);
+	child_argv = run_argv;
+	if (pid < 0)
+		return pid;
+	wait_for(pid, &status);
+	return status;
 }
 
 /* Returns only if there is no command to run. */
@@ -390,43 +410,6 @@ static void interactive(int argc, char **argv, char **envp)
 	fail("exec /sbin/init", ret);
 }
 
-/*
- * struct ifreq as the kernel lays it out for a 32-bit target: the name,
- * then a union of 16 bytes whose first member used here is the flags.
- * (<linux/if.h> needs a C library's <sys/socket.h>, which init has not.)
- */
-struct init_ifreq {
-	char name[16];
-	union {
-		short flags;
-		char pad[16];
-	} u;
-};
-
-/* From <linux/if.h>, AF_INET and SOCK_DGRAM from the kernel's socket.h. */
-#define INIT_IFF_UP		0x1
-#define INIT_AF_INET		2
-#define INIT_SOCK_DGRAM		2
-
-/*
- * The loopback device up, as a distribution's boot scripts do: programs
- * expect 127.0.0.1 and ::1 to answer.
- */
-static void loopback_up(void)
-{
-	struct init_ifreq ifr = { .name = "lo" };
-	long s = sys3(__NR_socket, INIT_AF_INET, INIT_SOCK_DGRAM, 0);
-
-	if (s < 0)
-		return;
-	if (sys3(__NR_ioctl, s, SIOCGIFFLAGS, (long)&ifr) == 0 &&
-	    !(ifr.u.flags & INIT_IFF_UP)) {
-		ifr.u.flags |= INIT_IFF_UP;
-		sys3(__NR_ioctl, s, SIOCSIFFLAGS, (long)&ifr);
-	}
-	sys1(__NR_close, s);
-}
-
 int main(int argc, char **argv, char **envp)
 {
 	struct new_utsname u;
@@ -434,7 +417,7 @@ int main(int argc, char **argv, char **envp)
 	int i;
 
 	mount_exports(envp);
-	loopback_up();
+	net_up(envp);
 	run_command();
 	interactive(argc, argv, envp);
 

@@ -35,6 +35,7 @@ void foo(void)
 	ABI(IRQ_STDIN, WASM_IRQ_STDIN);
 	ABI(IRQ_9P, WASM_IRQ_9P);
 	ABI(IRQ_IPI, WASM_IRQ_IPI);
+	ABI(IRQ_NET, WASM_IRQ_NET);
 	ABI(NR_CPUS, NR_CPUS);
 	ABI(HOME_KTHREADS, WASM_HOME_KTHREADS);
 	ABI(CPU_SIZE, sizeof(struct wasm_cpu));
@@ -61,6 +62,19 @@ void foo(void)
 	ABI(P9_DONE_REQ, offsetof(struct wasm_p9_done, req));
 	ABI(P9_DONE_LEN, offsetof(struct wasm_p9_done, len));
 	ABI(P9_DONE_SLOTS, WASM_P9_DONE_SLOTS);
+	ABI(NET_PRESENT, offsetof(struct wasm_net, present));
+	ABI(NET_LINK, offsetof(struct wasm_net, link));
+	ABI(NET_MTU, offsetof(struct wasm_net, mtu));
+	ABI(NET_MAC, offsetof(struct wasm_net, mac));
+	ABI(NET_TX, offsetof(struct wasm_net, tx));
+	ABI(NET_RX, offsetof(struct wasm_net, rx));
+	ABI(NET_RING_HEAD, offsetof(struct wasm_net_ring, head));
+	ABI(NET_RING_TAIL, offsetof(struct wasm_net_ring, tail));
+	ABI(NET_RING_CONSUMER_IDLE, offsetof(struct wasm_net_ring, consumer_idle));
+	ABI(NET_RING_PRODUCER_FULL, offsetof(struct wasm_net_ring, producer_full));
+	ABI(NET_RING_DATA, offsetof(struct wasm_net_ring, data));
+	ABI(NET_RING_SIZE, WASM_NET_RING_SIZE);
+	ABI(NET_FRAME_MAX, WASM_NET_FRAME_MAX);
 	ABI(USER_PREEMPT_ADDR, WASM_USER_PREEMPT_ADDR);
 	ABI(IMAGE_KEY_WORDS, WASM_IMAGE_KEY_WORDS);
 	ABI(MM_LIVE_SLOTS, WASM_MM_LIVE_SLOTS);

@@ -103,6 +103,8 @@ void __init init_IRQ(void)
 				 handle_simple_irq);
 	irq_set_chip_and_handler(WASM_IRQ_9P, &dummy_irq_chip,
 				 handle_simple_irq);
+	irq_set_chip_and_handler(WASM_IRQ_NET, &dummy_irq_chip,
+				 handle_simple_irq);
 
 	/* The timer and IPIs are per CPU: one line, a handler per CPU. */
 	irq_set_percpu_devid(WASM_IRQ_TIMER);

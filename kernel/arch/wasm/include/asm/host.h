@@ -108,6 +108,39 @@ struct wasm_p9_done_ring {
 };
 extern struct wasm_p9_done_ring wasm_p9_done;
 
+/*
+ * The Ethernet device (drivers/net.c): a ring of frames each way, in
+ * kernel memory.  A frame is a u32 length and its bytes, padded to four
+ * bytes, so a length never wraps around the end of the ring.  The producer
+ * moves head, the consumer tail, both counting bytes.  A side that finds
+ * nothing to take or no room sets consumer_idle or producer_full, and the
+ * other side wakes it after its next move: the host wakes the kernel with
+ * WASM_IRQ_NET, the kernel wakes the host by notifying the head (tx) or
+ * tail (rx) word, on which the host waits.  The host writes present, mtu
+ * and mac before boot, and link (carrier) whenever it changes, then raises
+ * WASM_IRQ_NET.
+ */
+#define WASM_NET_RING_SIZE	(1 << 20)
+#define WASM_NET_FRAME_MAX	65536
+struct wasm_net_ring {
+	u32 head;
+	u32 tail;
+	u32 consumer_idle;
+	u32 producer_full;
+	u8 data[WASM_NET_RING_SIZE];
+};
+
+struct wasm_net {
+	u32 present;
+	u32 link;
+	u32 mtu;
+	u8 mac[6];
+	u16 __pad;
+	struct wasm_net_ring tx;	/* kernel to host */
+	struct wasm_net_ring rx;	/* host to kernel */
+};
+extern struct wasm_net wasm_net;
+
 #define __wasm_host(name) \
 	__attribute__((import_module("host"), import_name(#name)))
 

@@ -13,6 +13,7 @@
 #define WASM_IRQ_STDIN		2
 #define WASM_IRQ_9P		3
 #define WASM_IRQ_IPI		4	/* from another CPU: see wasm_cpu.ipi */
+#define WASM_IRQ_NET		5
 
 /* Messages between CPUs: bits of wasm_cpu.ipi (smp.c). */
 #define WASM_IPI_RESCHEDULE	0

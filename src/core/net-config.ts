@@ -1,0 +1,89 @@
+// The guest's network as the host sets it up: the addresses (the same in
+// Node and in the browser, whichever passt is at the other end), what init
+// is told, and --publish specifications.
+
+/** The guest's IPv4 network. */
+export interface GuestNetwork {
+  readonly address: string;
+  readonly prefix: number;
+  /**
+   * The guest's router, which is also host.wasmlinux.internal: passt maps
+   * TCP and UDP to it onto the host's own loopback.
+   */
+  readonly gateway: string;
+  /** The guest's name server: passt forwards its queries to the host's resolver. */
+  readonly dns: string;
+}
+
+/**
+ * qemu's user-mode layout: the guest at 10.0.2.15/24, its name server at
+ * .3. The gateway is best the host's own address (passt's ICMP is not
+ * mapped like TCP and UDP: a ping to the host's address is answered by the
+ * host, one to 10.0.2.2 by nobody); .2 where that is not known.
+ */
+export function guestNetwork(hostAddress: string | null): GuestNetwork {
+  return {
+    address: '10.0.2.15',
+    prefix: 24,
+    gateway: hostAddress ?? '10.0.2.2',
+    dns: '10.0.2.3',
+  };
+}
+
+/** The name under which the guest reaches the host's loopback services. */
+export const HOST_NAME_IN_GUEST = 'host.wasmlinux.internal';
+
+/** How the guest gets its address: told on the command line, or DHCP from passt. */
+export type GuestAddressing = 'static' | 'dhcp';
+
+/**
+ * init's WASMLINUX_NET= value (userland/init/init.c reads it): comma-
+ * separated key=value pairs, or "dhcp" first for DHCP. The name server
+ * and the host's name are given either way.
+ */
+export function guestNetCmdline(net: GuestNetwork, how: GuestAddressing, mtu: number): string {
+  const common = `dns=${net.dns},host=${net.gateway}`;
+  if (how === 'dhcp') return `WASMLINUX_NET=dhcp,${common}`;
+  return `WASMLINUX_NET=addr=${net.address}/${net.prefix},gw=${net.gateway},mtu=${mtu},${common}`;
+}
+
+/** A host port forwarded into the guest (--publish, like docker run -p). */
+export interface PublishSpec {
+  /** The host address to listen on; all of them when absent. */
+  readonly address?: string;
+  readonly hostPort: number;
+  readonly guestPort: number;
+  readonly protocol: 'tcp' | 'udp';
+}
+
+export class PublishError extends Error {
+  override name = 'PublishError';
+}
+
+function port(text: string, spec: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > 65535) {
+    throw new PublishError(`--publish ${spec}: "${text}" is not a port number (1 to 65535)`);
+  }
+  return n;
+}
+
+/** [ADDRESS:]HOSTPORT:GUESTPORT[/tcp|/udp], as docker run -p takes it. */
+export function parsePublish(spec: string): PublishSpec {
+  const m =
+    /^(?:(\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):)?([^:/]+):([^:/]+)(?:\/(tcp|udp))?$/.exec(
+      spec.trim(),
+    );
+  if (!m) {
+    throw new PublishError(
+      `--publish ${spec}: expected HOSTPORT:GUESTPORT[/udp] or ADDRESS:HOSTPORT:GUESTPORT[/udp]`,
+    );
+  }
+  const address = m[1]?.replace(/^\[|\]$/g, '');
+  return {
+    ...(address ? { address } : {}),
+    hostPort: port(m[2]!, spec),
+    guestPort: port(m[3]!, spec),
+    protocol: m[4] === 'udp' ? 'udp' : 'tcp',
+  };
+}

@@ -1,0 +1,311 @@
+// The guest's network in Node: Debian's passt, the user-mode network stack
+// podman uses (NAT, DHCP, DNS forwarding, port forwarding, no privileges),
+// one per machine.
+//
+// passt speaks qemu's stream protocol: each Ethernet frame preceded by its
+// length, 32 bits big-endian, over a Unix socket. passt listens on a path
+// in a private directory and we connect; with --one-off it ends when the
+// machine closes the connection, and also when this process dies. (Handing
+// it one end of a socket pair with --fd would be simpler, but then the
+// socket keeps the default 208 KiB send buffer, and passt drops the frames
+// it cannot send at once: a bulk download lost frames whenever our event
+// loop was busy for 0.2 ms. On a connection it accepts, passt sets 8 MiB.)
+
+import { spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createConnection, createServer, type Socket } from 'node:net';
+import { networkInterfaces, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import type { GuestNetwork, PublishSpec } from '../core/net-config.js';
+import type { FrameLink, FrameLinkHandlers } from '../core/net-host.js';
+
+/** Who passt runs as when started by root. */
+const NOBODY = 65534;
+
+/** passt's largest MTU (65520: the largest 802.3 frame less the header, in 32-bit words). */
+export const PASST_MTU = 65520;
+
+export interface PasstOptions {
+  /** Host ports forwarded into the guest (--publish). */
+  publish?: readonly PublishSpec[];
+  /**
+   * The host resolver that DNS queries to the guest's name server go to;
+   * default: the first in the host's /etc/resolv.conf.
+   */
+  dns?: string;
+  /** A file where passt records every frame (pcap), for debugging. */
+  pcap?: string;
+  /** The passt program (default: "passt" on PATH). */
+  command?: string;
+}
+
+/**
+ * The host's IPv4 address on the interface of its default route (what
+ * passt takes as its template), or null when there is none.
+ */
+export function hostAddress(): string | null {
+  let routes: string;
+  try {
+    routes = readFileSync('/proc/net/route', 'utf8');
+  } catch {
+    return null;
+  }
+  for (const line of routes.split('\n').slice(1)) {
+    const [iface, dest, , flags] = line.trim().split(/\s+/);
+    // RTF_UP (1) with destination 0: a default route.
+    if (!iface || dest !== '00000000' || !(parseInt(flags ?? '0', 16) & 1)) continue;
+    const addr = networkInterfaces()[iface]?.find((a) => a.family === 'IPv4' && !a.internal);
+    if (addr) return addr.address;
+  }
+  return null;
+}
+
+/** passt's arguments for the guest network net. */
+export function passtArgs(
+  opts: PasstOptions,
+  net: GuestNetwork,
+  socketPath: string,
+  asRoot: boolean,
+): string[] {
+  const args = [
+    '--foreground',
+    '--one-off',
+    '--quiet',
+    '--socket',
+    socketPath,
+    '--mtu',
+    String(PASST_MTU),
+    '--address',
+    net.address,
+    '--netmask',
+    String(net.prefix),
+    '--gateway',
+    net.gateway,
+    // The guest's resolver is always net.dns, which passt forwards
+    // to the host's: a host resolver on its own loopback (127.0.0.53)
+    // would be unreachable as an address handed out by DHCP.
+    '--dns-forward',
+    net.dns,
+    '--no-dhcp-dns',
+  ];
+  if (opts.dns) args.push('--dns', opts.dns);
+  if (opts.pcap) args.push('--pcap', opts.pcap);
+  // passt refuses to keep root and says so on every start.
+  if (asRoot) args.push('--runas', `${NOBODY}:${NOBODY}`);
+  for (const p of opts.publish ?? []) {
+    const host = p.address ? `${p.address}/${p.hostPort}` : String(p.hostPort);
+    args.push(p.protocol === 'udp' ? '--udp-ports' : '--tcp-ports', `${host}:${p.guestPort}`);
+  }
+  return args;
+}
+
+/** Splits qemu's stream (u32 big-endian length, frame) into frames. */
+export class FrameReader {
+  private rest: Buffer | null = null;
+
+  /** The whole frames in this chunk (and what was left from the last one). */
+  push(chunk: Buffer): Buffer[] {
+    const buf = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
+    const frames: Buffer[] = [];
+    let off = 0;
+    while (off + 4 <= buf.length) {
+      const len = buf.readUInt32BE(off);
+      if (off + 4 + len > buf.length) break;
+      frames.push(buf.subarray(off + 4, off + 4 + len));
+      off += 4 + len;
+    }
+    this.rest = off < buf.length ? buf.subarray(off) : null;
+    return frames;
+  }
+}
+
+/** Frames in qemu's stream format, in one buffer. */
+export function encodeFrames(frames: readonly Uint8Array[]): Buffer {
+  let total = 0;
+  for (const f of frames) total += 4 + f.length;
+  const out = Buffer.allocUnsafe(total);
+  let off = 0;
+  for (const f of frames) {
+    out.writeUInt32BE(f.length, off);
+    out.set(f, off + 4);
+    off += 4 + f.length;
+  }
+  return out;
+}
+
+/** A FrameLink over a stream in qemu's format (passt's socket). */
+export class StreamFrameLink implements FrameLink {
+  private handlers: FrameLinkHandlers | null = null;
+  private readonly reader = new FrameReader();
+  private closed = false;
+
+  constructor(
+    private readonly stream: Duplex,
+    private readonly onClose: () => void = () => {},
+  ) {
+    stream.on('data', (chunk: Buffer) => {
+      const frames = this.reader.push(chunk);
+      if (frames.length > 0) this.handlers?.frames(frames);
+    });
+    stream.on('drain', () => this.handlers?.writable());
+    stream.on('error', () => {});
+    stream.on('close', () => this.gone('the network stream closed'));
+  }
+
+  attach(handlers: FrameLinkHandlers): void {
+    this.handlers = handlers;
+  }
+
+  send(frames: readonly Uint8Array[]): boolean {
+    if (this.closed || frames.length === 0) return true;
+    return this.stream.write(encodeFrames(frames));
+  }
+
+  pause(): void {
+    this.stream.pause();
+  }
+
+  resume(): void {
+    this.stream.resume();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.stream.destroy();
+    this.onClose();
+  }
+
+  /** The other end went away (reason for the user). */
+  gone(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.handlers?.closed(reason);
+  }
+}
+
+export class PasstError extends Error {
+  override name = 'PasstError';
+}
+
+/** How long passt may take to start listening. */
+const START_TIMEOUT_MS = 5000;
+
+/**
+ * Start passt for one machine and connect to it. Throws PasstError when it
+ * cannot be started (not installed, no usable host interface); a passt
+ * that dies later closes the link, with its last words as the reason.
+ */
+export async function startPasst(opts: PasstOptions, net: GuestNetwork): Promise<StreamFrameLink> {
+  const command = opts.command ?? 'passt';
+  const asRoot = process.getuid?.() === 0;
+  const dir = mkdtempSync(join(tmpdir(), 'wasmlinux-passt-'));
+  // passt makes its socket after it has become nobody (--runas): its directory must be nobody's.
+  if (asRoot) chownSync(dir, NOBODY, NOBODY);
+  const socketPath = join(dir, 'passt.sock');
+  const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
+  const args = passtArgs(opts, net, socketPath, asRoot);
+  let stderr = '';
+  let exited: string | null = null;
+  const lastWords = (): string =>
+    stderr
+      .split('\n')
+      .filter((l) => l && !l.startsWith('Failed to send'))
+      .slice(-3)
+      .join('; ');
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (text: string) => {
+    stderr = (stderr + text).slice(-2000);
+  });
+  const spawnError = new Promise<never>((_, reject) => {
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      exited = 'failed';
+      reject(
+        new PasstError(
+          err.code === 'ENOENT'
+            ? `${command} is not installed (Debian: apt-get install passt)`
+            : `cannot start ${command}: ${err.message}`,
+        ),
+      );
+    });
+  });
+  spawnError.catch(() => {});
+  child.on('exit', (code, signal) => {
+    exited = signal ? `was killed (${signal})` : `exited with status ${code}`;
+    cleanup();
+  });
+  let socket: Socket;
+  try {
+    socket = await Promise.race([connectWhenListening(socketPath, () => exited), spawnError]);
+  } catch (err) {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    cleanup();
+    if (err instanceof PasstError) throw err;
+    const words = lastWords();
+    throw new PasstError(
+      `passt ${exited ?? 'did not start listening'}${words ? `: ${words}` : ''}`,
+    );
+  }
+  const link = new StreamFrameLink(socket, () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    cleanup();
+  });
+  child.on('exit', () => {
+    const words = lastWords();
+    link.gone(`passt ${exited}${words ? `: ${words}` : ''}`);
+  });
+  return link;
+}
+
+/** Connect to path once something listens there; gives up when gone() says why, or after a while. */
+async function connectWhenListening(path: string, gone: () => string | null): Promise<Socket> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    const socket = await new Promise<Socket | null>((resolve) => {
+      const s = createConnection(path);
+      s.once('connect', () => resolve(s));
+      s.once('error', () => {
+        s.destroy();
+        resolve(null);
+      });
+    });
+    if (socket) return socket;
+    if (gone() !== null || Date.now() > deadline) throw new Error('not listening');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/**
+ * passt binds published ports itself and says nothing when one is taken;
+ * look first, so that the user hears which one.
+ */
+export async function checkPublishable(publish: readonly PublishSpec[]): Promise<void> {
+  for (const p of publish) {
+    const problem = await new Promise<string | null>((resolve) => {
+      const done = (err: NodeJS.ErrnoException | null, close: () => void): void => {
+        try {
+          close();
+        } catch {
+          // Never bound: nothing to close.
+        }
+        resolve(err ? (err.code === 'EADDRINUSE' ? 'is in use' : err.message) : null);
+      };
+      if (p.protocol === 'udp') {
+        const s = createSocket(p.address?.includes(':') ? 'udp6' : 'udp4');
+        s.once('error', (err) => done(err, () => s.close()));
+        s.bind(p.hostPort, p.address, () => done(null, () => s.close()));
+      } else {
+        const s = createServer();
+        s.once('error', (err) => done(err, () => s.close()));
+        s.listen(p.hostPort, p.address, () => done(null, () => s.close()));
+      }
+    });
+    if (problem) {
+      const where = p.address ? `${p.address}:${p.hostPort}` : String(p.hostPort);
+      throw new PasstError(`--publish: host ${p.protocol.toUpperCase()} port ${where} ${problem}`);
+    }
+  }
+}
