@@ -11,7 +11,13 @@ export interface GuestNetwork {
    * TCP and UDP to it onto the host's own loopback.
    */
   readonly gateway: string;
-  /** The guest's name server: passt forwards its queries to the host's resolver. */
+  /**
+   * The guest's name server: .3, whose queries passt forwards to the host's
+   * resolver; or, when that resolver is the host's own 127.0.0.1, the
+   * gateway, which passt maps there like any other port. (This passt
+   * answers a forwarded query to a loopback resolver from the gateway's
+   * address instead of .3, and the guest's resolver then drops it.)
+   */
   readonly dns: string;
 }
 
@@ -21,12 +27,13 @@ export interface GuestNetwork {
  * mapped like TCP and UDP: a ping to the host's address is answered by the
  * host, one to 10.0.2.2 by nobody); .2 where that is not known.
  */
-export function guestNetwork(hostAddress: string | null): GuestNetwork {
+export function guestNetwork(hostAddress: string | null, resolver: string | null): GuestNetwork {
+  const gateway = hostAddress ?? '10.0.2.2';
   return {
     address: '10.0.2.15',
     prefix: 24,
-    gateway: hostAddress ?? '10.0.2.2',
-    dns: '10.0.2.3',
+    gateway,
+    dns: resolver === '127.0.0.1' ? gateway : '10.0.2.3',
   };
 }
 

@@ -1,6 +1,7 @@
 // `wasmlinux`: boot the kernel in this terminal.
 
 import { readFileSync, existsSync, statSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +20,14 @@ import {
   type PublishSpec,
 } from '../core/net-config.js';
 import type { MachineNet } from '../core/machine.js';
-import { checkPublishable, hostAddress, PASST_MTU, PasstError, startPasst } from './passt.js';
+import {
+  checkPublishable,
+  hostAddress,
+  hostResolver,
+  PASST_MTU,
+  PasstError,
+  startPasst,
+} from './passt.js';
 import { exitStatusFromRestart, withRunRequest } from '../core/run-request.js';
 import { stackSwitching } from '../core/stack-switching.js';
 import { NinePServer } from './ninep/server.js';
@@ -60,8 +68,8 @@ Options:
                    port in the guest, like docker run -p; repeatable
   --dhcp           the guest asks passt's DHCP server for its address
                    (default: it is set at boot, which is quicker)
-  --dns ADDR       the host resolver the guest's DNS queries go to
-                   (default: the first of the host's /etc/resolv.conf)
+  --dns ADDR       the host resolver (an IP address) the guest's DNS queries
+                   go to (default: the first of the host's /etc/resolv.conf)
   --worker-per-task
                    run every kernel task on a host thread of its own; by
                    default, where the engine can suspend wasm stacks (JSPI:
@@ -378,6 +386,9 @@ async function startNetwork(
     if (err instanceof PublishError) throw new UsageError(err.message);
     throw err;
   }
+  if (values.dns !== undefined && isIP(values.dns) === 0) {
+    throw new UsageError(`--dns: "${values.dns}" is not an IP address`);
+  }
   if (mode === 'none') {
     if (publish.length > 0) throw new UsageError('--publish needs a network: not with --net none');
     return null;
@@ -385,11 +396,9 @@ async function startNetwork(
   try {
     await checkPublishable(publish);
     const pcap = process.env['WASMLINUX_PCAP'];
-    const guest = guestNetwork(hostAddress());
-    const link = await startPasst(
-      { publish, ...(values.dns ? { dns: values.dns } : {}), ...(pcap ? { pcap } : {}) },
-      guest,
-    );
+    const resolver = hostResolver(values.dns);
+    const guest = guestNetwork(hostAddress(), resolver);
+    const link = await startPasst({ publish, resolver, ...(pcap ? { pcap } : {}) }, guest);
     return {
       guest,
       link,

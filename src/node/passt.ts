@@ -30,11 +30,8 @@ export const PASST_MTU = 65520;
 export interface PasstOptions {
   /** Host ports forwarded into the guest (--publish). */
   publish?: readonly PublishSpec[];
-  /**
-   * The host resolver that DNS queries to the guest's name server go to;
-   * default: the first in the host's /etc/resolv.conf.
-   */
-  dns?: string;
+  /** The host resolver that DNS queries to the guest's name server go to (hostResolver()). */
+  resolver?: string | null;
   /** A file where passt records every frame (pcap), for debugging. */
   pcap?: string;
   /** The passt program (default: "passt" on PATH). */
@@ -62,6 +59,32 @@ export function hostAddress(): string | null {
   return null;
 }
 
+function nameservers(path: string): string[] {
+  try {
+    return readFileSync(path, 'utf8')
+      .split('\n')
+      .map((l) => /^\s*nameserver\s+(\S+)/.exec(l)?.[1])
+      .filter((a): a is string => a !== undefined);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The resolver the guest's queries go to: explicit, or the host's first.
+ * Where that is systemd-resolved's stub (127.0.0.53), which passt cannot
+ * reach for the guest, the upstream servers systemd keeps for such uses
+ * (as Docker does).
+ */
+export function hostResolver(explicit?: string): string | null {
+  if (explicit) return explicit;
+  const first = nameservers('/etc/resolv.conf')[0] ?? null;
+  if (first?.startsWith('127.') && first !== '127.0.0.1') {
+    return nameservers('/run/systemd/resolve/resolv.conf')[0] ?? first;
+  }
+  return first;
+}
+
 /** passt's arguments for the guest network net. */
 export function passtArgs(
   opts: PasstOptions,
@@ -83,14 +106,15 @@ export function passtArgs(
     String(net.prefix),
     '--gateway',
     net.gateway,
-    // The guest's resolver is always net.dns, which passt forwards
-    // to the host's: a host resolver on its own loopback (127.0.0.53)
-    // would be unreachable as an address handed out by DHCP.
-    '--dns-forward',
-    net.dns,
+    // The guest's name server comes from the command line (net.dns), not
+    // from DHCP: a host resolver on the host's loopback would be of no use
+    // to the guest as an address.
     '--no-dhcp-dns',
   ];
-  if (opts.dns) args.push('--dns', opts.dns);
+  if (net.dns !== net.gateway) {
+    args.push('--dns-forward', net.dns);
+    if (opts.resolver) args.push('--dns', opts.resolver);
+  }
   if (opts.pcap) args.push('--pcap', opts.pcap);
   // passt refuses to keep root and says so on every start.
   if (asRoot) args.push('--runas', `${NOBODY}:${NOBODY}`);
@@ -141,9 +165,14 @@ export class StreamFrameLink implements FrameLink {
   private readonly reader = new FrameReader();
   private closed = false;
 
+  /**
+   * onClose: the machine is done with the link. why: what ended the stream
+   * when the other side did.
+   */
   constructor(
     private readonly stream: Duplex,
     private readonly onClose: () => void = () => {},
+    why: () => Promise<string> = () => Promise.resolve('the network stream closed'),
   ) {
     stream.on('data', (chunk: Buffer) => {
       const frames = this.reader.push(chunk);
@@ -151,7 +180,9 @@ export class StreamFrameLink implements FrameLink {
     });
     stream.on('drain', () => this.handlers?.writable());
     stream.on('error', () => {});
-    stream.on('close', () => this.gone('the network stream closed'));
+    stream.on('close', () => {
+      if (!this.closed) void why().then((reason) => this.gone(reason));
+    });
   }
 
   attach(handlers: FrameLinkHandlers): void {
@@ -249,15 +280,24 @@ export async function startPasst(opts: PasstOptions, net: GuestNetwork): Promise
       `passt ${exited ?? 'did not start listening'}${words ? `: ${words}` : ''}`,
     );
   }
-  const link = new StreamFrameLink(socket, () => {
-    if (child.exitCode === null) child.kill('SIGTERM');
-    cleanup();
+  // The stream ends with passt: say how passt ended, once it has.
+  const ended = new Promise<string>((resolve) => {
+    const say = (): void => {
+      const words = lastWords();
+      resolve(`passt ${exited ?? 'closed the connection'}${words ? `: ${words}` : ''}`);
+    };
+    if (exited !== null) say();
+    child.on('exit', say);
+    setTimeout(say, 2000).unref();
   });
-  child.on('exit', () => {
-    const words = lastWords();
-    link.gone(`passt ${exited}${words ? `: ${words}` : ''}`);
-  });
-  return link;
+  return new StreamFrameLink(
+    socket,
+    () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      cleanup();
+    },
+    () => ended,
+  );
 }
 
 /** Connect to path once something listens there; gives up when gone() says why, or after a while. */

@@ -332,6 +332,35 @@ static void write_host_files(const struct net_config *cfg, int have_net)
 	}
 }
 
+/*
+ * Routes through a device without carrier are skipped: when the host's
+ * network goes away (passt ended), connect() fails at once with
+ * ENETUNREACH instead of resending SYNs for two minutes.  /proc is mounted
+ * for this alone; whoever runs next mounts what it needs.
+ */
+static void skip_routes_without_link(void)
+{
+	static const char *const knobs[] = {
+		"/proc/sys/net/ipv4/conf/all/ignore_routes_with_linkdown",
+		"/proc/sys/net/ipv6/conf/all/ignore_routes_with_linkdown",
+	};
+	unsigned int i;
+	long fd;
+
+	sys3(__NR_mkdirat, AT_FDCWD, (long)"/proc", 0555);
+	if (__wasm_syscall(__NR_mount, (long)"proc", (long)"/proc", (long)"proc",
+			   0, 0, 0) < 0)
+		return;
+	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
+		fd = sys4(__NR_openat, AT_FDCWD, (long)knobs[i], O_WRONLY, 0);
+		if (fd >= 0) {
+			sys3(__NR_write, fd, (long)"1\n", 2);
+			sys1(__NR_close, fd);
+		}
+	}
+	sys2(__NR_umount2, (long)"/proc", 0);
+}
+
 void net_up(char **envp)
 {
 	struct net_config cfg = { 0 };
@@ -344,6 +373,7 @@ void net_up(char **envp)
 	if_up(s, "lo");
 	if (read_config(envp, &cfg)) {
 		have_net = 1;
+		skip_routes_without_link();
 		if (cfg.dhcp)
 			configure_dhcp(s);
 		else if (cfg.addr)
