@@ -106,11 +106,14 @@ async function main(): Promise<void> {
       );
     }
   }
+  // ?net=ws://HOST:PORT/?token=T: a network through a wasmlinux serve-net relay.
+  const net = params.get('net') ?? undefined;
   const vm = new WasmLinux({
     onProgress: showProgress,
     memoryMiB: Number(params.get('mem') ?? '') || 128,
     cpus,
     mounts,
+    ...(net ? { net } : {}),
   });
   // For the console and for tests: the machine and the terminal.
   Object.assign(window, { wasmlinux: vm, wasmlinuxTerminal: term });

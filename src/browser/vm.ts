@@ -26,6 +26,9 @@ import {
   type MountSpec,
 } from '../core/mounts.js';
 import { webSocketExport } from '../core/ninep/ws-client.js';
+import { guestNetCmdline } from '../core/net-config.js';
+import type { FrameLink } from '../core/net-host.js';
+import { connectRelay, type RelayHello } from '../core/net-ws.js';
 import { OutputRing } from '../core/output-ring.js';
 import { browserPlatform, hostHasTotalStoreOrder } from './platform.js';
 
@@ -59,6 +62,12 @@ export interface WasmLinuxOptions {
    * first without a guest path goes to /mnt/net, the next to /mnt/net1, …
    */
   readonly mounts?: readonly string[];
+  /**
+   * A network for the guest's eth0: the ws:// URL of a `wasmlinux
+   * serve-net` relay, `ws://HOST:PORT/?token=T`. Without it the guest has
+   * only its loopback device. boot() fails if the relay refuses.
+   */
+  readonly net?: string;
   readonly onProgress?: (p: BootProgress) => void;
 }
 
@@ -180,6 +189,11 @@ export class WasmLinux {
     const report = (): void =>
       progress({ phase: 'download', loaded: kLoaded + iLoaded, total: kTotal + iTotal });
     const tso = hostHasTotalStoreOrder();
+    // The relay's answer comes while the kernel downloads.
+    const relay = this.opts.net
+      ? connectRelay(this.opts.net, (url) => new WebSocket(url))
+      : Promise.resolve(null);
+    relay.catch(() => {});
     const [kernelRes, initrdRes] = await Promise.all([fetchOk(kernelUrl), fetchOk(initrdUrl)]);
     // Streaming compilation of the response itself, so that the browser can
     // also cache the compiled code; a clone of it counts the bytes.
@@ -207,7 +221,17 @@ export class WasmLinux {
       });
     }
     const kernel = kernelImageFromModule(module, String(kernelUrl), kernelBytes.length);
+    let net: { link: FrameLink; hello: RelayHello } | null;
+    try {
+      net = await relay;
+    } catch (err) {
+      throw new Error(`network: ${(err as Error).message}`, { cause: err });
+    }
     progress({ phase: 'boot' });
+    const say = (text: string): void => {
+      const bytes = new TextEncoder().encode(`\r\nwasmlinux: ${text}\r\n`);
+      for (const l of this.listeners) l(bytes);
+    };
     const workerUrl = this.opts.workerUrl ?? new URL('worker.js', import.meta.url);
     const machine = new Machine(
       browserPlatform(workerUrl, this.ring.buffer, this.agentRing.buffer, await tso),
@@ -220,6 +244,7 @@ export class WasmLinux {
           'TERM=xterm-256color',
           'WASMLINUX_AGENT=1',
           mountsCmdline(mounts),
+          net ? guestNetCmdline(net.hello.guest, 'static', net.hello.mtu) : '',
           this.opts.cmdline ?? '',
         ]
           .filter(Boolean)
@@ -228,14 +253,21 @@ export class WasmLinux {
         memoryBytes: (this.opts.memoryMiB ?? 128) << 20,
         cpus: this.opts.cpus ?? defaultCpus(navigator.hardwareConcurrency),
         p9Exports: mounts.map((m) => webSocketExport(m.tag, m.source, (url) => new WebSocket(url))),
+        ...(net
+          ? {
+              net: {
+                link: net.link,
+                mtu: net.hello.mtu,
+                onClosed: (reason: string) => say(`network: ${reason}; eth0 has lost its link`),
+              },
+            }
+          : {}),
         // The kernel log is hidden: say it on the console, where the user looks.
-        onOomKill: (v) => {
-          const line =
-            `\r\nwasmlinux: out of memory: the kernel killed process ${v.pid} (${v.name}); ` +
-            `give the machine more memory (memoryMiB, now ${this.opts.memoryMiB ?? 128})\r\n`;
-          const bytes = new TextEncoder().encode(line);
-          for (const l of this.listeners) l(bytes);
-        },
+        onOomKill: (v) =>
+          say(
+            `out of memory: the kernel killed process ${v.pid} (${v.name}); ` +
+              `give the machine more memory (memoryMiB, now ${this.opts.memoryMiB ?? 128})`,
+          ),
       },
     );
     this.machine = machine;

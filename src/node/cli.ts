@@ -34,6 +34,7 @@ import { NinePServer } from './ninep/server.js';
 import { parseTcpTarget } from './ninep/bridge.js';
 import { serveNineP, webSocketExport, type NinePSource } from './ninep/ws.js';
 import { nodePlatform } from './platform.js';
+import { serveNet, ServeNetError } from './serve-net.js';
 import { ESCAPE_BYTE, HostTerminal } from './terminal.js';
 
 const USAGE = `Usage: wasmlinux [options] [-- COMMAND [ARG...]]
@@ -84,6 +85,13 @@ serves DIR over 9P on WebSocket, for --mount ws://HOST:PORT/?token=T:/mnt/x.
 wasmlinux serve-9p --to tcp://HOST:PORT[/EXPORT] [--port …] [--token T]
 forwards instead to an existing 9P server (e.g. diod); EXPORT is the aname
 sent when the guest gives none.
+
+wasmlinux serve-net [--port 5641] [--host 127.0.0.1] [--token T]
+  [--max-clients 8] [--allow-private]
+gives each WebSocket client (the web page's ?net=ws://HOST:PORT/?token=T)
+its own passt. Without --token it listens on loopback only. Clients may not
+reach loopback, private or link-local addresses, nor this host's own,
+unless --allow-private (for a relay on your own machine).
 
 Exit status without a command: 0 when the guest powers off or reboots, 1
 after a kernel panic or crash, 2 for bad options or files, 130 after Ctrl-].`;
@@ -147,6 +155,51 @@ function exitStatus(exit: MachineExit): number {
   }
 }
 
+/** `wasmlinux serve-net …`: a network for pages (?net=), a passt per client, until killed. */
+async function serveNetCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string', default: '5641' },
+      host: { type: 'string', default: '127.0.0.1' },
+      token: { type: 'string' },
+      'max-clients': { type: 'string', default: '8' },
+      'allow-private': { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const port = Number(values.port);
+  if (!/^\d+$/.test(values.port) || port > 65535) {
+    throw new UsageError(`serve-net: --port ${values.port} is not a port number`);
+  }
+  const maxClients = Number(values['max-clients']);
+  if (!/^\d+$/.test(values['max-clients']) || maxClients < 1) {
+    throw new UsageError(
+      `serve-net: --max-clients ${values['max-clients']} is not a number of clients`,
+    );
+  }
+  let served: { url: string };
+  try {
+    served = await serveNet({
+      port,
+      host: values.host,
+      token: values.token ?? null,
+      maxClients,
+      allowPrivate: values['allow-private'],
+      log: (line) => process.stderr.write(`wasmlinux serve-net: ${line}\n`),
+    });
+  } catch (err) {
+    if (err instanceof ServeNetError) throw new UsageError(err.message);
+    throw err;
+  }
+  const query = values.token ? '?token=…' : '';
+  process.stdout.write(
+    `wasmlinux: serving networks at ${served.url}${query} (a passt per client, at most ${maxClients}; ` +
+      `${values['allow-private'] ? "clients may reach this host's loopback and private networks" : 'loopback and private networks refused'})\n`,
+  );
+  return new Promise<number>(() => {}); // until killed
+}
+
 /** `wasmlinux serve-9p DIR …`: serve DIR over 9P on WebSocket until killed. */
 async function serve9p(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -207,6 +260,7 @@ async function serve9p(argv: string[]): Promise<number> {
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'serve-9p') return serve9p(argv.slice(1));
+  if (argv[0] === 'serve-net') return serveNetCommand(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -32,6 +32,11 @@ export interface PasstOptions {
   publish?: readonly PublishSpec[];
   /** The host resolver that DNS queries to the guest's name server go to (hostResolver()). */
   resolver?: string | null;
+  /**
+   * Map the gateway's address onto this host's loopback (passt's default);
+   * false for a relay whose clients must not reach this host.
+   */
+  mapHostLoopback?: boolean;
   /** A file where passt records every frame (pcap), for debugging. */
   pcap?: string;
   /** The passt program (default: "passt" on PATH). */
@@ -116,6 +121,7 @@ export function passtArgs(
     if (opts.resolver) args.push('--dns', opts.resolver);
   }
   if (opts.pcap) args.push('--pcap', opts.pcap);
+  if (opts.mapHostLoopback === false) args.push('--no-map-gw');
   // passt refuses to keep root and says so on every start.
   if (asRoot) args.push('--runas', `${NOBODY}:${NOBODY}`);
   for (const p of opts.publish ?? []) {

@@ -3,7 +3,9 @@
 // when the server does not make it cross-origin isolated.
 
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { serveNineP } from '../../src/node/ninep/ws.js';
 import { serve } from '../../src/node/serve.js';
+import { serveNet } from '../../src/node/serve-net.js';
 import { ROOT } from '../helpers/guest.js';
 
 const WEB = join(ROOT, 'dist/web');
@@ -186,6 +189,45 @@ describe('web page (Chromium)', { timeout: 180_000 }, () => {
     } finally {
       server.close();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('?net= gives the guest a network through serve-net; a wrong token is refused', async () => {
+    const body = randomBytes(3_000_000);
+    const http = createHttpServer((_req, res) => res.end(body));
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    const httpPort = (http.address() as AddressInfo).port;
+    // --allow-private: the file server is on this host's loopback.
+    const relay = await serveNet({
+      port: 0,
+      host: '127.0.0.1',
+      token: 'n3t',
+      maxClients: 4,
+      allowPrivate: true,
+    });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${isolated.url}?net=${encodeURIComponent(`${relay.url}?token=n3t`)}`);
+      await waitForScreen(page, PROMPT, 60_000);
+      const url = `http://host.wasmlinux.internal:${httpPort}/file`;
+      assert.equal(
+        await run(page, `wget -q -O- ${url} | md5sum`),
+        `${createHash('md5').update(body).digest('hex')}  -`,
+      );
+      await page.close();
+
+      const refused = await browser.newPage();
+      await refused.goto(
+        `${isolated.url}?net=${encodeURIComponent(`${relay.url}?token=badtok3n`)}`,
+      );
+      const status = refused.locator('#status.error');
+      await status.waitFor();
+      assert.match((await status.textContent()) ?? '', /network: .*refused/);
+      assert.doesNotMatch((await status.textContent()) ?? '', /badtok3n/);
+      await refused.close();
+    } finally {
+      await relay.close();
+      http.close();
     }
   });
 
