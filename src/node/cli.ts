@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { KernelImageError, loadKernelImage } from '../core/kernel-image.js';
-import { NR_CPUS } from '../core/abi.js';
+import { NET_FRAME_MAX, NR_CPUS } from '../core/abi.js';
 import { defaultCpus, Machine, MachineError, type MachineExit } from '../core/machine.js';
 import { mountsCmdline, parseMountSpec, type MountSpec } from '../core/mounts.js';
 import type { NinePExport } from '../core/p9-host.js';
@@ -35,6 +35,9 @@ import { parseTcpTarget } from './ninep/bridge.js';
 import { serveNineP, webSocketExport, type NinePSource } from './ninep/ws.js';
 import { nodePlatform } from './platform.js';
 import { serveNet, ServeNetError } from './serve-net.js';
+import { WebSocket } from 'ws';
+
+import { connectRelay, RelayError, type NetWebSocket } from '../core/net-ws.js';
 import { ESCAPE_BYTE, HostTerminal } from './terminal.js';
 
 const USAGE = `Usage: wasmlinux [options] [-- COMMAND [ARG...]]
@@ -63,7 +66,8 @@ Options:
                    connected through passt (Debian's user-mode network stack:
                    NAT, DNS, no privileges) to the host's network; the host's
                    own loopback services are host.wasmlinux.internal. "none"
-                   leaves only the loopback device
+                   leaves only the loopback device; ws://HOST:PORT/?token=T
+                   uses a "wasmlinux serve-net" relay instead
   --publish [ADDR:]HOSTPORT:GUESTPORT[/udp]
                    forward a host port (on every address, or on ADDR) to a
                    port in the guest, like docker run -p; repeatable
@@ -419,6 +423,11 @@ async function main(argv: string[]): Promise<number> {
   return forced ?? exitStatus(exit);
 }
 
+function lostLink(reason: string): void {
+  const eol = process.stderr.isTTY ? '\r\n' : '\n';
+  process.stderr.write(`wasmlinux: network: ${reason}; the guest's eth0 has lost its link${eol}`);
+}
+
 interface NetValues {
   net?: string | undefined;
   publish: string[];
@@ -430,8 +439,11 @@ async function startNetwork(
   values: NetValues,
 ): Promise<(MachineNet & { guest: GuestNetwork }) | null> {
   const mode = values.net ?? 'passt';
-  if (mode !== 'passt' && mode !== 'none') {
-    throw new UsageError(`--net: "${mode}" is not a network mode (passt or none)`);
+  const relay = /^wss?:\/\//.test(mode);
+  if (mode !== 'passt' && mode !== 'none' && !relay) {
+    throw new UsageError(
+      `--net: "${mode}" is not passt, none or the ws:// URL of a serve-net relay`,
+    );
   }
   let publish: PublishSpec[];
   try {
@@ -446,6 +458,19 @@ async function startNetwork(
   if (mode === 'none') {
     if (publish.length > 0) throw new UsageError('--publish needs a network: not with --net none');
     return null;
+  }
+  if (relay) {
+    if (publish.length > 0) throw new UsageError('--publish: a relay publishes nothing; use passt');
+    try {
+      const { link, hello } = await connectRelay(
+        mode,
+        (url) => new WebSocket(url, { maxPayload: NET_FRAME_MAX }) as unknown as NetWebSocket,
+      );
+      return { guest: hello.guest, link, mtu: hello.mtu, onClosed: lostLink };
+    } catch (err) {
+      if (err instanceof RelayError) throw new UsageError(`--net: ${err.message}`);
+      throw err;
+    }
   }
   try {
     await checkPublishable(publish);
