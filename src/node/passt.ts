@@ -239,10 +239,15 @@ export async function startPasst(opts: PasstOptions, net: GuestNetwork): Promise
   const command = opts.command ?? 'passt';
   const asRoot = process.getuid?.() === 0;
   const dir = mkdtempSync(join(tmpdir(), 'wasmlinux-passt-'));
-  // passt makes its socket after it has become nobody (--runas): its directory must be nobody's.
-  if (asRoot) chownSync(dir, NOBODY, NOBODY);
-  const socketPath = join(dir, 'passt.sock');
   const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
+  // passt makes its socket after it has become nobody (--runas): its directory must be nobody's.
+  try {
+    if (asRoot) chownSync(dir, NOBODY, NOBODY);
+  } catch (err) {
+    cleanup();
+    throw new PasstError(`cannot give passt a directory as nobody: ${(err as Error).message}`);
+  }
+  const socketPath = join(dir, 'passt.sock');
   const args = passtArgs(opts, net, socketPath, asRoot);
   let stderr = '';
   let exited: string | null = null;

@@ -4,22 +4,34 @@
 // peer is one of ours.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { hostAddress } from '../../src/node/passt.js';
 import { startResolver } from '../helpers/dns.js';
-import { haveBuild, runCli, startCli, type RunResult } from '../helpers/guest.js';
+import {
+  CLI,
+  haveBuild,
+  initramfsWithPrograms,
+  runCli,
+  startCli,
+  type RunResult,
+} from '../helpers/guest.js';
 
 const BIG = 50_000_000;
 let big: Buffer;
 let bigMd5 = '';
 let http: HttpServer;
 let httpPort = 0;
+let dir = '';
+let initrd = '';
 
 function ok(r: RunResult): RunResult {
   assert.equal(r.timedOut, false, `timed out:\n${r.stdout}\n${r.stderr}`);
@@ -49,6 +61,8 @@ const guestUrl = (path: string): string => `http://host.wasmlinux.internal:${htt
 describe('the guest network (passt)', { timeout: 600_000 }, () => {
   before(async () => {
     assert.ok(haveBuild(), 'build artifacts missing: run npm run build');
+    dir = mkdtempSync(join(tmpdir(), 'wasmlinux-network-'));
+    initrd = await initramfsWithPrograms(dir, { '/bin/ethstats': 'ethstats.c' });
     big = randomBytes(BIG);
     bigMd5 = createHash('md5').update(big).digest('hex');
     http = createHttpServer((req, res) => {
@@ -64,7 +78,10 @@ describe('the guest network (passt)', { timeout: 600_000 }, () => {
     await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
     httpPort = (http.address() as AddressInfo).port;
   });
-  after(() => new Promise<void>((r) => http.close(() => r())));
+  after(async () => {
+    await new Promise<void>((r) => http.close(() => r()));
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('eth0 is configured at boot: address, routes, resolv.conf, /etc/hosts', async () => {
     const r = ok(
@@ -101,6 +118,78 @@ describe('the guest network (passt)', { timeout: 600_000 }, () => {
       }),
     );
     assert.equal(r.stdout.trim().split(/\s+/)[0], bigMd5);
+  });
+
+  it('ethtool statistics and the standard counters follow the traffic', async () => {
+    const r = ok(
+      await runCli(
+        [
+          '--initrd',
+          initrd,
+          '--',
+          'sh',
+          '-c',
+          `wget -q -O /dev/null ${guestUrl('/big')}; ethstats eth0; ` +
+            'echo "rx_bytes: $(cat /sys/class/net/eth0/statistics/rx_bytes)"',
+        ],
+        { timeoutMs: 120_000 },
+      ),
+    );
+    assert.match(r.stdout, /^driver: wasm-net$/m);
+    const count = (name: string): number => {
+      const m = new RegExp(`^${name}: (\\d+)$`, 'm').exec(r.stdout);
+      assert.ok(m, `no ${name} in:\n${r.stdout}`);
+      return Number(m[1]);
+    };
+    // 50 MB came in frames of up to 64 KiB: hundreds of polls and interrupts at least.
+    assert.ok(count('rx_polls') >= 100, r.stdout);
+    assert.ok(count('rx_interrupts') >= 1, r.stdout);
+    assert.ok(count('tx_host_kicks') >= 1, r.stdout);
+    assert.equal(count('rx_bad_frames'), 0);
+    assert.ok(count('rx_bytes') > BIG, r.stdout);
+  });
+
+  it('wget fetches over HTTPS (BusyBox’s TLS) from a host server with an RSA and an ECDSA key', async () => {
+    const keys = [
+      ['-newkey', 'rsa:2048'],
+      ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'],
+    ];
+    for (const key of keys) {
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          ...key,
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=host.wasmlinux.internal',
+          '-keyout',
+          join(dir, 'key.pem'),
+          '-out',
+          join(dir, 'cert.pem'),
+        ],
+        { stdio: 'ignore' },
+      );
+      const server = createHttpsServer(
+        { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
+        (_req, res) => res.end(`over TLS (${key[1]})\n`),
+      );
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const port = (server.address() as AddressInfo).port;
+      try {
+        const r = ok(
+          await runCli(['--', 'wget', '-q', '-O-', `https://host.wasmlinux.internal:${port}/`], {
+            timeoutMs: 60_000,
+          }),
+        );
+        assert.equal(r.stdout, `over TLS (${key[1]})\n`);
+      } finally {
+        server.close();
+      }
+    }
   });
 
   it('nc: guest to a host listener over TCP, and over UDP', async () => {
@@ -237,6 +326,32 @@ describe('the guest network (passt)', { timeout: 600_000 }, () => {
       await runCli(['--net', 'none', '--', 'ls', '/sys/class/net'], { timeoutMs: 60_000 }),
     );
     assert.equal(r.stdout, 'lo\n');
+  });
+
+  it('a host without a network: the CLI says why and boots without eth0', async () => {
+    // A network namespace of our own has only a loopback device, and passt
+    // needs an interface with a route out.
+    const r = ok(
+      await new Promise<RunResult>((resolve) => {
+        const t0 = performance.now();
+        execFile(
+          'unshare',
+          ['-rn', process.execPath, CLI, '--', 'ls', '/sys/class/net'],
+          { timeout: 60_000, encoding: 'utf8' },
+          (err, stdout, stderr) =>
+            resolve({
+              status: err ? (typeof err.code === 'number' ? err.code : null) : 0,
+              signal: null,
+              stdout,
+              stderr,
+              ms: performance.now() - t0,
+              timedOut: err?.killed === true,
+            }),
+        );
+      }),
+    );
+    assert.equal(r.stdout, 'lo\n');
+    assert.match(r.stderr, /^wasmlinux: no network: \S/m);
   });
 
   it('a killed passt gives the guest network errors, not a hang, and the machine powers off', async () => {

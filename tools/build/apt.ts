@@ -32,12 +32,14 @@ export const REQUIRED_COMMANDS: Readonly<Record<string, string>> = {
 
 /**
  * What only the tests need: Debian's Chromium for the web page's tests
- * (playwright-core), and diod, a 9P server of someone else's making, for the
- * 9P interop tests.
+ * (playwright-core), diod, a 9P server of someone else's making, for the
+ * 9P interop tests, and openssl for a test certificate.
  */
 export const TEST_COMMANDS: Readonly<Record<string, string>> = {
   chromium: 'chromium',
   diod: 'diod',
+  // Certificates for the HTTPS test's server.
+  openssl: 'openssl',
 };
 
 // Wait for the dpkg lock instead of failing when another apt run (another

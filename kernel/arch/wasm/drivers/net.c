@@ -83,6 +83,26 @@ static bool wasm_net_wake_host(u32 *flag, void *word)
 	return true;
 }
 
+/*
+ * Stop the queue until the host has taken enough of tx that need bytes fit;
+ * returns false if that happened while we looked (the queue runs on).
+ */
+static bool wasm_net_stop_queue(struct net_device *dev, u32 head, u32 need)
+{
+	struct wasm_net_priv *priv = netdev_priv(dev);
+	struct wasm_net_ring *tx = &wasm_net.tx;
+
+	netif_stop_queue(dev);
+	wasm_net_count(priv, WASM_NET_TX_STOPS);
+	WRITE_ONCE(tx->producer_full, 1);
+	smp_mb();	/* the flag, before looking at tail again */
+	if (wasm_net_room(tx, head) < need)
+		return true;
+	WRITE_ONCE(tx->producer_full, 0);
+	netif_start_queue(dev);
+	return false;
+}
+
 static netdev_tx_t wasm_net_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct wasm_net_priv *priv = netdev_priv(dev);
@@ -98,9 +118,13 @@ static netdev_tx_t wasm_net_xmit(struct sk_buff *skb, struct net_device *dev)
 		return NETDEV_TX_OK;
 	}
 	if (unlikely(wasm_net_room(tx, head) < rec)) {
-		/* Cannot happen: the queue stops while a largest frame fits. */
-		netif_stop_queue(dev);
-		return NETDEV_TX_BUSY;
+		/*
+		 * The queue stops while a largest frame still fits, but
+		 * the interrupt may have woken it on a stale head: wait for
+		 * the host's next take after all.
+		 */
+		if (wasm_net_stop_queue(dev, head, rec))
+			return NETDEV_TX_BUSY;
 	}
 
 	at = head % WASM_NET_RING_SIZE;
@@ -115,16 +139,8 @@ static netdev_tx_t wasm_net_xmit(struct sk_buff *skb, struct net_device *dev)
 	dev_sw_netstats_tx_add(dev, 1, len);
 	dev_consume_skb_any(skb);
 
-	if (wasm_net_room(tx, head) < WASM_NET_RECORD_MAX) {
-		netif_stop_queue(dev);
-		wasm_net_count(priv, WASM_NET_TX_STOPS);
-		WRITE_ONCE(tx->producer_full, 1);
-		smp_mb();	/* the flag, before looking at tail again */
-		if (wasm_net_room(tx, head) >= WASM_NET_RECORD_MAX) {
-			WRITE_ONCE(tx->producer_full, 0);
-			netif_start_queue(dev);
-		}
-	}
+	if (wasm_net_room(tx, head) < WASM_NET_RECORD_MAX)
+		wasm_net_stop_queue(dev, head, WASM_NET_RECORD_MAX);
 	/* More frames right behind this one: the host takes them all at once. */
 	if (!netdev_xmit_more() || netif_queue_stopped(dev)) {
 		if (wasm_net_wake_host(&tx->consumer_idle, &tx->head))
