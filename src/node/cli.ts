@@ -293,6 +293,9 @@ async function main(argv: string[]): Promise<number> {
   const kernelPath = values.kernel ?? defaultArtifact('vmlinux.wasm');
   const initrdPath = values.initrd ?? defaultArtifact('initramfs.cpio');
   const memoryBytes = parseSize(values.mem);
+  // passt starts while the kernel compiles.
+  const network = startNetwork(values);
+  network.catch(() => {});
   const kernel = await loadKernelImage(readInput(kernelPath, 'kernel image'), kernelPath);
   const cpus =
     values.cpus === undefined ? defaultCpus(availableParallelism()) : Number(values.cpus);
@@ -324,7 +327,7 @@ async function main(argv: string[]): Promise<number> {
   const mounts = values.mount.map(parseMount);
   // init mounts them: TAG:DIR[:ro] entries, comma-separated.
   const mountArg = mountsCmdline(mounts);
-  const net = await startNetwork(values);
+  const net = await network;
   // Our options go first: everything after "--" in the user's part belongs to init.
   const cmdline = [
     quiet ? 'loglevel=0' : '',
