@@ -333,16 +333,20 @@ static void write_host_files(const struct net_config *cfg, int have_net)
 }
 
 /*
- * Routes through a device without carrier are skipped: when the host's
- * network goes away (passt ended), connect() fails at once with
- * ENETUNREACH instead of resending SYNs for two minutes.  /proc is mounted
- * for this alone; whoever runs next mounts what it needs.
+ * Two settings, through /proc (mounted for this alone; whoever runs next
+ * mounts what it needs):
+ * - routes through a device without carrier are skipped: when the host's
+ *   network goes away (passt ended), connect() fails at once with
+ *   ENETUNREACH instead of resending SYNs for two minutes;
+ * - no duplicate address detection on eth0: nothing but passt is on its
+ *   link, and detection would keep IPv6 addresses unusable for a second.
  */
-static void skip_routes_without_link(void)
+static void net_sysctls(void)
 {
 	static const char *const knobs[] = {
-		"/proc/sys/net/ipv4/conf/all/ignore_routes_with_linkdown",
-		"/proc/sys/net/ipv6/conf/all/ignore_routes_with_linkdown",
+		"/proc/sys/net/ipv4/conf/all/ignore_routes_with_linkdown", "1",
+		"/proc/sys/net/ipv6/conf/all/ignore_routes_with_linkdown", "1",
+		"/proc/sys/net/ipv6/conf/eth0/accept_dad", "0",
 	};
 	unsigned int i;
 	long fd;
@@ -351,10 +355,10 @@ static void skip_routes_without_link(void)
 	if (__wasm_syscall(__NR_mount, (long)"proc", (long)"/proc", (long)"proc",
 			   0, 0, 0) < 0)
 		return;
-	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
+	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i += 2) {
 		fd = sys4(__NR_openat, AT_FDCWD, (long)knobs[i], O_WRONLY, 0);
 		if (fd >= 0) {
-			sys3(__NR_write, fd, (long)"1\n", 2);
+			sys3(__NR_write, fd, (long)knobs[i + 1], 1);
 			sys1(__NR_close, fd);
 		}
 	}
@@ -373,7 +377,7 @@ void net_up(char **envp)
 	if_up(s, "lo");
 	if (read_config(envp, &cfg)) {
 		have_net = 1;
-		skip_routes_without_link();
+		net_sysctls();
 		if (cfg.dhcp)
 			configure_dhcp(s);
 		else if (cfg.addr)
