@@ -88,6 +88,8 @@ export interface MachineNet {
   mtu: number;
   /** The link went away (the guest then sees its carrier drop). */
   onClosed?: (reason: string) => void;
+  /** A wake-up between the kernel and the host was lost and made up for. */
+  onKick?: (ring: 'tx' | 'rx') => void;
 }
 
 export interface OomVictim {
@@ -208,7 +210,13 @@ export class Machine {
     });
     this.p9 = new P9Host(this.memory, opts.kernel.symbols, opts.p9Exports ?? []);
     this.net = opts.net
-      ? new NetHost(this.memory, opts.kernel.symbols, opts.net.link, opts.net.onClosed)
+      ? new NetHost(
+          this.memory,
+          opts.kernel.symbols,
+          opts.net.link,
+          opts.net.onClosed,
+          opts.net.onKick,
+        )
       : null;
     this.watchdog = new PreemptWatchdog({
       kernelMemory: this.memory,
@@ -236,6 +244,11 @@ export class Machine {
       });
       if (boot && this.stackSwitching) this.sharedWorkers.set(0, boot);
     });
+  }
+
+  /** The network device's state (NetHost.describe), or null without one. */
+  netState(): string | null {
+    return this.net?.describe() ?? null;
   }
 
   /** Queue console input; it reaches the kernel through its input ring. */

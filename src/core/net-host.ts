@@ -74,6 +74,9 @@ export interface NetCounters {
   rxBytes: number;
   /** Frames the link delivered that could not be a frame (too long, too short). */
   rxDropped: number;
+  /** Waits that timed out with work there after all: a wake-up was lost. */
+  txKicks: number;
+  rxKicks: number;
 }
 
 const ETH_HLEN = 14;
@@ -105,26 +108,42 @@ export function writeNetConfig(
   }
 }
 
-type Waiter = (i32: Int32Array, index: number, value: number) => Promise<unknown> | null;
-
-/** Atomics.waitAsync where the engine has it; otherwise a short timer stands in. */
-const waitAsync: Waiter = (i32, index, value) => {
+/**
+ * Atomics.waitAsync where the engine has it (otherwise a short timer stands
+ * in): null if the word no longer holds value, else a promise of whether
+ * the wait timed out.
+ */
+function waitAsync(
+  i32: Int32Array,
+  index: number,
+  value: number,
+  timeoutMs: number,
+): Promise<boolean> | null {
   const wa = (
     Atomics as unknown as {
       waitAsync?: (
         a: Int32Array,
         i: number,
         v: number,
-      ) => { async: boolean; value: Promise<unknown> | string };
+        t: number,
+      ) => { async: boolean; value: Promise<string> | string };
     }
   ).waitAsync;
   if (wa) {
-    const r = wa(i32, index, value);
-    return r.async ? (r.value as Promise<unknown>) : null;
+    const r = wa(i32, index, value, timeoutMs);
+    return r.async ? (r.value as Promise<string>).then((v) => v === 'timed-out') : null;
   }
   if (Atomics.load(i32, index) !== value) return null;
-  return new Promise((resolve) => setTimeout(resolve, 1));
-};
+  return new Promise((resolve) => setTimeout(() => resolve(false), 1));
+}
+
+/**
+ * How long we wait for the kernel before we look again ourselves. A wake-up
+ * should never be lost, but if one is, the transfer stalls for this long
+ * and not for good; kicks counts those (NetCounters).
+ */
+const TX_IDLE_RECHECK_MS = 250;
+const RX_FULL_RECHECK_MS = 50;
 
 export class NetHost {
   readonly counters: NetCounters = {
@@ -133,6 +152,8 @@ export class NetHost {
     rxFrames: 0,
     rxBytes: 0,
     rxDropped: 0,
+    txKicks: 0,
+    rxKicks: 0,
   };
   private readonly i32: Int32Array;
   private readonly u8: Uint8Array;
@@ -158,6 +179,8 @@ export class NetHost {
     symbols: KernelSymbols,
     private readonly link: FrameLink,
     private readonly onClosed: (reason: string) => void = () => {},
+    /** A lost wake-up was made up for (a bug worth reporting): which ring. */
+    private readonly onKick: (ring: 'tx' | 'rx') => void = () => {},
   ) {
     this.i32 = new Int32Array(memory.buffer);
     this.u8 = new Uint8Array(memory.buffer);
@@ -173,6 +196,19 @@ export class NetHost {
       },
       closed: (reason) => this.linkClosed(reason),
     });
+  }
+
+  /** The rings' words and our own state, for diagnosing a stall. */
+  describe(): string {
+    const ring = (r: number): string =>
+      `head ${this.load(r, NET_RING_HEAD)} tail ${this.load(r, NET_RING_TAIL)} ` +
+      `idle ${this.load(r, NET_RING_CONSUMER_IDLE)} full ${this.load(r, NET_RING_PRODUCER_FULL)}`;
+    return (
+      `tx: ${ring(this.tx)}; rx: ${ring(this.rx)}; host: ` +
+      `waiting tx ${this.txWaiting} rx ${this.rxWaiting}, link full ${this.linkFull} ` +
+      `paused ${this.linkPaused} gone ${this.linkGone}, ${this.rxQueue.length} frames held; ` +
+      `${JSON.stringify(this.counters)}`
+    );
   }
 
   /** Kernel memory is initialised: the rings may be used from now on. */
@@ -238,11 +274,20 @@ export class NetHost {
           this.store(tx, NET_RING_CONSUMER_IDLE, 0);
           continue;
         }
-        const wait = waitAsync(this.i32, this.word(tx, NET_RING_HEAD), head | 0);
+        const wait = waitAsync(
+          this.i32,
+          this.word(tx, NET_RING_HEAD),
+          head | 0,
+          TX_IDLE_RECHECK_MS,
+        );
         if (!wait) continue;
         this.txWaiting = true;
-        void wait.then(() => {
+        void wait.then((timedOut) => {
           this.txWaiting = false;
+          if (timedOut && this.load(tx, NET_RING_HEAD) !== head) {
+            this.counters.txKicks++;
+            this.onKick('tx');
+          }
           this.pumpTx();
         });
         return;
@@ -348,11 +393,17 @@ export class NetHost {
         this.store(rx, NET_RING_PRODUCER_FULL, 0);
         continue;
       }
-      const wait = waitAsync(this.i32, this.word(rx, NET_RING_TAIL), tail | 0);
+      const wait = waitAsync(this.i32, this.word(rx, NET_RING_TAIL), tail | 0, RX_FULL_RECHECK_MS);
       if (!wait) continue;
       this.rxWaiting = true;
-      void wait.then(() => {
+      void wait.then((timedOut) => {
         this.rxWaiting = false;
+        if (timedOut && this.load(rx, NET_RING_TAIL) === tail) {
+          // The kernel takes nothing: perhaps it never heard of these frames.
+          this.counters.rxKicks++;
+          this.onKick('rx');
+          this.irq();
+        }
         this.flushRx();
       });
       return;

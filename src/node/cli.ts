@@ -373,6 +373,10 @@ async function main(argv: string[]): Promise<number> {
       );
     },
   });
+  // kill -USR2: the network device's state on stderr, for a stalled transfer.
+  process.on('SIGUSR2', () => {
+    process.stderr.write(`wasmlinux: network: ${machine.netState() ?? 'none'}\n`);
+  });
   const terminal =
     ttys.stdin && process.stdout.isTTY ? new HostTerminal(process.stdin, process.stdout) : null;
   if (terminal) {
@@ -426,6 +430,13 @@ async function main(argv: string[]): Promise<number> {
   return forced ?? exitStatus(exit);
 }
 
+function lostWakeup(ring: 'tx' | 'rx'): void {
+  const eol = process.stderr.isTTY ? '\r\n' : '\n';
+  process.stderr.write(
+    `wasmlinux: network: a lost wake-up on the ${ring} ring, made up for (a bug: please report it)${eol}`,
+  );
+}
+
 function lostLink(reason: string): void {
   const eol = process.stderr.isTTY ? '\r\n' : '\n';
   process.stderr.write(`wasmlinux: network: ${reason}; the guest's eth0 has lost its link${eol}`);
@@ -469,7 +480,7 @@ async function startNetwork(
         mode,
         (url) => new WebSocket(url, { maxPayload: NET_FRAME_MAX }) as unknown as NetWebSocket,
       );
-      return { guest: hello.guest, link, mtu: hello.mtu, onClosed: lostLink };
+      return { guest: hello.guest, link, mtu: hello.mtu, onClosed: lostLink, onKick: lostWakeup };
     } catch (err) {
       if (err instanceof RelayError) throw new UsageError(`--net: ${err.message}`);
       throw err;

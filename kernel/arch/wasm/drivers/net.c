@@ -296,6 +296,23 @@ static irqreturn_t wasm_net_interrupt(int irq, void *dev_id)
 	return IRQ_HANDLED;
 }
 
+/*
+ * The queue has been stopped for watchdog_timeo: the host should have
+ * taken frames and interrupted long ago.  Wake it again in case its
+ * wake-up went missing, and restart the queue if there is room.
+ */
+static void wasm_net_tx_timeout(struct net_device *dev, unsigned int txqueue)
+{
+	struct wasm_net_ring *tx = &wasm_net.tx;
+
+	netdev_warn(dev, "transmit queue stalled: head %u, tail %u\n",
+		    READ_ONCE(tx->head), READ_ONCE(tx->tail));
+	WRITE_ONCE(tx->consumer_idle, 0);
+	wasm_notify(&tx->head, 1);
+	if (wasm_net_room(tx, READ_ONCE(tx->head)) >= WASM_NET_RECORD_MAX)
+		netif_wake_queue(dev);
+}
+
 static int wasm_net_open(struct net_device *dev)
 {
 	struct wasm_net_priv *priv = netdev_priv(dev);
@@ -323,6 +340,7 @@ static const struct net_device_ops wasm_net_ops = {
 	.ndo_open		= wasm_net_open,
 	.ndo_stop		= wasm_net_stop,
 	.ndo_start_xmit		= wasm_net_xmit,
+	.ndo_tx_timeout		= wasm_net_tx_timeout,
 	.ndo_set_mac_address	= eth_mac_addr,
 	.ndo_validate_addr	= eth_validate_addr,
 };
@@ -397,6 +415,7 @@ static int __init wasm_net_init(void)
 	dev->pcpu_stat_type = NETDEV_PCPU_STAT_TSTATS;
 	dev->priv_flags |= IFF_LIVE_ADDR_CHANGE;
 	dev->max_mtu = WASM_NET_FRAME_MAX - ETH_HLEN;
+	dev->watchdog_timeo = 5 * HZ;
 	if (mtu >= dev->min_mtu && mtu <= dev->max_mtu)
 		dev->mtu = mtu;
 	if (is_valid_ether_addr(wasm_net.mac))
