@@ -215,6 +215,8 @@ export class NetHost {
   start(): void {
     if (this.started || this.stopped) return;
     this.started = true;
+    // A link that went before the kernel was there: no carrier from the start.
+    if (this.linkGone) this.linkDown();
     this.pumpTx();
     this.flushRx();
   }
@@ -251,11 +253,16 @@ export class NetHost {
     this.rxQueue.length = 0;
     this.rxQueued = 0;
     if (this.started) {
-      Atomics.store(this.i32, (this.net + NET_LINK) >> 2, 0);
-      this.irq();
+      this.linkDown();
       this.pumpTx();
     }
     this.onClosed(reason);
+  }
+
+  /** Tell the kernel that its carrier is gone. */
+  private linkDown(): void {
+    Atomics.store(this.i32, (this.net + NET_LINK) >> 2, 0);
+    this.irq();
   }
 
   /** Take every frame in tx and send it; then wait for more. */

@@ -18,6 +18,7 @@ import { createConnection, createServer, type Socket } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
+import { NET_FRAME_MAX } from '../core/abi.js';
 import type { GuestNetwork, PublishSpec } from '../core/net-config.js';
 import type { FrameLink, FrameLinkHandlers } from '../core/net-host.js';
 
@@ -135,13 +136,20 @@ export function passtArgs(
 export class FrameReader {
   private rest: Buffer | null = null;
 
-  /** The whole frames in this chunk (and what was left from the last one). */
+  /**
+   * The whole frames in this chunk (and what was left from the last one).
+   * Throws on a length no frame can have: nothing after it can be trusted.
+   */
   push(chunk: Buffer): Buffer[] {
     const buf = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
     const frames: Buffer[] = [];
     let off = 0;
     while (off + 4 <= buf.length) {
       const len = buf.readUInt32BE(off);
+      if (len > NET_FRAME_MAX) {
+        this.rest = null;
+        throw new PasstError(`the network stream declared a frame of ${len} bytes`);
+      }
       if (off + 4 + len > buf.length) break;
       frames.push(buf.subarray(off + 4, off + 4 + len));
       off += 4 + len;
@@ -181,7 +189,14 @@ export class StreamFrameLink implements FrameLink {
     why: () => Promise<string> = () => Promise.resolve('the network stream closed'),
   ) {
     stream.on('data', (chunk: Buffer) => {
-      const frames = this.reader.push(chunk);
+      let frames: Buffer[];
+      try {
+        frames = this.reader.push(chunk);
+      } catch (err) {
+        this.gone((err as Error).message);
+        stream.destroy();
+        return;
+      }
       if (frames.length > 0) this.handlers?.frames(frames);
     });
     stream.on('drain', () => this.handlers?.writable());

@@ -110,3 +110,11 @@ describe("qemu's stream framing", () => {
     }
   });
 });
+
+describe('a broken stream', () => {
+  it('a frame length beyond any frame is refused, not waited for', () => {
+    const bad = Buffer.alloc(8);
+    bad.writeUInt32BE(0x7fffffff, 0);
+    assert.throws(() => new FrameReader().push(bad), /declared a frame of 2147483647 bytes/);
+  });
+});
