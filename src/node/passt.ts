@@ -290,8 +290,17 @@ export async function startPasst(opts: PasstOptions, net: GuestNetwork): Promise
     });
   });
   spawnError.catch(() => {});
+  // passt ends by itself once a connection to it closes, which our death
+  // does; but one we never connected to would wait for a client forever
+  // (the CLI can exit before it connects: a bad kernel image).
+  const killOnExit = (): void => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    cleanup();
+  };
+  process.once('exit', killOnExit);
   child.on('exit', (code, signal) => {
     exited = signal ? `was killed (${signal})` : `exited with status ${code}`;
+    process.off('exit', killOnExit);
     cleanup();
   });
   let socket: Socket;
