@@ -374,7 +374,7 @@ static void wasm_net_get_ethtool_stats(struct net_device *dev,
 		data[i] = atomic_long_read(&priv->counter[i]);
 }
 
-/* Ring sizes in largest frames, the unit the host's rings are sized in. */
+/* Ring sizes in largest frames: how many the byte rings hold at the least. */
 static void wasm_net_get_ringparam(struct net_device *dev,
 				   struct ethtool_ringparam *ring,
 				   struct kernel_ethtool_ringparam *kring,
