@@ -14,7 +14,9 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { createServer as createHttpsServer } from 'node:https';
 import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { WebSocket } from 'ws';
 import { hostAddress } from '../../src/node/passt.js';
+import { serveNet } from '../../src/node/serve-net.js';
 import { startResolver } from '../helpers/dns.js';
 import {
   CLI,
@@ -318,6 +320,52 @@ describe('the guest network (passt)', { timeout: 600_000 }, () => {
       assert.match(r.stdout, /2 packets transmitted, 2 packets received/);
     } finally {
       if (!allowed) writeFileSync(knob, before);
+    }
+  });
+
+  it('--publish of a host port that is taken stops with a message, before the guest boots', async () => {
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    const port = (busy.address() as AddressInfo).port;
+    try {
+      const r = await runCli(['--publish', `127.0.0.1:${port}:80`, '--', 'true'], {
+        timeoutMs: 60_000,
+      });
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, new RegExp(`host TCP port 127\\.0\\.0\\.1:${port} is in use`));
+    } finally {
+      busy.close();
+    }
+  });
+
+  it('serve-net refuses a client beyond --max-clients and a wrong token', async () => {
+    const relay = await serveNet({
+      port: 0,
+      host: '127.0.0.1',
+      token: 't0k',
+      maxClients: 1,
+      allowPrivate: false,
+    });
+    // How the relay answers a WebSocket handshake: 'hello' (its first message) or the HTTP status.
+    const knock = (query: string): Promise<{ ws: WebSocket; answer: string }> =>
+      new Promise((resolve) => {
+        const ws = new WebSocket(`${relay.url}${query}`);
+        ws.once('message', (d) =>
+          resolve({ ws, answer: JSON.parse(String(d)).wasmlinux as string }),
+        );
+        ws.once('unexpected-response', (_req, res) =>
+          resolve({ ws, answer: String(res.statusCode) }),
+        );
+        ws.once('error', () => {});
+      });
+    try {
+      const first = await knock('?token=t0k');
+      assert.equal(first.answer, 'serve-net');
+      assert.equal((await knock('?token=t0k')).answer, '503');
+      assert.equal((await knock('?token=nope')).answer, '401');
+      first.ws.close();
+    } finally {
+      await relay.close();
     }
   });
 
