@@ -4,7 +4,7 @@
 // per Ethernet frame, both ways. The relay gives each connection its own
 // passt.
 
-import type { WebSocketLike } from './ninep/ws-client.js';
+import { hideToken, type WebSocketLike } from './ninep/ws-client.js';
 import type { GuestNetwork } from './net-config.js';
 import { NET_FRAME_MAX } from './abi.js';
 import type { FrameLink, FrameLinkHandlers } from './net-host.js';
@@ -104,7 +104,7 @@ export function connectRelay(
   connect: NetWebSocketFactory,
 ): Promise<{ link: FrameLink; hello: RelayHello }> {
   // The token stays out of messages the user sees.
-  const shown = url.replace(/([?&]token=)[^&]*/, '$1…');
+  const shown = hideToken(url);
   return new Promise((resolve, reject) => {
     let ws: NetWebSocket;
     try {

@@ -17,6 +17,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { NET_FRAME_MAX } from '../core/abi.js';
 import { guestNetwork, type GuestNetwork } from '../core/net-config.js';
 import type { RelayHello } from '../core/net-ws.js';
+import { tokenOf } from './ninep/ws.js';
 import { hostAddress, hostResolver, PASST_MTU, startPasst, type StreamFrameLink } from './passt.js';
 
 export interface ServeNetOptions {
@@ -36,12 +37,6 @@ const CLIENT_SEND_MAX = 8 << 20;
 
 export class ServeNetError extends Error {
   override name = 'ServeNetError';
-}
-
-function tokenOf(req: IncomingMessage): string | null {
-  const auth = req.headers.authorization;
-  if (auth?.startsWith('Bearer ')) return auth.slice(7);
-  return new URL(req.url ?? '/', 'http://x').searchParams.get('token');
 }
 
 function isLoopbackHost(host: string): boolean {

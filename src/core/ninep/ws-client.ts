@@ -23,10 +23,15 @@ export interface WebSocketLike {
 /** Opens a WebSocket to url (the platform's own, or the ws package's). */
 export type WebSocketFactory = (url: string) => WebSocketLike;
 
+/** url with its token, if any, hidden: for messages the user sees. */
+export function hideToken(url: string): string {
+  return url.replace(/([?&]token=)[^&]*/, '$1…');
+}
+
 /** A mount of the 9P server at url: a new WebSocket for each mount. */
 export function webSocketExport(tag: string, url: string, connect: WebSocketFactory): NinePExport {
   // The token stays out of error messages, which the guest's user sees.
-  const shown = url.replace(/([?&]token=)[^&]*/, '$1…');
+  const shown = hideToken(url);
   return {
     tag,
     open: (): NinePHandler => {

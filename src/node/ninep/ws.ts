@@ -29,7 +29,8 @@ export interface ServeNinePOptions {
   readonly token: string | null;
 }
 
-function tokenOf(req: IncomingMessage): string | null {
+/** The token a WebSocket client sent: `Authorization: Bearer`, or `?token=`. */
+export function tokenOf(req: IncomingMessage): string | null {
   const auth = req.headers.authorization;
   if (auth?.startsWith('Bearer ')) return auth.slice(7);
   return new URL(req.url ?? '/', 'http://x').searchParams.get('token');
