@@ -433,7 +433,7 @@ static int __init wasm_net_init(void)
 	ret = register_netdev(dev);
 	if (ret)
 		goto err_irq;
-	netdev_info(dev, "host Ethernet, MTU %u, %pM\n", dev->mtu,
+	netdev_dbg(dev, "host Ethernet, MTU %u, %pM\n", dev->mtu,
 		    dev->dev_addr);
 	return 0;
 
