@@ -1,5 +1,6 @@
 // Signal handlers (arch/wasm/kernel/signal.c, musl's __wasm_sigentry): run
-// on the way out of a system call, with siginfo, masks, nesting, EINTR and
+// on the way out of a system call (or before one, for a signal that came
+// while user code ran), with siginfo, masks, nesting, EINTR and
 // SA_RESTART, SIGCHLD, and handlers that exit or trap (signals.c). Then
 // signals between processes (signals2.c): kill(pid, 0), wait statuses for
 // exits, kills, stops and continues, SIGCHLD's siginfo and SA_NOCLDSTOP,
@@ -77,6 +78,12 @@ describe('signal handlers', { timeout: 120_000 }, () => {
   it('a handler that traps kills its process with SIGILL; one that exits sets the status', () => {
     assert.deepEqual(nums('trap-in-handler'), [1, 4]);
     assert.deepEqual(nums('exit-in-handler'), [1, 55]);
+  });
+
+  it('a signal sent while user code runs is handled before the next system call, which then runs in full', () => {
+    // nanosleep's result, its errno, handler runs: 0 0 1, not -1 EINTR 1
+    // (the call made first, failed by a signal older than itself).
+    assert.deepEqual(nums('before-call'), [0, 0, 1]);
   });
 });
 

@@ -3,13 +3,15 @@
  * Signal handlers with musl: delivery on the way out of a system call,
  * siginfo, the blocked mask inside a handler and after sigreturn, pending
  * signals released by sigprocmask, nested handlers, EINTR and SA_RESTART
- * for a blocking read, SIGCHLD from a vfork child, and handlers that exit
- * or trap. Run as /init by test/e2e/signals.test.ts; each line is checked
+ * for a blocking read, SIGCHLD from a vfork child, handlers that exit or
+ * trap, and a signal sent while user code runs, handled before the next
+ * system call rather than failing it with EINTR. Run as /init by test/e2e/signals.test.ts; each line is checked
  * there.
  */
 
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -146,6 +148,41 @@ static void exit_handler(int sig)
 	_exit(40 + sig);
 }
 
+static volatile int sent;
+
+/* Signal the main thread while it runs user code, then let it go on. */
+static void *signal_main(void *arg)
+{
+	pthread_kill(*(pthread_t *)arg, SIGUSR1);
+	sent = 1;
+	return NULL;
+}
+
+/*
+ * On a CPU, a signal that comes while user code runs is handled at once,
+ * and the next system call runs in full: a nanosleep() after it sleeps
+ * rather than failing with EINTR (no SA_RESTART here).
+ */
+static void signal_before_call(void)
+{
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+	pthread_t self = pthread_self(), t;
+	int before, r;
+
+	install(SIGUSR1, on_usr1, NULL, 0);
+	before = usr1_count;
+	if (pthread_create(&t, NULL, signal_main, &self)) {
+		printf("before-call: pthread_create failed\n");
+		return;
+	}
+	while (!sent)
+		;
+	r = nanosleep(&ts, NULL);
+	printf("before-call: nanosleep %d errno %d handled %d\n", r, r ? errno : 0,
+	       usr1_count - before);
+	pthread_join(t, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	sigset_t set, pending;
@@ -217,6 +254,8 @@ int main(int argc, char **argv)
 	printf("trap-in-handler: signaled %d sig %d\n", WIFSIGNALED(status), WTERMSIG(status));
 	status = run_child("exit-in-handler");
 	printf("exit-in-handler: exited %d status %d\n", WIFEXITED(status), WEXITSTATUS(status));
+
+	signal_before_call();
 
 	fflush(stdout);
 	reboot(RB_POWER_OFF);

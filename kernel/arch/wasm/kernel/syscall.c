@@ -122,7 +122,20 @@ long wasm_syscall(long nr, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 	regs->args[4] = a4;
 	regs->args[5] = a5;
 	regs->orig_ret = -ENOSYS;
-	regs->ret = wasm_call_syscall(regs);
+	/*
+	 * A signal that came while user code ran would have been delivered
+	 * before this call on a CPU, by the interrupt that brought it: do the
+	 * same, and make the call once its handler has returned.  Made first,
+	 * the call would fail with EINTR for a signal older than itself (a
+	 * tty write does, at once), and a program without SA_RESTART would
+	 * lose what it wrote.  A handler returning is the exception, as below.
+	 */
+	if (unlikely(READ_ONCE(current_thread_info()->flags) &
+		     (_TIF_SIGPENDING | _TIF_NOTIFY_SIGNAL)) &&
+	    nr != __NR_rt_sigreturn)
+		regs->ret = -ERESTARTNOINTR;
+	else
+		regs->ret = wasm_call_syscall(regs);
 
 	/*
 	 * A handler returning: the signals still pending are delivered by
