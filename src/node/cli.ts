@@ -365,11 +365,9 @@ async function main(argv: string[]): Promise<number> {
     p9Exports,
     ...(net ? { net } : {}),
     onOomKill: (victim) => {
-      // The host terminal may be raw (no \n -> \r\n): end lines ourselves.
-      const eol = process.stderr.isTTY ? '\r\n' : '\n';
-      process.stderr.write(
-        `wasmlinux: out of memory: the kernel killed process ${victim.pid} (${victim.name}); ` +
-          `give the machine more memory with --mem (now ${values.mem})${eol}`,
+      warnLine(
+        `out of memory: the kernel killed process ${victim.pid} (${victim.name}); ` +
+          `give the machine more memory with --mem (now ${values.mem})`,
       );
     },
   });
@@ -430,16 +428,17 @@ async function main(argv: string[]): Promise<number> {
   return forced ?? exitStatus(exit);
 }
 
+/** A line on stderr while the guest runs: the host terminal may be raw (no \n -> \r\n), so end it ourselves. */
+function warnLine(text: string): void {
+  process.stderr.write(`wasmlinux: ${text}${process.stderr.isTTY ? '\r\n' : '\n'}`);
+}
+
 function lostWakeup(ring: 'tx' | 'rx'): void {
-  const eol = process.stderr.isTTY ? '\r\n' : '\n';
-  process.stderr.write(
-    `wasmlinux: network: a lost wake-up on the ${ring} ring, made up for (a bug: please report it)${eol}`,
-  );
+  warnLine(`network: a lost wake-up on the ${ring} ring, made up for (a bug: please report it)`);
 }
 
 function lostLink(reason: string): void {
-  const eol = process.stderr.isTTY ? '\r\n' : '\n';
-  process.stderr.write(`wasmlinux: network: ${reason}; the guest's eth0 has lost its link${eol}`);
+  warnLine(`network: ${reason}; the guest's eth0 has lost its link`);
 }
 
 interface NetValues {
@@ -496,12 +495,8 @@ async function startNetwork(
       guest,
       link,
       mtu: PASST_MTU,
-      onClosed: (reason) => {
-        const eol = process.stderr.isTTY ? '\r\n' : '\n';
-        process.stderr.write(
-          `wasmlinux: network: ${reason}; the guest's eth0 has lost its link${eol}`,
-        );
-      },
+      onClosed: lostLink,
+      onKick: lostWakeup,
     };
   } catch (err) {
     if (!(err instanceof PasstError)) throw err;

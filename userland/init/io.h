@@ -27,7 +27,7 @@ static inline void put(const char *s)
 	put_fd(1, s);
 }
 
-static inline void put_num(long long v)
+static inline void put_num_fd(int fd, long long v)
 {
 	char buf[24];
 	int i = sizeof(buf) - 1;
@@ -40,7 +40,12 @@ static inline void put_num(long long v)
 	} while (u);
 	if (v < 0)
 		buf[--i] = '-';
-	put(buf + i);
+	put_fd(fd, buf + i);
+}
+
+static inline void put_num(long long v)
+{
+	put_num_fd(1, v);
 }
 
 static inline void put_hex(const unsigned char *p, int n)

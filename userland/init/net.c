@@ -182,19 +182,7 @@ static void warn(const char *what, long err)
 	put_fd(2, "init: eth0: ");
 	put_fd(2, what);
 	put_fd(2, " failed (error ");
-	if (err < 0)
-		err = -err;
-	{
-		char buf[12];
-		int i = sizeof(buf) - 1;
-
-		buf[i] = 0;
-		do {
-			buf[--i] = '0' + err % 10;
-			err /= 10;
-		} while (err);
-		put_fd(2, buf + i);
-	}
+	put_num_fd(2, err < 0 ? -err : err);
 	put_fd(2, ")\n");
 }
 
