@@ -68,7 +68,8 @@ export interface KernelHostImports {
   user_sp(): number;
   /**
    * Run a signal handler through the program's USER_SIGNAL_ENTRY with its
-   * stack below frameSp; returns 0, or the signal for a trap in it.
+   * stack below frameSp; returns 0, the signal for a trap in it, or
+   * SIGNAL_JUMPED when it left by longjmp.
    */
   user_signal(
     handler: number,
@@ -152,6 +153,9 @@ export type KernelSymbols = Record<KernelSymbol, number>;
 export const HALT_POWER_OFF = 0;
 export const HALT_PANIC = 1;
 export const HALT_RESTART = 2;
+
+/** host.user_signal()'s result when the handler left by longjmp rather than returning. */
+export const SIGNAL_JUMPED = 256;
 
 /** Interrupt lines: bits of a CPU's irq_pending word. */
 export const IRQ_TIMER = 0;
@@ -344,6 +348,7 @@ export const KERNEL_ABI: Readonly<Record<string, number>> = {
   HALT_POWER_OFF,
   HALT_PANIC,
   HALT_RESTART,
+  SIGNAL_JUMPED,
   IRQ_TIMER,
   IRQ_CONSOLE,
   IRQ_STDIN,

@@ -38,6 +38,7 @@ import {
   SIGFPE,
   SIGILL,
   SIGSEGV,
+  SIGNAL_JUMPED,
   USER_CLONE_ENTRY,
   USER_ENTRY,
   USER_SIGNAL_ENTRY,
@@ -561,8 +562,9 @@ class KernelInstance {
         } catch (err) {
           // Not through the kernel's frames. The jump stays in flight
           // (musl's __wasm_jumping), and the program throws it on when
-          // the system call returns (musl's syscall_arch.h).
-          if (isLongjmp(err)) return 0;
+          // the system call returns (musl's syscall_arch.h); the kernel
+          // must not make the call again first.
+          if (isLongjmp(err)) return SIGNAL_JUMPED;
           const trap = signalForTrap(err);
           if (trap === null) throw err; // task exit, exec, or a host failure
           this.lastTrap = describeTrap(err);

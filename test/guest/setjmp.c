@@ -141,7 +141,7 @@ static int cmd_signal(void)
 	struct sigaction sa = { .sa_handler = jump_out };
 	struct itimerval it = { .it_value = { .tv_usec = 50000 } };
 	struct sigaction sa2 = { .sa_handler = note_usr2 };
-	int jumps = 0, restored, kept_blocked, busy, readjump, second;
+	int jumps = 0, restored, kept_blocked, busy, readjump, restartjump, second;
 	sigset_t both;
 	int fds[2];
 	char c;
@@ -195,6 +195,23 @@ static int cmd_signal(void)
 	}
 
 	/*
+	 * Also with SA_RESTART (what signal() sets; BusyBox nc -w): the jump
+	 * leaves the read, which must not be made again first.
+	 */
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGALRM, &sa, NULL);
+	restartjump = 0;
+	if (sigsetjmp(sig_env, 1) == 0) {
+		setitimer(ITIMER_REAL, &it, NULL);
+		read(fds[0], &c, 1);
+		printf("signal: restarted read returned\n");
+	} else {
+		restartjump = 1;
+	}
+	sa.sa_flags = 0;
+	sigaction(SIGALRM, &sa, NULL);
+
+	/*
 	 * SIGUSR1 and SIGUSR2 both arrive on the way out of one call: the
 	 * kernel runs SIGUSR1's handler first, which jumps, then SIGUSR2's,
 	 * which must run to its end before the jump goes on.
@@ -216,8 +233,8 @@ static int cmd_signal(void)
 	}
 	sigprocmask(SIG_UNBLOCK, &both, NULL);
 
-	printf("signal: jumps %d restored %d kept-blocked %d busy %d read %d alrm-blocked %d second %d\n",
-	       jumps, restored, kept_blocked, busy, readjump, blocked(SIGALRM), second);
+	printf("signal: jumps %d restored %d kept-blocked %d busy %d read %d restart-read %d alrm-blocked %d second %d\n",
+	       jumps, restored, kept_blocked, busy, readjump, restartjump, blocked(SIGALRM), second);
 	return 0;
 }
 

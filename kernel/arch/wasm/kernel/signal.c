@@ -124,6 +124,15 @@ static void handle_signal(struct ksignal *ksig, struct pt_regs *regs)
 	wasm_user_leave();
 	eintr = regs->flags & PT_WASM_SIGRETURN_EINTR;
 	*regs = saved;
+	/*
+	 * The handler longjmp()ed out of the interrupted code: as on a CPU,
+	 * where the jump never comes back to the restarted call, the call is
+	 * not made again; musl's stub throws the jump on as the call returns.
+	 */
+	if (trap == WASM_SIGNAL_JUMPED) {
+		trap = 0;
+		eintr = true;
+	}
 	/* The handler asked for the interrupted call to fail, not restart. */
 	if (eintr && (regs->flags & PT_WASM_RESTART)) {
 		regs->flags &= ~PT_WASM_RESTART;

@@ -273,8 +273,8 @@ void wasm_host_p9_close(void *chan) __wasm_host(p9_close);
 /*
  * Signal handlers: the current program's user stack pointer (0 when it has
  * no __wasm_sigentry to run handlers with), and a call of its handler on
- * the stack below frame_sp.  Returns 0, or the signal a trap in the
- * handler stands for.
+ * the stack below frame_sp.  Returns 0, the signal a trap in the handler
+ * stands for, or WASM_SIGNAL_JUMPED when it left by longjmp().
  */
 unsigned long wasm_host_user_sp(void) __wasm_host(user_sp);
 int wasm_host_user_signal(void __user *handler, int sig,

@@ -7,6 +7,12 @@
 #define WASM_HALT_PANIC		1
 #define WASM_HALT_RESTART	2
 
+/*
+ * wasm_host_user_signal()'s result when the handler left by longjmp()
+ * rather than returning (a trap's result is its signal, below 65).
+ */
+#define WASM_SIGNAL_JUMPED	256
+
 /* Interrupt lines: bits of wasm_irq_pending, set by the host. */
 #define WASM_IRQ_TIMER		0
 #define WASM_IRQ_CONSOLE	1
