@@ -19,6 +19,15 @@ export interface GuestNetwork {
    * address instead of .3, and the guest's resolver then drops it.)
    */
   readonly dns: string;
+  /**
+   * The host's IPv6 router (the next hop of its first IPv6 default route),
+   * which is also host6.wasmlinux.internal: passt maps TCP and UDP to it
+   * onto the host's ::1, as it maps the IPv4 gateway onto 127.0.0.1. null
+   * when the host has no IPv6 route (passt then runs IPv4 only) or its
+   * loopback is not for the guest. The guest's IPv6 addresses and routes
+   * come from passt's router advertisements.
+   */
+  readonly gateway6: string | null;
 }
 
 /**
@@ -27,18 +36,41 @@ export interface GuestNetwork {
  * mapped like TCP and UDP: a ping to the host's address is answered by the
  * host, one to 10.0.2.2 by nobody); .2 where that is not known.
  */
-export function guestNetwork(hostAddress: string | null, resolver: string | null): GuestNetwork {
+export function guestNetwork(
+  hostAddress: string | null,
+  resolver: string | null,
+  hostGateway6: string | null = null,
+): GuestNetwork {
   const gateway = hostAddress ?? '10.0.2.2';
   return {
     address: '10.0.2.15',
     prefix: 24,
     gateway,
     dns: resolver === '127.0.0.1' ? gateway : '10.0.2.3',
+    gateway6: hostGateway6,
   };
 }
 
 /** The name under which the guest reaches the host's loopback services. */
 export const HOST_NAME_IN_GUEST = 'host.wasmlinux.internal';
+
+/**
+ * The same over IPv6, the host's ::1 (where, for one, a Node server
+ * listening on "localhost" is). A name of its own: BusyBox's wget and nc
+ * try only the first address of a name, and one that had both would send
+ * them to IPv6 first on a host with a global IPv6 address, where a server
+ * on 127.0.0.1 alone refuses them.
+ */
+export const HOST6_NAME_IN_GUEST = 'host6.wasmlinux.internal';
+
+/**
+ * An IPv4 or IPv6 address as text (an IPv6 one with a %scope), nothing
+ * else: these go onto the kernel's command line, from a relay too.
+ */
+export function isAddressText(text: string): boolean {
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(text)) return text.split('.').every((b) => Number(b) < 256);
+  return /^[0-9a-fA-F:.]{2,45}(%[0-9A-Za-z_.-]{1,15})?$/.test(text) && text.includes(':');
+}
 
 /** How the guest gets its address: told on the command line, or DHCP from passt. */
 export type GuestAddressing = 'static' | 'dhcp';
@@ -49,7 +81,7 @@ export type GuestAddressing = 'static' | 'dhcp';
  * and the host's name are given either way.
  */
 export function guestNetCmdline(net: GuestNetwork, how: GuestAddressing, mtu: number): string {
-  const common = `dns=${net.dns},host=${net.gateway}`;
+  const common = `dns=${net.dns},host=${net.gateway}${net.gateway6 ? `,host6=${net.gateway6}` : ''}`;
   if (how === 'dhcp') return `WASMLINUX_NET=dhcp,${common}`;
   return `WASMLINUX_NET=addr=${net.address}/${net.prefix},gw=${net.gateway},mtu=${mtu},${common}`;
 }

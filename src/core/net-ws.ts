@@ -5,7 +5,7 @@
 // passt.
 
 import { hideToken, type WebSocketLike } from './ninep/ws-client.js';
-import type { GuestNetwork } from './net-config.js';
+import { isAddressText, type GuestNetwork } from './net-config.js';
 import { NET_FRAME_MAX } from './abi.js';
 import type { FrameLink, FrameLinkHandlers } from './net-host.js';
 
@@ -34,9 +34,14 @@ function isHello(v: unknown): v is RelayHello {
     h.wasmlinux === 'serve-net' &&
     typeof h.mtu === 'number' &&
     typeof h.guest?.address === 'string' &&
+    isAddressText(h.guest.address) &&
     typeof h.guest.prefix === 'number' &&
     typeof h.guest.gateway === 'string' &&
-    typeof h.guest.dns === 'string'
+    isAddressText(h.guest.gateway) &&
+    typeof h.guest.dns === 'string' &&
+    isAddressText(h.guest.dns) &&
+    (h.guest.gateway6 == null ||
+      (typeof h.guest.gateway6 === 'string' && isAddressText(h.guest.gateway6)))
   );
 }
 

@@ -23,6 +23,7 @@ import type { MachineNet } from '../core/machine.js';
 import {
   checkPublishable,
   hostAddress,
+  hostGateway6,
   hostResolver,
   PASST_MTU,
   PasstError,
@@ -489,7 +490,7 @@ async function startNetwork(
     await checkPublishable(publish);
     const pcap = process.env['WASMLINUX_PCAP'];
     const resolver = hostResolver(values.dns);
-    const guest = guestNetwork(hostAddress(), resolver);
+    const guest = guestNetwork(hostAddress(), resolver, hostGateway6());
     const link = await startPasst({ publish, resolver, ...(pcap ? { pcap } : {}) }, guest);
     return {
       guest,

@@ -65,6 +65,34 @@ export function hostAddress(): string | null {
   return null;
 }
 
+/**
+ * The next hop of the host's first IPv6 default route, which passt takes
+ * as the guest's IPv6 gateway and maps onto the host's ::1; null when the
+ * host has none, and passt runs IPv4 only. A link-local one gets the
+ * guest's interface as its scope.
+ */
+export function hostGateway6(routes = readOrEmpty('/proc/net/ipv6_route')): string | null {
+  for (const line of routes.split('\n')) {
+    const [dest, plen, , , hop, , , , flags, iface] = line.trim().split(/\s+/);
+    if (!iface || iface === 'lo' || !hop || !/^0{32}$/.test(dest ?? '') || plen !== '00') continue;
+    // RTF_UP and RTF_GATEWAY, not RTF_REJECT: a default route through a router.
+    const f = parseInt(flags ?? '0', 16);
+    if ((f & 0x3) !== 0x3 || f & 0x200 || /^0{32}$/.test(hop)) continue;
+    const groups = hop.match(/.{4}/g)!.join(':');
+    const text = new URL(`http://[${groups}]/`).hostname.slice(1, -1);
+    return /^fe[89ab]/i.test(text) ? `${text}%eth0` : text;
+  }
+  return null;
+}
+
+function readOrEmpty(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 function nameservers(path: string): string[] {
   try {
     return readFileSync(path, 'utf8')

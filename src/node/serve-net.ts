@@ -18,7 +18,7 @@ import { NET_FRAME_MAX } from '../core/abi.js';
 import { guestNetwork, type GuestNetwork } from '../core/net-config.js';
 import type { RelayHello } from '../core/net-ws.js';
 import { tokenOf } from './ninep/ws.js';
-import { hostAddress, hostResolver, PASST_MTU, startPasst, type StreamFrameLink } from './passt.js';
+import { hostAddress, hostGateway6, hostResolver, PASST_MTU, startPasst, type StreamFrameLink } from './passt.js';
 
 export interface ServeNetOptions {
   readonly port: number;
@@ -142,7 +142,11 @@ export async function serveNet(
   const resolver = hostResolver();
   // Without host access the gateway is a made-up address: passt maps
   // nothing onto this host for it.
-  const guest = guestNetwork(opts.allowPrivate ? hostAddress() : null, resolver);
+  const guest = guestNetwork(
+    opts.allowPrivate ? hostAddress() : null,
+    resolver,
+    opts.allowPrivate ? hostGateway6() : null,
+  );
   const filter = opts.allowPrivate ? null : frameFilter(guest, ownAddresses());
   const hello: RelayHello = { wasmlinux: 'serve-net', mtu: PASST_MTU, guest };
   const clients = new Set<WebSocket>();

@@ -15,7 +15,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
-import { hostAddress } from '../../src/node/passt.js';
+import { hostAddress, hostGateway6 } from '../../src/node/passt.js';
 import { serveNet } from '../../src/node/serve-net.js';
 import { startResolver } from '../helpers/dns.js';
 import {
@@ -225,6 +225,42 @@ describe('the guest network (passt)', { timeout: 600_000 }, () => {
       udp.close();
     }
   });
+
+  it(
+    'IPv6: eth0 gets an address from passt, and host6.wasmlinux.internal is the host’s ::1',
+    {
+      skip:
+        hostGateway6() === null ? 'the host has no IPv6 default route: passt runs IPv4 only' : false,
+    },
+    async () => {
+      const srv = createHttpServer((req, res) => res.end(`v6 ${req.socket.remoteAddress}\n`));
+      await new Promise<void>((r) => srv.listen(0, '::1', r));
+      const port = (srv.address() as AddressInfo).port;
+      try {
+        // The addresses come from router advertisements, a moment after
+        // eth0 is up: wait for the default route rather than race it.
+        const r = ok(
+          await runCli(
+            [
+              '--',
+              'sh',
+              '-c',
+              'for i in $(seq 50); do ip -6 route | grep -q ^default && break; sleep 0.1; done; ' +
+                'ip -6 addr show eth0 scope global; grep host6 /etc/hosts; ' +
+                `wget -q -O- http://host6.wasmlinux.internal:${port}/`,
+            ],
+            { timeoutMs: 60_000 },
+          ),
+        );
+        assert.match(r.stdout, /inet6 [0-9a-f:]+\/64 scope global/);
+        assert.match(r.stdout, /^\S+\thost6\.wasmlinux\.internal$/m);
+        // passt connects from the host's own ::1.
+        assert.match(r.stdout, /^v6 ::1$/m);
+      } finally {
+        await new Promise<void>((r) => srv.close(() => r()));
+      }
+    },
+  );
 
   it('--publish: host to a guest listener over TCP and UDP, and a guest httpd answers fetch()', async () => {
     const [tport, uport, hport] = [await freePort(), await freePort(), await freePort()];

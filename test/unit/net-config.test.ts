@@ -6,10 +6,11 @@ import { describe, it } from 'node:test';
 import {
   guestNetCmdline,
   guestNetwork,
+  isAddressText,
   parsePublish,
   PublishError,
 } from '../../src/core/net-config.js';
-import { encodeFrames, FrameReader, passtArgs } from '../../src/node/passt.js';
+import { encodeFrames, FrameReader, hostGateway6, passtArgs } from '../../src/node/passt.js';
 
 describe('--publish', () => {
   it('takes HOSTPORT:GUESTPORT, an address before it, and /udp or /tcp after it', () => {
@@ -53,6 +54,37 @@ describe('guest network', () => {
       guestNetCmdline(net, 'dhcp', 65520),
       'WASMLINUX_NET=dhcp,dns=10.0.2.3,host=192.0.2.2',
     );
+    assert.equal(
+      guestNetCmdline(guestNetwork('192.0.2.2', null, '2001:db8::1'), 'static', 1500),
+      'WASMLINUX_NET=addr=10.0.2.15/24,gw=192.0.2.2,mtu=1500,dns=10.0.2.3,host=192.0.2.2,host6=2001:db8::1',
+    );
+  });
+
+  it("finds the host's IPv6 router in /proc/net/ipv6_route, as passt does", () => {
+    const zero = '0'.repeat(32);
+    const route = (dest: string, hop: string, flags: string, dev: string): string =>
+      `${dest} 00 ${zero} 00 ${hop} 00000400 00000001 00000000 ${flags} ${dev}`;
+    const lo = route(zero, zero, '00200200', 'lo'); // the kernel's unreachable default
+    const subnet = `fd000000000000000000000000000000 40 ${zero} 00 ${zero} 00000100 00000001 00000000 00000001 eth0`;
+    assert.equal(
+      hostGateway6([subnet, lo, route(zero, 'fd000000000000000000000000000001', '00000003', 'eth0')].join('\n')),
+      'fd00::1',
+    );
+    assert.equal(
+      hostGateway6(route(zero, 'fe800000000000000000000000000001', '00450003', 'ens3')),
+      'fe80::1%eth0',
+    );
+    assert.equal(hostGateway6([subnet, lo].join('\n')), null);
+    assert.equal(hostGateway6(''), null);
+  });
+
+  it('takes only addresses for the kernel command line', () => {
+    for (const ok of ['10.0.2.15', 'fd00::1', 'fe80::1%eth0', '::ffff:192.0.2.1']) {
+      assert.ok(isAddressText(ok), ok);
+    }
+    for (const bad of ['10.0.2.256', '10.0.2', 'fd00::1 init=/bin/sh', 'host', '', '1.2.3.4,x=y']) {
+      assert.ok(!isAddressText(bad), bad);
+    }
   });
 
   it('passt gets the same addresses, the published ports, and forwards DNS only to a non-loopback resolver', () => {

@@ -4,12 +4,13 @@
  * and eth0 (the host's Ethernet device, when there is one) configured as
  * the host says on the kernel command line, which reaches us as
  *
- *   WASMLINUX_NET=addr=A.B.C.D/N,gw=G,mtu=M,dns=D,host=H	(static)
- *   WASMLINUX_NET=dhcp,dns=D,host=H			(udhcpc asks passt)
+ *   WASMLINUX_NET=addr=A.B.C.D/N,gw=G,mtu=M,dns=D,host=H[,host6=H6]	(static)
+ *   WASMLINUX_NET=dhcp,dns=D,host=H[,host6=H6]		(udhcpc asks passt)
  *
  * dns is the guest's name server (/etc/resolv.conf), host the address of
- * host.wasmlinux.internal (/etc/hosts).  Without a C library, with the
- * kernel's ioctls.
+ * host.wasmlinux.internal and host6 that of host6.wasmlinux.internal, the
+ * host's loopback over IPv6 (/etc/hosts; IPv6 itself comes from passt's
+ * router advertisements).  Without a C library, with the kernel's ioctls.
  */
 
 #include <linux/errno.h>
@@ -64,7 +65,7 @@ struct init_rtentry {
 struct net_config {
 	int dhcp;
 	unsigned int addr, mask, gw, mtu;
-	const char *dns, *host;
+	const char *dns, *host, *host6;
 	const char *addr_text;
 };
 
@@ -149,6 +150,8 @@ static int read_config(char **envp, struct net_config *cfg)
 			cfg->dns = p + 4;
 		} else if (starts(p, "host=")) {
 			cfg->host = p + 5;
+		} else if (starts(p, "host6=")) {
+			cfg->host6 = p + 6;
 		}
 	}
 	return 1;
@@ -293,6 +296,10 @@ static void write_host_files(const struct net_config *cfg, int have_net)
 	if (have_net && cfg->host) {
 		add(cfg->host);
 		add("\thost.wasmlinux.internal\n");
+	}
+	if (have_net && cfg->host6) {
+		add(cfg->host6);
+		add("\thost6.wasmlinux.internal\n");
 	}
 	if (have_net && cfg->addr_text && !cfg->dhcp) {
 		const char *p = cfg->addr_text;
