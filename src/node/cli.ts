@@ -35,7 +35,7 @@ import { NinePServer } from './ninep/server.js';
 import { parseTcpTarget } from './ninep/bridge.js';
 import { serveNineP, webSocketExport, type NinePSource } from './ninep/ws.js';
 import { nodePlatform } from './platform.js';
-import { serveNet, ServeNetError } from './serve-net.js';
+import { DEFAULT_MAX_FRAME_RATE, serveNet, ServeNetError } from './serve-net.js';
 import { WebSocket } from 'ws';
 
 import { connectRelay, RelayError, type NetWebSocket } from '../core/net-ws.js';
@@ -92,9 +92,10 @@ forwards instead to an existing 9P server (e.g. diod); EXPORT is the aname
 sent when the guest gives none.
 
 wasmlinux serve-net [--port 5641] [--host 127.0.0.1] [--token T]
-  [--max-clients 8] [--allow-private]
+  [--max-clients 8] [--max-frame-rate 20000] [--allow-private]
 gives each WebSocket client (the web page's ?net=ws://HOST:PORT/?token=T)
-its own passt. Without --token it listens on loopback only. Clients may not
+its own passt. Without --token it listens on loopback only. A client may
+send --max-frame-rate frames a second; more are dropped. Clients may not
 reach loopback, private or link-local addresses, nor this host's own,
 unless --allow-private (for a relay on your own machine).
 
@@ -169,6 +170,7 @@ async function serveNetCommand(argv: string[]): Promise<number> {
       host: { type: 'string', default: '127.0.0.1' },
       token: { type: 'string' },
       'max-clients': { type: 'string', default: '8' },
+      'max-frame-rate': { type: 'string', default: String(DEFAULT_MAX_FRAME_RATE) },
       'allow-private': { type: 'boolean', default: false },
     },
     strict: true,
@@ -183,6 +185,12 @@ async function serveNetCommand(argv: string[]): Promise<number> {
       `serve-net: --max-clients ${values['max-clients']} is not a number of clients`,
     );
   }
+  const maxFrameRate = Number(values['max-frame-rate']);
+  if (!/^\d+$/.test(values['max-frame-rate']) || maxFrameRate < 1) {
+    throw new UsageError(
+      `serve-net: --max-frame-rate ${values['max-frame-rate']} is not a number of frames a second`,
+    );
+  }
   let served: { url: string };
   try {
     served = await serveNet({
@@ -190,6 +198,7 @@ async function serveNetCommand(argv: string[]): Promise<number> {
       host: values.host,
       token: values.token ?? null,
       maxClients,
+      maxFrameRate,
       allowPrivate: values['allow-private'],
       log: (line) => process.stderr.write(`wasmlinux serve-net: ${line}\n`),
     });

@@ -374,13 +374,16 @@ describe('the guest network (passt)', { timeout: 600_000 }, () => {
     }
   });
 
-  it('serve-net refuses a client beyond --max-clients and a wrong token', async () => {
+  it('serve-net refuses a client beyond --max-clients and a wrong token, and drops frames over its rate', async () => {
+    const logged: string[] = [];
     const relay = await serveNet({
       port: 0,
       host: '127.0.0.1',
       token: 't0k',
       maxClients: 1,
+      maxFrameRate: 20,
       allowPrivate: false,
+      log: (line) => logged.push(line),
     });
     // How the relay answers a WebSocket handshake: 'hello' (its first message) or the HTTP status.
     const knock = (query: string): Promise<{ ws: WebSocket; answer: string }> =>
@@ -399,7 +402,18 @@ describe('the guest network (passt)', { timeout: 600_000 }, () => {
       assert.equal(first.answer, 'serve-net');
       assert.equal((await knock('?token=t0k')).answer, '503');
       assert.equal((await knock('?token=nope')).answer, '401');
+      // 100 frames at once (not IP, so the filter passes them; passt
+      // ignores them): 20 go on, the rest are dropped and counted.
+      for (let i = 0; i < 100; i++) first.ws.send(new Uint8Array(60));
+      const closed = new Promise<void>((r) => first.ws.once('close', () => r()));
       first.ws.close();
+      await closed;
+      for (let i = 0; i < 100 && !logged.some((l) => /client left/.test(l)); i++) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.ok(logged.some((l) => /over 20 frames a second: dropping the rest/.test(l)), logged.join('\n'));
+      const dropped = /client left \((\d+) frames over the rate dropped\)/.exec(logged.join('\n'));
+      assert.ok(dropped && Number(dropped[1]) >= 50, logged.join('\n'));
     } finally {
       await relay.close();
     }

@@ -1,9 +1,10 @@
-// serve-net's frame filter: what a client of a relay may reach by default.
+// serve-net's frame filter: what a client of a relay may reach by default;
+// and its policer: how many frames a second a client may send.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { guestNetwork } from '../../src/core/net-config.js';
-import { frameFilter } from '../../src/node/serve-net.js';
+import { FramePolicer, frameFilter } from '../../src/node/serve-net.js';
 
 /** An Ethernet frame carrying an IPv4 packet to dst (just enough of one). */
 function ipv4To(dst: string): Uint8Array {
@@ -68,5 +69,23 @@ describe('serve-net frame filter', () => {
   it('drops frames too short to judge', () => {
     assert.equal(pass(new Uint8Array(10)), false);
     assert.equal(pass(ipv4To('8.8.8.8').subarray(0, 30)), false);
+  });
+});
+
+describe('serve-net frame policer', () => {
+  it('passes a second’s worth at once, then the rate, and refills while quiet', () => {
+    let now = 0;
+    const p = new FramePolicer(100, () => now);
+    let passed = 0;
+    for (let i = 0; i < 150; i++) if (p.take()) passed++;
+    assert.equal(passed, 100, 'a burst of a second’s worth');
+    now += 50; // 5 more frames' worth
+    passed = 0;
+    for (let i = 0; i < 20; i++) if (p.take()) passed++;
+    assert.equal(passed, 5);
+    now += 10_000; // a long quiet spell refills no more than a second's worth
+    passed = 0;
+    for (let i = 0; i < 300; i++) if (p.take()) passed++;
+    assert.equal(passed, 100);
   });
 });
