@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { compileGuestProgram } from '../tools/build/guest-cc.js';
 import { buildNativeBusybox } from './native-busybox.js';
-import { writeCpio } from '../tools/initramfs/cpio.js';
+import { writeCpio } from '../src/core/cpio.js';
 import { entriesFromSpec } from '../tools/initramfs/from-spec.js';
 
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..');

@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { serveNet } from '../src/node/serve-net.js';
 import { compileGuestProgram } from '../tools/build/guest-cc.js';
-import { writeCpio } from '../tools/initramfs/cpio.js';
+import { writeCpio } from '../src/core/cpio.js';
 import { entriesFromSpec } from '../tools/initramfs/from-spec.js';
 
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..');

@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { compileGuestProgram } from '../tools/build/guest-cc.js';
-import { writeCpio } from '../tools/initramfs/cpio.js';
+import { writeCpio } from '../src/core/cpio.js';
 import { entriesFromSpec } from '../tools/initramfs/from-spec.js';
 
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..');

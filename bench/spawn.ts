@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildProgram } from '../tools/build/userland.js';
-import { writeCpio } from '../tools/initramfs/cpio.js';
+import { writeCpio } from '../src/core/cpio.js';
 import { entriesFromSpec } from '../tools/initramfs/from-spec.js';
 
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..');

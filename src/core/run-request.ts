@@ -3,7 +3,7 @@
 // concatenated archives), so arguments may hold any bytes but NUL and need
 // no quoting on the kernel command line. userland/init/init.c reads it.
 
-import { writeCpio } from '../../tools/initramfs/cpio.js';
+import { writeCpio } from './cpio.js';
 
 export const RUN_FILE = 'etc/wasmlinux/run';
 

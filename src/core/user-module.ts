@@ -5,6 +5,7 @@
 
 import { USER_ENTRY, USER_MEMORY, USER_SYSCALL } from './abi.js';
 import { classifyImport } from './user-longjmp.js';
+import { readImports } from './wasm/reader.js';
 
 export interface UserMemoryLimits {
   initial: number;
@@ -17,59 +18,13 @@ export interface UserImage {
   memory: UserMemoryLimits;
 }
 
-function readLeb(bytes: Uint8Array, pos: { p: number }): number {
-  let result = 0;
-  let shift = 0;
-  for (;;) {
-    const b = bytes[pos.p++];
-    if (b === undefined) throw new Error('truncated');
-    result += (b & 0x7f) * 2 ** shift;
-    if ((b & 0x80) === 0) return result;
-    shift += 7;
-    if (shift > 35) throw new Error('bad LEB128');
-  }
-}
-
 /** The limits of the memory import, read from the import section (the JS API does not say). */
 function memoryImportLimits(bytes: Uint8Array): UserMemoryLimits | null {
-  const pos = { p: 8 };
-  while (pos.p < bytes.length) {
-    const id = bytes[pos.p++];
-    const size = readLeb(bytes, pos);
-    const end = pos.p + size;
-    if (id === 2) {
-      const count = readLeb(bytes, pos);
-      const dec = new TextDecoder();
-      for (let i = 0; i < count; i++) {
-        const mlen = readLeb(bytes, pos);
-        const mod = dec.decode(bytes.subarray(pos.p, pos.p + mlen));
-        pos.p += mlen;
-        const nlen = readLeb(bytes, pos);
-        const name = dec.decode(bytes.subarray(pos.p, pos.p + nlen));
-        pos.p += nlen;
-        const kind = bytes[pos.p++];
-        if (kind === 0) readLeb(bytes, pos);
-        else if (kind === 1) {
-          pos.p++;
-          const flags = readLeb(bytes, pos);
-          readLeb(bytes, pos);
-          if (flags & 1) readLeb(bytes, pos);
-        } else if (kind === 2) {
-          const flags = readLeb(bytes, pos);
-          const initial = readLeb(bytes, pos);
-          const maximum = flags & 1 ? readLeb(bytes, pos) : undefined;
-          if (mod === USER_MEMORY.module && name === USER_MEMORY.name) {
-            return { initial, maximum, shared: (flags & 2) !== 0 };
-          }
-        } else if (kind === 3) pos.p += 2;
-        else if (kind === 4) {
-          pos.p++; // a tag: its attribute, then its type
-          readLeb(bytes, pos);
-        } else throw new Error('bad import kind');
-      }
-      return null;
-    }
-    pos.p = end;
+  for (const imp of readImports(bytes)) {
+    if (imp.desc.kind !== 'memory') continue;
+    if (imp.module !== USER_MEMORY.module || imp.name !== USER_MEMORY.name) continue;
+    const { initial, maximum, shared } = imp.desc.limits;
+    return { initial, maximum: maximum ?? undefined, shared };
   }
   return null;
 }

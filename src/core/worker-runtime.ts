@@ -387,10 +387,12 @@ class KernelInstance {
         throw new TaskExit('task exited');
       },
       dump_stack: (buf, len) => {
-        const limit = Error.stackTraceLimit;
-        Error.stackTraceLimit = 64;
+        // V8's (Node and Chromium alike), which no standard declares.
+        const v8 = Error as ErrorConstructor & { stackTraceLimit?: number };
+        const limit = v8.stackTraceLimit;
+        v8.stackTraceLimit = 64;
         const lines = (new Error().stack ?? '').split('\n').slice(2);
-        Error.stackTraceLimit = limit;
+        v8.stackTraceLimit = limit;
         return this.writeText(buf, len, lines.map((l) => `${l.trim()}\n`).join(''));
       },
       user_trap: (buf, len) => this.writeText(buf, len, this.lastTrap),

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { writeCpio } from '../../tools/initramfs/cpio.js';
+import { writeCpio } from '../../src/core/cpio.js';
 import { entriesFromSpec } from '../../tools/initramfs/from-spec.js';
 import { buildProgram } from '../../tools/build/userland.js';
 import { haveBuild, INITRAMFS, KERNEL, ROOT, runCli } from '../helpers/guest.js';

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { writeCpio } from '../../tools/initramfs/cpio.js';
+import { writeCpio } from '../../src/core/cpio.js';
 import { entriesFromSpec } from '../../tools/initramfs/from-spec.js';
 import { compileGuestProgram } from '../../tools/build/guest-cc.js';
 import { LINUX_SOURCE } from '../../tools/build/kernel-source.js';

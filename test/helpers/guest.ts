@@ -6,7 +6,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileGuestProgram } from '../../tools/build/guest-cc.js';
 import { buildProgram } from '../../tools/build/userland.js';
-import { writeCpio } from '../../tools/initramfs/cpio.js';
+import { writeCpio } from '../../src/core/cpio.js';
 import { entriesFromSpec } from '../../tools/initramfs/from-spec.js';
 
 export const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');

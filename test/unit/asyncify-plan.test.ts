@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import binaryen from 'binaryen';
 import { planAsyncify } from '../../tools/wasm/asyncify-list.js';
 import { callGraph } from '../../tools/wasm/calls.js';
-import { readModule, WasmFormatError } from '../../tools/wasm/reader.js';
+import { readModule, WasmFormatError } from '../../src/core/wasm/reader.js';
 
 /** Assemble WAT, keeping function names (the plan works by name). */
 function assemble(wat: string): Uint8Array {

@@ -9,7 +9,13 @@ import { busyboxKey } from '../../tools/build/busybox.js';
 import { repoRoot } from '../../tools/build/paths.js';
 
 /** What busyboxKey reads from a checkout. */
-const INPUTS = ['userland/busybox', 'tools/wasm', 'tools/build/guest-cc.ts', 'bin/wasmlinux-cc'];
+const INPUTS = [
+  'userland/busybox',
+  'tools/wasm',
+  'src/core/wasm',
+  'tools/build/guest-cc.ts',
+  'bin/wasmlinux-cc',
+];
 
 let work: string;
 

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { CpioError, writeCpio, type CpioEntry } from '../../tools/initramfs/cpio.js';
+import { CpioError, writeCpio, type CpioEntry } from '../../src/core/cpio.js';
 import { entriesFromSpec, parseSpec } from '../../tools/initramfs/from-spec.js';
 
 const haveCpio = spawnSync('cpio', ['--version']).status === 0;

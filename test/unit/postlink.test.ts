@@ -28,7 +28,7 @@ import {
   type LayoutRecord,
   type PostlinkSpec,
 } from '../../tools/wasm/postlink.js';
-import { WasmFormatError } from '../../tools/wasm/reader.js';
+import { WasmFormatError } from '../../src/core/wasm/reader.js';
 import { CLANG, run, SKIP_WITHOUT_TOOLCHAIN, WASM_LD } from '../helpers/toolchain.js';
 
 const SKIP = SKIP_WITHOUT_TOOLCHAIN;

@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import binaryen from 'binaryen';
 import { USER_PREEMPT_ADDR } from '../../src/core/abi.js';
 import { instrumentLoops } from '../../tools/wasm/preempt.js';
-import { WasmFormatError } from '../../tools/wasm/reader.js';
+import { WasmFormatError } from '../../src/core/wasm/reader.js';
 
 function assemble(wat: string): Uint8Array {
   const mod = binaryen.parseText(wat);

@@ -10,8 +10,8 @@ import { after, before, describe, test } from 'node:test';
 
 import { decodeInitMemory, segmentPlacements } from '../../tools/wasm/init-memory.js';
 import { LayoutError, readLayout } from '../../tools/wasm/layout.js';
-import { encodeUnsigned, readSignedBig, readUnsigned } from '../../tools/wasm/leb128.js';
-import { WasmFormatError, readModule } from '../../tools/wasm/reader.js';
+import { encodeUnsigned, readSignedBig, readUnsigned } from '../../src/core/wasm/leb128.js';
+import { WasmFormatError, readImports, readModule } from '../../src/core/wasm/reader.js';
 import { CLANG, run, SKIP_WITHOUT_TOOLCHAIN, WASM_LD } from '../helpers/toolchain.js';
 
 const SKIP = SKIP_WITHOUT_TOOLCHAIN;
@@ -443,5 +443,67 @@ describe('init-memory strictness (hand-assembled)', () => {
       () => decodeInitMemory(readModule(initModule(local))),
       /destination is not a constant/,
     );
+  });
+});
+
+describe('readImports (what an exec reads of a program)', () => {
+  const str = (t: string): number[] => [t.length, ...Array.from(t, (c) => c.charCodeAt(0))];
+  // A type section with () -> (), then imports: a function, a shared memory
+  // (1 to 256 pages), and an exception tag of type 0.
+  const types = [0x01, 0x04, 0x01, 0x60, 0x00, 0x00];
+  const imports = [
+    ...[0x03],
+    ...str('linux'),
+    ...str('syscall'),
+    0x00,
+    0x00,
+    ...str('env'),
+    ...str('memory'),
+    0x02,
+    0x03,
+    0x01,
+    0x80,
+    0x02,
+    ...str('env'),
+    ...str('__c_longjmp'),
+    0x04,
+    0x00,
+    0x00,
+  ];
+  const module = (importPayload: number[]): Uint8Array =>
+    new Uint8Array([
+      0x00,
+      0x61,
+      0x73,
+      0x6d,
+      0x01,
+      0x00,
+      0x00,
+      0x00,
+      ...types,
+      0x02,
+      importPayload.length,
+      ...importPayload,
+    ]);
+
+  test('reads function, shared memory and tag imports, and nothing else', () => {
+    const got = readImports(module(imports));
+    assert.deepEqual(
+      got.map((i) => [i.module, i.name, i.desc.kind]),
+      [
+        ['linux', 'syscall', 'func'],
+        ['env', 'memory', 'memory'],
+        ['env', '__c_longjmp', 'tag'],
+      ],
+    );
+    assert.deepEqual(got[1]?.desc.kind === 'memory' && got[1].desc.limits, {
+      initial: 1,
+      maximum: 256,
+      shared: true,
+    });
+  });
+
+  test('a truncated import section is a WasmFormatError, not a crash', () => {
+    assert.throws(() => readImports(module(imports.slice(0, -3))), WasmFormatError);
   });
 });

@@ -229,6 +229,8 @@ export function busyboxKey(
     // wasmlinux-cc runs Asyncify over BusyBox (it uses vfork): the call
     // graph code that plans it, and binaryen's version.
     { dir: join(root, 'tools', 'wasm') },
+    // The module reader they use.
+    { dir: join(root, 'src/core/wasm') },
     { file: createRequire(import.meta.url).resolve('binaryen/package.json') },
     makeVars('<checkout>', '<sysroot>').join('\n'),
   ]);

@@ -57,6 +57,8 @@ export function dashKey(root: string, sysroot: string, toolchain: string): strin
     { file: join(root, 'bin', 'wasmlinux-cc') },
     // Asyncify (dash forks): the plan's code and binaryen's version.
     { dir: join(root, 'tools', 'wasm') },
+    // The module reader they use.
+    { dir: join(root, 'src/core/wasm') },
     { file: createRequire(import.meta.url).resolve('binaryen/package.json') },
     configureArgs('<checkout>', '<sysroot>', '<build>').join('\n'),
   ]);

@@ -29,7 +29,7 @@ import { pathToFileURL } from 'node:url';
 import { isUserInvoke } from '../../src/core/abi.js';
 import { planAsyncify } from '../wasm/asyncify-list.js';
 import { instrumentLoops } from '../wasm/preempt.js';
-import { readModule, type WasmModule } from '../wasm/reader.js';
+import { readModule, type WasmModule } from '../../src/core/wasm/reader.js';
 import { buildDir } from './paths.js';
 
 export const GUEST_TARGET = '--target=wasm32-unknown-unknown';

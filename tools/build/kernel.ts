@@ -104,6 +104,8 @@ export async function buildKernel(tree: string): Promise<KernelArtifacts> {
     await toolchainId(),
     { dir: join(root, 'kernel') },
     { dir: join(root, 'tools/wasm') },
+    // The module reader they use.
+    { dir: join(root, 'src/core/wasm') },
     { file: join(root, 'tools/build/kernel.ts') },
     { file: join(root, 'src/core/abi.ts') },
   ]);

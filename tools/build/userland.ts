@@ -9,7 +9,7 @@
 
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { writeCpio } from '../initramfs/cpio.js';
+import { writeCpio } from '../../src/core/cpio.js';
 import { entriesFromSpec } from '../initramfs/from-spec.js';
 import { cachedDir, hashInputs } from './cache.js';
 import type { BusyboxArtifacts } from './busybox.js';
@@ -94,6 +94,8 @@ export async function buildUserland(
     basename(musl.sysroot),
     { file: join(root, 'tools/build/guest-cc.ts') },
     { dir: join(root, 'tools/wasm') },
+    // The module reader they use.
+    { dir: join(root, 'src/core/wasm') },
     { dir: join(root, 'userland') },
     { file: busybox.busybox },
     busybox.applets.join(' '),
@@ -101,6 +103,7 @@ export async function buildUserland(
     { file: dash.dash },
     { dir: kernel.headers },
     { dir: join(root, 'tools/initramfs') },
+    { file: join(root, 'src/core/cpio.ts') },
     { file: join(root, 'tools/build/userland.ts') },
   ]);
   const dir = await cachedDir('userland', key, async (tmp) => {

@@ -6,7 +6,7 @@
 
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { CpioError, validateCpioPath, type CpioEntry } from './cpio.js';
+import { CpioError, validateCpioPath, type CpioEntry } from '../../src/core/cpio.js';
 
 export type SpecType = 'file' | 'dir' | 'symlink' | 'char' | 'block';
 

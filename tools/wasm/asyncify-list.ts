@@ -18,7 +18,7 @@
 // speed on calls into it.
 
 import { callGraph, typeKey } from './calls.js';
-import { parseNameSection, type WasmModule } from './reader.js';
+import { parseNameSection, type WasmModule } from '../../src/core/wasm/reader.js';
 
 export interface AsyncifyPlan {
   /** Functions to add (by name): those making indirect calls that can reach the target. */

@@ -10,7 +10,7 @@
 // relaxed), threads, and both exception-handling encodings. Anything else
 // is reported as a WasmFormatError rather than guessed at.
 
-import { Cursor, WasmFormatError, type FuncType, type WasmModule } from './reader.js';
+import { Cursor, WasmFormatError, type FuncType, type WasmModule } from '../../src/core/wasm/reader.js';
 
 export interface CallGraph {
   /** Imported functions come first in the function index space. */

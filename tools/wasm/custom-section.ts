@@ -4,8 +4,8 @@
 // so appending one at the end is always valid; removing by splicing whole
 // sections keeps every other byte (and therefore every code offset) intact.
 
-import { encodeUnsigned } from './leb128.js';
-import { Cursor, scanSections, type ByteRange } from './reader.js';
+import { encodeUnsigned } from '../../src/core/wasm/leb128.js';
+import { Cursor, scanSections, type ByteRange } from '../../src/core/wasm/reader.js';
 
 const utf8 = new TextEncoder();
 

@@ -7,8 +7,8 @@
 // opcodes wasm-ld emits there and rejects anything else, so a change in
 // wasm-ld's output shows up as a clear error instead of a wrong layout.
 
-import { WasmFormatError } from './leb128.js';
-import { Cursor, importCount, type FunctionBody, type WasmModule } from './reader.js';
+import { WasmFormatError } from '../../src/core/wasm/leb128.js';
+import { Cursor, importCount, type FunctionBody, type WasmModule } from '../../src/core/wasm/reader.js';
 
 export interface Placement {
   /** Data segment index, or -1 for a zero-filled (bss) range with no segment. */

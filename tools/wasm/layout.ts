@@ -9,7 +9,7 @@
 // point where the kernel's C code will expect them.
 
 import { segmentPlacements } from './init-memory.js';
-import { importCount, readModule, type ExternalKind, type WasmModule } from './reader.js';
+import { importCount, readModule, type ExternalKind, type WasmModule } from '../../src/core/wasm/reader.js';
 
 /** A layout rule of the image is violated (or a needed symbol is missing). */
 export class LayoutError extends Error {
@@ -29,7 +29,7 @@ export interface LayoutSegment {
 export interface LayoutImport {
   readonly module: string;
   readonly name: string;
-  readonly kind: 'func' | 'table' | 'memory' | 'global';
+  readonly kind: 'func' | 'table' | 'memory' | 'global' | 'tag';
 }
 
 export interface LayoutExport {

@@ -13,7 +13,7 @@ import {
   type RegionBounds,
   type RegionSpec,
 } from './layout.js';
-import { readModule } from './reader.js';
+import { readModule } from '../../src/core/wasm/reader.js';
 
 export const LAYOUT_SECTION = 'wasmlinux.layout';
 

@@ -32,10 +32,10 @@
 // DWARF sections point at code offsets that are no longer right, so they
 // are dropped; the name section is by index and stays.
 
-import { encodeUnsigned, WasmFormatError } from './leb128.js';
+import { encodeUnsigned, WasmFormatError } from '../../src/core/wasm/leb128.js';
 import { walkBody } from './calls.js';
 import { concat } from './custom-section.js';
-import { Cursor, readModule, type WasmModule } from './reader.js';
+import { Cursor, readModule, type WasmModule } from '../../src/core/wasm/reader.js';
 import { USER_PREEMPT_ADDR } from '../../src/core/abi.js';
 
 /** The function the inserted checks call (crt1.c), exported by wasmlinux-cc. */

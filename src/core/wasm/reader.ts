@@ -66,7 +66,9 @@ export type ImportDesc =
   | { readonly kind: 'func'; readonly typeIndex: number }
   | { readonly kind: 'table'; readonly type: TableType }
   | { readonly kind: 'memory'; readonly limits: Limits }
-  | { readonly kind: 'global'; readonly type: GlobalType };
+  | { readonly kind: 'global'; readonly type: GlobalType }
+  /** An exception tag (the exception-handling proposal): its function type. */
+  | { readonly kind: 'tag'; readonly typeIndex: number };
 
 export interface Import {
   readonly module: string;
@@ -508,11 +510,32 @@ function parseImports(c: Cursor, m: MutableModule): void {
       case 3:
         desc = { kind: 'global', type: c.globalType() };
         break;
+      case 4: {
+        const attrAt = c.pos;
+        if (c.u8() !== 0)
+          throw new WasmFormatError(`unsupported tag attribute for ${module}.${name}`, attrAt);
+        desc = { kind: 'tag', typeIndex: c.u32() };
+        break;
+      }
       default:
         throw new WasmFormatError(`unsupported import kind ${kind} for ${module}.${name}`, at);
     }
     m.imports.push({ module, name, desc });
   }
+}
+
+/**
+ * Only the imports, without parsing the rest: what an exec needs to know of
+ * a program that WebAssembly.Module.imports() does not say (memory limits).
+ */
+export function readImports(bytes: Uint8Array): readonly Import[] {
+  const section = scanSections(bytes).find((s) => s.id === 2);
+  if (!section) return [];
+  const c = new Cursor(bytes, section.payload.start, section.payload.end);
+  const m = { imports: [] as Import[] } as MutableModule;
+  parseImports(c, m);
+  expectConsumed(c, 'import section');
+  return m.imports;
 }
 
 function parseFunctions(c: Cursor, m: MutableModule): void {
