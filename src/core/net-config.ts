@@ -26,6 +26,11 @@ export interface GuestNetwork {
    * when the host has no IPv6 route (passt then runs IPv4 only) or its
    * loopback is not for the guest. The guest's IPv6 addresses and routes
    * come from passt's router advertisements.
+   *
+   * A name of its own, not a second address of host.wasmlinux.internal:
+   * BusyBox's wget and nc try only the first address of a name, and on a
+   * host with a global IPv6 address that would be the IPv6 one, which a
+   * server on 127.0.0.1 alone refuses.
    */
   readonly gateway6: string | null;
 }
@@ -53,15 +58,6 @@ export function guestNetwork(
 
 /** The name under which the guest reaches the host's loopback services. */
 export const HOST_NAME_IN_GUEST = 'host.wasmlinux.internal';
-
-/**
- * The same over IPv6, the host's ::1 (where, for one, a Node server
- * listening on "localhost" is). A name of its own: BusyBox's wget and nc
- * try only the first address of a name, and one that had both would send
- * them to IPv6 first on a host with a global IPv6 address, where a server
- * on 127.0.0.1 alone refuses them.
- */
-export const HOST6_NAME_IN_GUEST = 'host6.wasmlinux.internal';
 
 /**
  * An IPv4 or IPv6 address as text (an IPv6 one with a %scope), nothing

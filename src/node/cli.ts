@@ -383,7 +383,7 @@ async function main(argv: string[]): Promise<number> {
   });
   // kill -USR2: the network device's state on stderr, for a stalled transfer.
   process.on('SIGUSR2', () => {
-    process.stderr.write(`wasmlinux: network: ${machine.netState() ?? 'none'}\n`);
+    warnLine(`network: ${machine.netState() ?? 'none'}`);
   });
   const terminal =
     ttys.stdin && process.stdout.isTTY ? new HostTerminal(process.stdin, process.stdout) : null;

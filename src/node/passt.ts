@@ -49,13 +49,7 @@ export interface PasstOptions {
  * passt takes as its template), or null when there is none.
  */
 export function hostAddress(): string | null {
-  let routes: string;
-  try {
-    routes = readFileSync('/proc/net/route', 'utf8');
-  } catch {
-    return null;
-  }
-  for (const line of routes.split('\n').slice(1)) {
+  for (const line of readOrEmpty('/proc/net/route').split('\n').slice(1)) {
     const [iface, dest, , flags] = line.trim().split(/\s+/);
     // RTF_UP (1) with destination 0: a default route.
     if (!iface || dest !== '00000000' || !(parseInt(flags ?? '0', 16) & 1)) continue;
@@ -85,6 +79,7 @@ export function hostGateway6(routes = readOrEmpty('/proc/net/ipv6_route')): stri
   return null;
 }
 
+/** A file's text, or '' when it cannot be read (no /proc, no resolv.conf). */
 function readOrEmpty(path: string): string {
   try {
     return readFileSync(path, 'utf8');
@@ -94,14 +89,10 @@ function readOrEmpty(path: string): string {
 }
 
 function nameservers(path: string): string[] {
-  try {
-    return readFileSync(path, 'utf8')
-      .split('\n')
-      .map((l) => /^\s*nameserver\s+(\S+)/.exec(l)?.[1])
-      .filter((a): a is string => a !== undefined);
-  } catch {
-    return [];
-  }
+  return readOrEmpty(path)
+    .split('\n')
+    .map((l) => /^\s*nameserver\s+(\S+)/.exec(l)?.[1])
+    .filter((a): a is string => a !== undefined);
 }
 
 /**

@@ -18,7 +18,14 @@ import { NET_FRAME_MAX } from '../core/abi.js';
 import { guestNetwork, type GuestNetwork } from '../core/net-config.js';
 import type { RelayHello } from '../core/net-ws.js';
 import { tokenOf } from './ninep/ws.js';
-import { hostAddress, hostGateway6, hostResolver, PASST_MTU, startPasst, type StreamFrameLink } from './passt.js';
+import {
+  hostAddress,
+  hostGateway6,
+  hostResolver,
+  PASST_MTU,
+  startPasst,
+  type StreamFrameLink,
+} from './passt.js';
 
 export interface ServeNetOptions {
   readonly port: number;
@@ -205,7 +212,8 @@ export async function serveNet(
     const who = req.socket.remoteAddress ?? '?';
     let link: StreamFrameLink | null = null;
     let closed = false;
-    const policer = new FramePolicer(opts.maxFrameRate ?? DEFAULT_MAX_FRAME_RATE);
+    const rate = opts.maxFrameRate ?? DEFAULT_MAX_FRAME_RATE;
+    const policer = new FramePolicer(rate);
     let policed = 0;
     const end = (why: string): void => {
       if (closed) return;
@@ -223,7 +231,7 @@ export async function serveNet(
       if (!isBinary) return;
       if (!policer.take()) {
         if (policed++ === 0) {
-          log(`${who}: over ${opts.maxFrameRate ?? DEFAULT_MAX_FRAME_RATE} frames a second: dropping the rest`);
+          log(`${who}: over ${rate} frames a second: dropping the rest`);
         }
         return;
       }

@@ -487,7 +487,7 @@ function parseTypes(c: Cursor, m: MutableModule): void {
   }
 }
 
-function parseImports(c: Cursor, m: MutableModule): void {
+function parseImports(c: Cursor, imports: Import[]): void {
   const n = c.count('import', 4);
   for (let i = 0; i < n; i++) {
     const module = c.name('import module name');
@@ -520,7 +520,7 @@ function parseImports(c: Cursor, m: MutableModule): void {
       default:
         throw new WasmFormatError(`unsupported import kind ${kind} for ${module}.${name}`, at);
     }
-    m.imports.push({ module, name, desc });
+    imports.push({ module, name, desc });
   }
 }
 
@@ -532,10 +532,10 @@ export function readImports(bytes: Uint8Array): readonly Import[] {
   const section = scanSections(bytes).find((s) => s.id === 2);
   if (!section) return [];
   const c = new Cursor(bytes, section.payload.start, section.payload.end);
-  const m = { imports: [] as Import[] } as MutableModule;
-  parseImports(c, m);
+  const imports: Import[] = [];
+  parseImports(c, imports);
   expectConsumed(c, 'import section');
-  return m.imports;
+  return imports;
 }
 
 function parseFunctions(c: Cursor, m: MutableModule): void {
@@ -724,7 +724,7 @@ export function readModule(bytes: Uint8Array): WasmModule {
         parseTypes(c, m);
         break;
       case 2:
-        parseImports(c, m);
+        parseImports(c, m.imports);
         break;
       case 3:
         parseFunctions(c, m);
