@@ -315,15 +315,6 @@ export const FUTEX_OP_OR = 2;
 export const FUTEX_OP_ANDN = 3;
 export const FUTEX_OP_XOR = 4;
 
-/** Linux errno values the host returns. */
-export const ENOENT = 2;
-export const ENOEXEC = 8;
-export const EAGAIN = 11;
-export const ENOMEM = 12;
-export const EFAULT = 14;
-export const EPIPE = 32;
-export const ENOSYS = 38;
-
 /** Signals the host reports for user traps. */
 export const SIGILL = 4;
 export const SIGFPE = 8;

@@ -22,11 +22,15 @@ import {
   raiseIrq,
   type KernelSymbols,
 } from './abi.js';
+import { Errno } from './errno.js';
 import { encodeReply } from './ninep/codec.js';
 
-/** One mount's server: T-message in, R-message out (null: the frame made no sense). */
+/**
+ * One mount's server: T-message in, R-message out (null: the frame made no
+ * sense). A local engine answers at once; a remote one later.
+ */
 export interface NinePHandler {
-  handle(message: Uint8Array): Promise<Uint8Array | null>;
+  handle(message: Uint8Array): Uint8Array | null | Promise<Uint8Array | null>;
   close(): void;
 }
 
@@ -46,12 +50,10 @@ export interface NinePRequest {
   readonly rcCap: number;
 }
 
-const EIO = 5;
-
 /** Rlerror(EIO) for the tag of a T-message (the tag is bytes 5-6). */
 function ioError(t: Uint8Array): Uint8Array {
   const tag = t.length >= 7 ? (t[5] as number) | ((t[6] as number) << 8) : 0xffff;
-  return encodeReply(tag, { kind: 'lerror', ecode: EIO });
+  return encodeReply(tag, { kind: 'lerror', ecode: Errno.EIO });
 }
 
 export class P9Host {

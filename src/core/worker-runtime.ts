@@ -13,13 +13,6 @@ import {
   CPU_SIZE,
   CPU_TIMER_DEADLINE,
   cpuIrqPending,
-  EAGAIN,
-  EFAULT,
-  EPIPE,
-  ENOENT,
-  ENOSYS,
-  ENOEXEC,
-  ENOMEM,
   HOST_MODULE,
   IMAGE_KEY_WORDS,
   IRQ_TIMER,
@@ -65,6 +58,9 @@ import { type MemoryRange, ProcessMemories } from './process-memory.js';
 import { checkUserImage, type UserImage, type UserMemoryLimits } from './user-module.js';
 import { isLongjmp, LONGJMP_IMPORTS, LONGJMP_UNCAUGHT } from './user-longjmp.js';
 import { stackSwitching } from './stack-switching.js';
+import { Errno } from './errno.js';
+
+const { EAGAIN, EFAULT, ENOENT, ENOEXEC, ENOMEM, ENOSYS, EPIPE } = Errno;
 
 /** What the platform gives a worker. */
 export interface WorkerHost {

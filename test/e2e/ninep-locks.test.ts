@@ -2,7 +2,7 @@
 // (/mnt/a, /mnt/b) and once read-only (/mnt/r). The guest kernel keeps a
 // separate lock list per mount, so every conflict seen here between the
 // parent on /mnt/a and its child on /mnt/b or /mnt/r was found by the host's
-// server (src/node/ninep/locks.ts). test/guest/locks.c drives the steps.
+// server (src/core/ninep/locks.ts). test/guest/locks.c drives the steps.
 
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';

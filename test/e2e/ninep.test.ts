@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { haveBuild, runCli } from '../helpers/guest.js';
-import { fileSemanticsChecks } from '../helpers/ninep-checks.js';
+import { dirView, fileSemanticsChecks } from '../helpers/ninep-checks.js';
 
 let top = '';
 let dir = '';
@@ -41,7 +41,7 @@ describe('9P mounts (--mount)', { timeout: 300_000 }, () => {
   });
   after(() => rmSync(top, { recursive: true, force: true }));
 
-  fileSemanticsChecks({ hostDir: () => dir, mountArg: () => `${dir}:/mnt/host` });
+  fileSemanticsChecks({ store: dirView(() => dir), mountArg: () => `${dir}:/mnt/host` });
 
   it('O_DIRECT reads and writes move the data (no page pinning needed)', async () => {
     const r = await sh(

@@ -1,18 +1,100 @@
-// The file checks every 9P server the guest mounts must pass: our own
-// (test/e2e/ninep.test.ts) and Debian's diod through the WebSocket bridge
-// (test/e2e/ninep-diod.test.ts). Each check runs a script in the guest and
-// then looks at the result on the host side.
+// The file checks every 9P server the guest mounts must pass: our own on a
+// host directory (test/e2e/ninep.test.ts) and on a tree in memory
+// (test/e2e/ninep-memory.test.ts), and Debian's diod through the WebSocket
+// bridge (test/e2e/ninep-diod.test.ts). Each check runs a script in the
+// guest and then looks at the result in the storage, through a StoreView.
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { it } from 'node:test';
+import { nameOf, S_IFDIR, S_IFMT, type NinePBackend } from '../../src/core/ninep/backend.js';
 import { runCli, type RunResult } from './guest.js';
 
+/** What a check needs to see of a file in the storage under test. */
+interface ViewStat {
+  readonly mode: number;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly ino: bigint;
+  readonly isDirectory: boolean;
+}
+
+/** The storage behind a mount, as the checks look at it ('/'-separated names). */
+export interface StoreView {
+  writeFile(name: string, data: string | Uint8Array): void;
+  readFile(name: string): Buffer;
+  exists(name: string): boolean;
+  stat(name: string): ViewStat;
+  readlink(name: string): string;
+  remove(name: string): void;
+}
+
+/** A host directory (known once the suite's before() ran). */
+export function dirView(dir: () => string): StoreView {
+  return {
+    writeFile: (name, data) => writeFileSync(join(dir(), name), data),
+    readFile: (name) => readFileSync(join(dir(), name)),
+    exists: (name) => existsSync(join(dir(), name)),
+    stat: (name) => {
+      const st = statSync(join(dir(), name), { bigint: true });
+      return {
+        mode: Number(st.mode),
+        size: Number(st.size),
+        mtimeMs: Number(st.mtimeMs),
+        ino: st.ino,
+        isDirectory: st.isDirectory(),
+      };
+    },
+    readlink: (name) => readlinkSync(join(dir(), name), 'utf8'),
+    remove: (name) => rmSync(join(dir(), name)),
+  };
+}
+
+/** Any 9P storage, looked at through its own interface. */
+export function backendView(b: NinePBackend): StoreView {
+  const path = (name: string): Uint8Array[] => name.split('/').map(nameOf);
+  return {
+    writeFile: (name, data) => {
+      const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+      const f = b.create(path(name), { access: 1, truncate: true, append: false }, 0o644, false);
+      f.write(bytes, 0);
+      f.close();
+    },
+    readFile: (name) => {
+      const f = b.open(path(name), { access: 0, truncate: false, append: false });
+      const buf = Buffer.alloc(Number(f.stat().size));
+      for (let at = 0; at < buf.length;) at += f.read(buf.subarray(at), at);
+      f.close();
+      return buf;
+    },
+    exists: (name) => {
+      try {
+        b.lstat(path(name));
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    stat: (name) => {
+      const st = b.lstat(path(name));
+      return {
+        mode: st.mode,
+        size: Number(st.size),
+        mtimeMs: Number(st.mtimeNs / 1_000_000n),
+        ino: st.ino,
+        isDirectory: (st.mode & S_IFMT) === S_IFDIR,
+      };
+    },
+    readlink: (name) => Buffer.from(b.readlink(path(name))).toString(),
+    remove: (name) => b.unlink(path(name)),
+  };
+}
+
 export interface MountUnderTest {
-  /** The host directory the guest sees (known once the suite's before() ran). */
-  hostDir(): string;
+  /** The storage the guest sees at /mnt/host. */
+  readonly store: StoreView;
   /** The --mount value that puts it at /mnt/host. */
   mountArg(): string;
 }
@@ -33,8 +115,8 @@ function modeString(mode: number): string {
 /** Registers the shared checks as tests of the current describe(). */
 export function fileSemanticsChecks(m: MountUnderTest): void {
   it('create, write, read back, append, truncate, rename, delete, mkdir/rmdir, chmod', async () => {
-    const dir = m.hostDir();
-    writeFileSync(join(dir, 'from-host.txt'), 'written by the host\n');
+    const store = m.store;
+    store.writeFile('from-host.txt', 'written by the host\n');
     const r = await sh(
       m,
       [
@@ -52,44 +134,42 @@ export function fileSemanticsChecks(m: MountUnderTest): void {
     );
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, 'written by the host\none\ntwo\n');
-    assert.equal(readFileSync(join(dir, 'b.txt'), 'utf8'), 'one\ntwo\n');
-    assert.ok(!existsSync(join(dir, 'a.txt')));
-    assert.equal(readFileSync(join(dir, 't.bin'), 'utf8'), '0123');
-    assert.ok(!existsSync(join(dir, 'del.txt')));
-    assert.ok(statSync(join(dir, 'd')).isDirectory());
-    assert.ok(!existsSync(join(dir, 'd/e')));
-    assert.equal(statSync(join(dir, 'mode.sh')).mode & 0o777, 0o750);
+    assert.equal(store.readFile('b.txt').toString(), 'one\ntwo\n');
+    assert.ok(!store.exists('a.txt'));
+    assert.equal(store.readFile('t.bin').toString(), '0123');
+    assert.ok(!store.exists('del.txt'));
+    assert.ok(store.stat('d').isDirectory);
+    assert.ok(!store.exists('d/e'));
+    assert.equal(store.stat('mode.sh').mode & 0o777, 0o750);
   });
 
   it('symlinks and hard links', async () => {
-    const dir = m.hostDir();
+    const store = m.store;
     const r = await sh(
       m,
       'cd /mnt/host && echo target > tgt && ln -s tgt sym && ln tgt hard && readlink sym && cat sym && stat -c %h tgt',
     );
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, 'tgt\ntarget\n2\n');
-    assert.equal(readlinkSync(join(dir, 'sym')), 'tgt');
-    assert.equal(statSync(join(dir, 'hard')).ino, statSync(join(dir, 'tgt')).ino);
+    assert.equal(store.readlink('sym'), 'tgt');
+    assert.equal(store.stat('hard').ino, store.stat('tgt').ino);
   });
 
   it('a 100 MB file written in the guest has the same md5 on both sides', async () => {
-    const dir = m.hostDir();
+    const store = m.store;
     const r = await sh(
       m,
       'dd if=/dev/urandom of=/mnt/host/big bs=1M count=100 2>/dev/null && md5sum /mnt/host/big',
     );
     assert.equal(r.status, 0, r.stderr);
-    const host = createHash('md5')
-      .update(readFileSync(join(dir, 'big')))
-      .digest('hex');
+    const host = createHash('md5').update(store.readFile('big')).digest('hex');
     assert.equal(r.stdout, `${host}  /mnt/host/big\n`);
-    rmSync(join(dir, 'big'));
+    store.remove('big');
   });
 
   it('ls -l modes, sizes and times are the host stat()', async () => {
-    const dir = m.hostDir();
-    writeFileSync(join(dir, 'sized'), Buffer.alloc(12345, 1));
+    const store = m.store;
+    store.writeFile('sized', Buffer.alloc(12345, 1));
     const r = await sh(m, 'ls -lnd --full-time /mnt/host/sized /mnt/host/d');
     assert.equal(r.status, 0, r.stderr);
     const lines = r.stdout.trim().split('\n');
@@ -100,7 +180,7 @@ export function fileSemanticsChecks(m: MountUnderTest): void {
     ] as const) {
       // mode links uid gid size date time zone name
       const f = line.trim().split(/\s+/);
-      const st = statSync(join(dir, name));
+      const st = store.stat(name);
       const when = new Date(Math.floor(st.mtimeMs / 1000) * 1000)
         .toISOString()
         .replace('T', ' ')

@@ -1,12 +1,12 @@
 // The byte-range lock table behind the 9P server's Tlock/Tgetlock
-// (src/node/ninep/locks.ts): POSIX merge/split/replace for one owner, read
+// (src/core/ninep/locks.ts): POSIX merge/split/replace for one owner, read
 // sharing and write conflicts between owners, "length 0 = to the end",
 // release when a session closes, and the per-session record cap.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { LockStatus, LockType } from '../../src/core/ninep/codec.js';
-import { LockTable, type LockRequest, type LockSession } from '../../src/node/ninep/locks.js';
+import { LockTable, type LockRequest, type LockSession } from '../../src/core/ninep/locks.js';
 
 const { RDLCK, WRLCK, UNLCK } = LockType;
 const { SUCCESS, BLOCKED, ERROR } = LockStatus;

@@ -27,7 +27,8 @@ import {
   type ReplyKind,
   type ReplyOf,
 } from '../../src/core/ninep/codec.js';
-import { Errno, NinePServer } from '../../src/node/ninep/server.js';
+import { Errno } from '../../src/core/errno.js';
+import { NinePServer } from '../../src/node/ninep/server.js';
 
 type Untagged<R> = R extends unknown ? Omit<R, 'tag'> : never;
 type Request = Untagged<NinePRequest>;
@@ -792,7 +793,7 @@ describe('9P server locks (Tlock/Tgetlock)', () => {
   }
 
   function getlock(c: Client, start: number, length: number): Promise<ReplyOf<'getlock'>> {
-    // Linux's v9fs always asks with type UNLCK (see src/node/ninep/locks.ts).
+    // Linux's v9fs always asks with type UNLCK (see src/core/ninep/locks.ts).
     const q = { fid: 1, lockType: UNLCK, start: BigInt(start), length: BigInt(length) };
     return c.ok({ kind: 'getlock', ...q, procId: 20, clientId: utf8('guest') });
   }

@@ -9,6 +9,8 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { webSocketExport as coreWebSocketExport } from '../../core/ninep/ws-client.js';
 import type { NinePExport } from '../../core/p9-host.js';
 import { bridgeToTcp, bytesOf, type TcpTarget } from './bridge.js';
+import type { NinePBackend } from '../../core/ninep/backend.js';
+import { NinePEngine } from '../../core/ninep/engine.js';
 import { NinePServer } from './server.js';
 
 /** Messages above this close the connection: the server's msize and some slack. */
@@ -17,10 +19,15 @@ const MAX_MESSAGE = (1 << 20) + 4096;
 /** Requests a connection may have queued or unanswered before it is paused. */
 const MAX_IN_FLIGHT = 16;
 
-/** What serve-9p serves: a host directory, or another 9P server over TCP. */
+/**
+ * What serve-9p serves: a host directory, another 9P server over TCP, or
+ * (for a program embedding the server) any storage, shared by every
+ * connection.
+ */
 export type NinePSource =
   | { readonly kind: 'dir'; readonly dir: string; readonly readOnly: boolean }
-  | { readonly kind: 'tcp'; readonly target: TcpTarget };
+  | { readonly kind: 'tcp'; readonly target: TcpTarget }
+  | { readonly kind: 'backend'; readonly backend: NinePBackend; readonly readOnly: boolean };
 
 export interface ServeNinePOptions {
   readonly source: NinePSource;
@@ -51,7 +58,10 @@ export function serveNineP(opts: ServeNinePOptions): Promise<{ url: string; clos
       bridgeToTcp(ws, source.target, MAX_MESSAGE);
       return;
     }
-    const server = new NinePServer({ root: source.dir, readOnly: source.readOnly });
+    const server =
+      source.kind === 'dir'
+        ? new NinePServer({ root: source.dir, readOnly: source.readOnly })
+        : new NinePEngine({ backend: source.backend, readOnly: source.readOnly });
     let last = Promise.resolve();
     // Requests queued or replies not yet written. A client that sends
     // faster than it reads is paused, so memory stays bounded.
@@ -68,8 +78,8 @@ export function serveNineP(opts: ServeNinePOptions): Promise<{ url: string; clos
       const message = bytesOf(data);
       if (++inFlight >= MAX_IN_FLIGHT) ws.pause();
       // In order: a reply must not overtake an earlier one.
-      last = last.then(async () => {
-        const reply = await server.handle(message).catch(() => null);
+      last = last.then(() => {
+        const reply = server.handle(message);
         if (reply === null) {
           ws.close(1002, 'malformed 9P message');
           settle();

@@ -1,9 +1,10 @@
 // POSIX byte-range advisory locks behind Tlock/Tgetlock, in one table for the
-// whole Node process: every NinePServer (each --mount, each serve-9p
-// connection) takes a session on it, so two mounts of one host directory, or
-// two guests served by one process, see each other's locks. Files are keyed
-// by host identity (st_dev:st_ino), not by path, so hard links and two
-// exports of the same directory name the same lock list.
+// whole runtime (a Node process, or a page): every 9P engine (each --mount,
+// each serve-9p connection) takes a session on it, so two mounts of one host
+// directory, or two guests served by one process, see each other's locks.
+// Files are keyed by their storage's identity (st_dev:st_ino for a host
+// directory), not by path, so hard links and two exports of the same
+// directory name the same lock list.
 //
 // An owner is (session, client_id, proc_id): the guest's v9fs sends the
 // locking process's tgid as proc_id and its nodename as client_id, which are
@@ -12,10 +13,10 @@
 // (Linux's v9fs does so for F_SETLKW), since a 9P server answering in order
 // must not hold one reply back behind another client's unlock.
 //
-// Locks live only in this process's memory: they do not lock the host file
-// for host processes, and they vanish when the process exits.
+// Locks live only in this runtime's memory: they do not lock a host file for
+// host processes, and they vanish when the process (or page) goes.
 
-import { LockStatus, LockType } from '../../core/ninep/codec.js';
+import { LockStatus, LockType } from './codec.js';
 
 /** Exclusive end of a lock reaching "to EOF" (9P length 0): past every u64 offset. */
 const TO_END = 1n << 64n;
@@ -92,7 +93,7 @@ export class LockTable {
   }
 }
 
-/** The table every NinePServer in this process shares. */
+/** The table every 9P engine of this runtime shares. */
 export const processLocks = new LockTable();
 
 class Session implements LockSession {
@@ -218,7 +219,9 @@ class Session implements LockSession {
 
 function ownerKey(req: LockRequest): string {
   // hex: a lossless text form of any bytes, so distinct ids stay distinct.
-  return `${req.procId}\0${Buffer.from(req.clientId).toString('hex')}`;
+  let hex = '';
+  for (const b of req.clientId) hex += b.toString(16).padStart(2, '0');
+  return `${req.procId}\0${hex}`;
 }
 
 /** [start, end) of a request; a range past the last u64 offset is cut there. */

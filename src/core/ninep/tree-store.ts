@@ -1,0 +1,440 @@
+// 9P storage whose directory tree lives in this runtime's memory: inodes
+// with modes, owners, times, link counts, symlink targets and directory
+// entries, with file contents kept by a BlobStore (memory-backend.ts keeps
+// them in memory; the browser's persistent home keeps them in the
+// origin-private file system). Everything the guest can do to a Linux
+// directory tree can be stored, whatever the storage under it supports:
+// symlinks, hard links, any name bytes, modes and times.
+//
+// Nothing outside the tree is reachable: a path is resolved from the root
+// by name, so confinement is by construction. Times follow Linux's rules
+// for the calls made (mtime and ctime on changes, ctime on attribute and
+// link changes); atime is left as it was set (like a noatime mount), so a
+// read changes nothing in the tree.
+
+import { Errno } from '../errno.js';
+import {
+  fail,
+  S_IFDIR,
+  S_IFLNK,
+  S_IFMT,
+  S_IFREG,
+  type NineFile,
+  type NineListed,
+  type NinePBackend,
+  type NineStat,
+  type NineStatfs,
+  type OpenMode,
+} from './backend.js';
+
+/** Where a tree's file contents live: numbered blobs of bytes. */
+export interface BlobStore {
+  /** A new, empty blob (ENOSPC when there is no room for one). */
+  create(): number;
+  /** Reads buf.length bytes at pos (the caller keeps within the blob's size). */
+  read(blob: number, buf: Uint8Array, pos: number): void;
+  /** Writes data at pos, growing the blob (ENOSPC when it cannot). */
+  write(blob: number, data: Uint8Array, pos: number): void;
+  /** Sets the blob's size; growing fills with zeros. */
+  truncate(blob: number, size: number): void;
+  remove(blob: number): void;
+  /** Makes the blob durable, where the store can (fsync). */
+  sync(blob: number): void;
+  /** Total and free bytes, for statfs. */
+  space(): { total: number; free: number };
+}
+
+interface Inode {
+  readonly ino: number;
+  mode: number;
+  uid: number;
+  gid: number;
+  nlink: number;
+  size: number;
+  atimeNs: bigint;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+  /** A directory's entries: name (as latin1 text, one char per byte) → inode. */
+  entries?: Map<string, Inode>;
+  /** A symlink's target. */
+  target?: Uint8Array;
+  /** A regular file's contents. */
+  blob?: number;
+  /** Open files on it: an unlinked file keeps its contents until the last close. */
+  opens: number;
+}
+
+export interface TreeStoreOptions {
+  readonly blobs: BlobStore;
+  /** statfs's f_type (default TMPFS_MAGIC). */
+  readonly fsType?: number;
+}
+
+const TMPFS_MAGIC = 0x01021994;
+const S_ISUID = 0o4000;
+const S_ISGID = 0o2000;
+const S_IXGRP = 0o010;
+const BLOCK = 4096;
+let nextDev = 1;
+
+/** The bytes of a name as a Map key, and back: one char per byte, so any bytes are a key. */
+const keyOf = (name: Uint8Array): string => String.fromCharCode(...name);
+const nameOfKey = (key: string): Uint8Array => Uint8Array.from(key, (c) => c.charCodeAt(0));
+
+/** Whether path lies strictly below ancestor. */
+const isBelow = (path: Path, ancestor: Path): boolean =>
+  path.length > ancestor.length && ancestor.every((c, i) => keyOf(c) === keyOf(path[i]!));
+
+const nowNs = (): bigint => BigInt(Date.now()) * 1_000_000n;
+
+type Path = readonly Uint8Array[];
+
+export class TreeStore implements NinePBackend {
+  private readonly blobs: BlobStore;
+  private readonly fsType: number;
+  /** Names this store in lock keys, apart from every other store of the runtime. */
+  private readonly dev = BigInt(nextDev++);
+  private nextIno = 2;
+  private inodes = 0;
+  private readonly root: Inode;
+
+  constructor(options: TreeStoreOptions) {
+    this.blobs = options.blobs;
+    this.fsType = options.fsType ?? TMPFS_MAGIC;
+    this.root = this.newInode(S_IFDIR | 0o755, 0, 0);
+    this.root.entries = new Map();
+    this.root.nlink = 2;
+  }
+
+  lstat(p: Path): NineStat {
+    return this.statOf(this.resolve(p));
+  }
+
+  list(p: Path): NineListed[] {
+    const dir = this.dir(this.resolve(p));
+    return [...dir.entries.entries()].map(([key, node]) => ({
+      name: nameOfKey(key),
+      stat: this.statOf(node),
+    }));
+  }
+
+  open(p: Path, mode: OpenMode): NineFile {
+    const node = this.resolve(p);
+    if ((node.mode & S_IFMT) === S_IFLNK) fail(Errno.ELOOP);
+    if ((node.mode & S_IFMT) !== S_IFREG) fail(Errno.EISDIR);
+    if (mode.truncate && mode.access !== 0) this.setSize(node, 0);
+    return new TreeFile(this, node, mode.append);
+  }
+
+  create(p: Path, mode: OpenMode, perm: number, exclusive: boolean): NineFile {
+    const { dir, key } = this.parentOf(p);
+    const existing = dir.entries.get(key);
+    if (existing !== undefined) {
+      if (exclusive) fail(Errno.EEXIST);
+      return this.open(p, mode);
+    }
+    const blob = this.blobs.create();
+    const node = this.newInode(S_IFREG | perm, 0, 0);
+    node.blob = blob;
+    this.addEntry(dir, key, node);
+    return new TreeFile(this, node, mode.append);
+  }
+
+  mkdir(p: Path, perm: number): void {
+    const { dir, key } = this.parentOf(p);
+    if (dir.entries.has(key)) fail(Errno.EEXIST);
+    const node = this.newInode(S_IFDIR | perm, 0, 0);
+    node.entries = new Map();
+    node.nlink = 2;
+    this.addEntry(dir, key, node);
+    dir.nlink++;
+  }
+
+  symlink(p: Path, target: Uint8Array): void {
+    // An empty target is refused before anything is looked up (Linux's order).
+    if (target.length === 0) fail(Errno.ENOENT);
+    const { dir, key } = this.parentOf(p);
+    if (dir.entries.has(key)) fail(Errno.EEXIST);
+    const node = this.newInode(S_IFLNK | 0o777, 0, 0);
+    node.target = target.slice();
+    node.size = target.length;
+    this.addEntry(dir, key, node);
+  }
+
+  readlink(p: Path): Uint8Array {
+    return this.resolve(p).target?.slice() ?? fail(Errno.EINVAL);
+  }
+
+  link(existing: Path, p: Path): void {
+    // The order of Linux's linkat (the file, then the new name's directory,
+    // then whether the name is free, then whether a directory is linked),
+    // after the Node backend's checks of both parents.
+    this.resolveParent(existing);
+    const parent = this.resolveParent(p);
+    const node = this.resolve(existing);
+    const dir = this.dir(parent);
+    const key = keyOf(p[p.length - 1]!);
+    if (dir.entries.has(key)) fail(Errno.EEXIST);
+    if ((node.mode & S_IFMT) === S_IFDIR) fail(Errno.EPERM);
+    node.nlink++;
+    node.ctimeNs = nowNs();
+    this.addEntry(dir, key, node);
+  }
+
+  unlink(p: Path): void {
+    const { dir, key } = this.parentOf(p);
+    const node = dir.entries.get(key) ?? fail(Errno.ENOENT);
+    if ((node.mode & S_IFMT) === S_IFDIR) fail(Errno.EISDIR);
+    this.removeEntry(dir, key, node);
+  }
+
+  rmdir(p: Path): void {
+    if (p.length === 0) fail(Errno.EBUSY);
+    const { dir, key } = this.parentOf(p);
+    const node = dir.entries.get(key) ?? fail(Errno.ENOENT);
+    if (this.dir(node).entries.size > 0) fail(Errno.ENOTEMPTY);
+    this.removeEntry(dir, key, node);
+    dir.nlink--;
+  }
+
+  rename(from: Path, to: Path): void {
+    // Both parents are looked up before either name (Linux's order, and the
+    // Node backend's, whose parent checks come before the call).
+    const srcParent = this.resolveParent(from);
+    const dstParent = this.resolveParent(to);
+    const src = { dir: this.dir(srcParent), key: keyOf(from[from.length - 1]!) };
+    const dst = { dir: this.dir(dstParent), key: keyOf(to[to.length - 1]!) };
+    const node = src.dir.entries.get(src.key) ?? fail(Errno.ENOENT);
+    const old = dst.dir.entries.get(dst.key);
+    if (old === node) return; // the same file under both names: nothing to do
+    const isDir = (node.mode & S_IFMT) === S_IFDIR;
+    // A directory cannot move below itself, nor anything onto a directory
+    // above it (which cannot be empty), whatever the types say.
+    if (isDir && isBelow(to, from)) fail(Errno.EINVAL);
+    if (isBelow(from, to)) fail(Errno.ENOTEMPTY);
+    if (old !== undefined) {
+      const oldIsDir = (old.mode & S_IFMT) === S_IFDIR;
+      if (isDir && !oldIsDir) fail(Errno.ENOTDIR);
+      if (!isDir && oldIsDir) fail(Errno.EISDIR);
+      if (oldIsDir && this.dir(old).entries.size > 0) fail(Errno.ENOTEMPTY);
+      this.removeEntry(dst.dir, dst.key, old);
+      if (oldIsDir) dst.dir.nlink--;
+    }
+    src.dir.entries.delete(src.key);
+    this.touch(src.dir);
+    dst.dir.entries.set(dst.key, node);
+    this.touch(dst.dir);
+    if (isDir) {
+      src.dir.nlink--;
+      dst.dir.nlink++;
+    }
+    node.ctimeNs = nowNs();
+  }
+
+  chmod(p: Path, perm: number): void {
+    const node = this.resolve(p);
+    node.mode = (node.mode & S_IFMT) | (perm & 0o7777);
+    node.ctimeNs = nowNs();
+  }
+
+  chown(p: Path, uid: number, gid: number): void {
+    const node = this.resolve(p);
+    node.uid = uid;
+    node.gid = gid;
+    // As Linux's chown: a non-directory loses set-user-ID, and set-group-ID
+    // where it means "run as the group" (group execute set).
+    if ((node.mode & S_IFMT) !== S_IFDIR) {
+      node.mode &= ~S_ISUID;
+      if (node.mode & S_IXGRP) node.mode &= ~S_ISGID;
+    }
+    node.ctimeNs = nowNs();
+  }
+
+  truncate(p: Path, size: number): void {
+    const node = this.resolve(p);
+    if ((node.mode & S_IFMT) === S_IFDIR) fail(Errno.EISDIR);
+    // A symlink's name is never followed (as O_NOFOLLOW answers).
+    if ((node.mode & S_IFMT) !== S_IFREG) fail(Errno.ELOOP);
+    this.setSize(node, size);
+  }
+
+  utimes(p: Path, atimeNs: bigint, mtimeNs: bigint): void {
+    const node = this.resolve(p);
+    node.atimeNs = atimeNs;
+    node.mtimeNs = mtimeNs;
+    node.ctimeNs = nowNs();
+  }
+
+  statfs(): NineStatfs {
+    const { total, free } = this.blobs.space();
+    const files = 1n << 32n;
+    return {
+      fsType: this.fsType,
+      bsize: BLOCK,
+      blocks: BigInt(Math.floor(total / BLOCK)),
+      bfree: BigInt(Math.floor(free / BLOCK)),
+      bavail: BigInt(Math.floor(free / BLOCK)),
+      files,
+      ffree: files - BigInt(this.inodes),
+    };
+  }
+
+  // -------------------------------------------------------------------------
+  // For TreeFile
+
+  /** @internal */ readData(node: Inode, buf: Uint8Array, pos: number): number {
+    const n = Math.max(0, Math.min(buf.length, node.size - pos));
+    if (n > 0) this.blobs.read(node.blob!, buf.subarray(0, n), pos);
+    return n;
+  }
+
+  /** @internal */ writeData(node: Inode, data: Uint8Array, pos: number): number {
+    if (data.length === 0) return 0;
+    this.blobs.write(node.blob!, data, pos);
+    node.size = Math.max(node.size, pos + data.length);
+    this.touch(node);
+    return data.length;
+  }
+
+  /** @internal */ setSize(node: Inode, size: number): void {
+    this.blobs.truncate(node.blob!, size);
+    node.size = size;
+    this.touch(node);
+  }
+
+  /** @internal */ syncData(node: Inode): void {
+    this.blobs.sync(node.blob!);
+  }
+
+  /** @internal */ statOf(node: Inode): NineStat {
+    return {
+      mode: node.mode,
+      uid: node.uid,
+      gid: node.gid,
+      nlink: BigInt(node.nlink),
+      rdev: 0n,
+      size: BigInt(node.size),
+      blksize: BigInt(BLOCK),
+      blocks: BigInt(Math.ceil(node.size / 512)),
+      atimeNs: node.atimeNs,
+      mtimeNs: node.mtimeNs,
+      ctimeNs: node.ctimeNs,
+      ino: BigInt(node.ino),
+      dev: this.dev,
+    };
+  }
+
+  /** @internal */ closed(node: Inode): void {
+    node.opens--;
+    this.release(node);
+  }
+
+  // -------------------------------------------------------------------------
+
+  private newInode(mode: number, uid: number, gid: number): Inode {
+    const now = nowNs();
+    this.inodes++;
+    return {
+      ino: this.nextIno++,
+      mode,
+      uid,
+      gid,
+      nlink: 1,
+      size: 0,
+      atimeNs: now,
+      mtimeNs: now,
+      ctimeNs: now,
+      opens: 0,
+    };
+  }
+
+  private resolve(p: Path): Inode {
+    let node = this.root;
+    for (const name of p) node = this.dir(node).entries.get(keyOf(name)) ?? fail(Errno.ENOENT);
+    return node;
+  }
+
+  private dir(node: Inode): Inode & { entries: Map<string, Inode> } {
+    if (node.entries === undefined) fail(Errno.ENOTDIR);
+    return node as Inode & { entries: Map<string, Inode> };
+  }
+
+  /** What holds p's last component, directory or not (the root has no parent here). */
+  private resolveParent(p: Path): Inode {
+    if (p.length === 0) fail(Errno.EBUSY);
+    return this.resolve(p.slice(0, -1));
+  }
+
+  /** The directory that holds p's last component, and that component as a key. */
+  private parentOf(p: Path): { dir: Inode & { entries: Map<string, Inode> }; key: string } {
+    const dir = this.dir(this.resolveParent(p));
+    return { dir, key: keyOf(p[p.length - 1]!) };
+  }
+
+  private addEntry(dir: Inode & { entries: Map<string, Inode> }, key: string, node: Inode): void {
+    dir.entries.set(key, node);
+    this.touch(dir);
+  }
+
+  private removeEntry(
+    dir: Inode & { entries: Map<string, Inode> },
+    key: string,
+    node: Inode,
+  ): void {
+    dir.entries.delete(key);
+    this.touch(dir);
+    node.nlink -= (node.mode & S_IFMT) === S_IFDIR ? 2 : 1;
+    node.ctimeNs = nowNs();
+    this.release(node);
+  }
+
+  /** Frees a file nothing names or holds open any more. */
+  private release(node: Inode): void {
+    if (node.nlink > 0 || node.opens > 0) return;
+    if (node.blob !== undefined) this.blobs.remove(node.blob);
+    node.blob = undefined;
+    this.inodes--;
+  }
+
+  private touch(node: Inode): void {
+    node.mtimeNs = node.ctimeNs = nowNs();
+  }
+}
+
+class TreeFile implements NineFile {
+  private open = true;
+
+  constructor(
+    private readonly store: TreeStore,
+    private readonly node: Inode,
+    private readonly append: boolean,
+  ) {
+    node.opens++;
+  }
+
+  read(buf: Uint8Array, pos: number): number {
+    return this.store.readData(this.node, buf, pos);
+  }
+
+  write(data: Uint8Array, pos: number): number {
+    return this.store.writeData(this.node, data, this.append ? this.node.size : pos);
+  }
+
+  truncate(size: number): void {
+    this.store.setSize(this.node, size);
+  }
+
+  sync(): void {
+    this.store.syncData(this.node);
+  }
+
+  stat(): NineStat {
+    return this.store.statOf(this.node);
+  }
+
+  close(): void {
+    if (!this.open) return;
+    this.open = false;
+    this.store.closed(this.node);
+  }
+}
