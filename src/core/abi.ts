@@ -49,9 +49,10 @@ export interface KernelHostImports {
   /** The index of the host's 9P export named by tag (in kernel memory), or -ENOENT. */
   p9_open(tag: number, len: number): number;
   /**
-   * Hand a T-message to the host's 9P server for export; it replies later by
-   * writing the R-message at rc (at most rcCap bytes) and queueing
-   * (chan, req, length) in wasm_p9_done, then raising IRQ_9P.
+   * Hand a T-message to the host's 9P server for export, which writes the
+   * R-message at rc (at most rcCap bytes). A local export answers at once:
+   * the R-message's length. A remote one answers later, queueing
+   * (chan, req, length) in wasm_p9_done and raising IRQ_9P: -EINPROGRESS.
    */
   p9_request(
     chan: number,
@@ -61,7 +62,7 @@ export interface KernelHostImports {
     req: number,
     rc: number,
     rcCap: number,
-  ): void;
+  ): number;
   /** The 9P channel chan is closed (unmounted). */
   p9_close(chan: number): void;
   /** The current program's __stack_pointer, or 0 if it cannot run signal handlers. */

@@ -36,6 +36,7 @@ export const Errno = {
   EPROTO: 71,
   EOVERFLOW: 75,
   EOPNOTSUPP: 95,
+  EINPROGRESS: 115,
   EDQUOT: 122,
 } as const;
 

@@ -28,6 +28,8 @@ import {
 import { RingFeeder } from './input-ring.js';
 import { NetHost, type FrameLink } from './net-host.js';
 import { P9Host, type NinePExport } from './p9-host.js';
+import { markServerGone, newCallRing } from './ninep/call-ring.js';
+import type { LocalServerInit } from './ninep/local-server.js';
 import { PreemptWatchdog } from './preempt-watchdog.js';
 import type { KernelImage } from './kernel-image.js';
 import { stackSwitching } from './stack-switching.js';
@@ -52,6 +54,12 @@ export interface Platform {
     onMessage: (msg: WorkerMessage) => void,
     onError: (err: Error) => void,
   ): WorkerHandle;
+  /**
+   * Start the 9P server thread running runLocalServer(init) with this
+   * platform's storages; onGone when it fails or ends. Without it, a
+   * machine cannot have local exports.
+   */
+  startNinePServer?(init: LocalServerInit, onGone: (err: Error) => void): { terminate(): void };
 }
 
 export interface MachineOptions {
@@ -152,6 +160,9 @@ export class Machine {
   private readonly stdinIn: RingFeeder;
   private readonly watchdog: PreemptWatchdog;
   private readonly p9: P9Host;
+  /** The 9P server thread of the local exports, and its call ring (null: none local). */
+  private readonly p9Local: { ring: SharedArrayBuffer; exports: boolean[] } | null;
+  private p9Server: { terminate(): void } | null = null;
   private readonly net: NetHost | null;
   /** The console's size (rows << 16 | cols), kept until the kernel's memory is set up. */
   private winsize: number | null = null;
@@ -209,6 +220,12 @@ export class Machine {
       irq: IRQ_STDIN,
     });
     this.p9 = new P9Host(this.memory, opts.kernel.symbols, opts.p9Exports ?? []);
+    const specs = this.p9.localSpecs;
+    this.p9Local = specs.some((s) => s !== null)
+      ? { ring: newCallRing(), exports: specs.map((s) => s !== null) }
+      : null;
+    if (this.p9Local && !platform.startNinePServer)
+      throw new Error('this platform cannot serve local 9P exports');
     this.net = opts.net
       ? new NetHost(
           this.memory,
@@ -230,6 +247,7 @@ export class Machine {
   run(): Promise<MachineExit> {
     return new Promise((resolve) => {
       this.exitResolve = resolve;
+      this.startNinePServer();
       const base = this.base();
       this.start({ ...base, role: 'timer', cpus: this.cpus });
       const boot = this.start({
@@ -243,6 +261,22 @@ export class Machine {
         net: this.opts.net ? { mtu: this.opts.net.mtu } : null,
       });
       if (boot && this.stackSwitching) this.sharedWorkers.set(0, boot);
+    });
+  }
+
+  /** The 9P server thread, for the local exports (a bug there stops the machine). */
+  private startNinePServer(): void {
+    const local = this.p9Local;
+    if (!local || !this.platform.startNinePServer) return;
+    const init: LocalServerInit = {
+      memory: this.memory,
+      ring: local.ring,
+      exports: this.p9.localSpecs,
+    };
+    this.p9Server = this.platform.startNinePServer(init, (err) => {
+      // Callers waiting in the ring answer EIO instead of waiting forever.
+      markServerGone(local.ring);
+      this.stop({ kind: 'crash', message: `the 9P server thread failed: ${err.message}` });
     });
   }
 
@@ -297,6 +331,7 @@ export class Machine {
     this.stopped = true;
     this.watchdog.stop();
     this.p9.stop();
+    this.p9Server?.terminate();
     this.net?.stop();
     this.consoleIn.close();
     this.stdinIn.close();
@@ -307,7 +342,7 @@ export class Machine {
 
   private base(): Pick<
     WorkerInit,
-    'module' | 'memory' | 'symbols' | 'clockOriginMs' | 'p9Exports'
+    'module' | 'memory' | 'symbols' | 'clockOriginMs' | 'p9Exports' | 'p9Local'
   > {
     return {
       module: this.opts.kernel.module,
@@ -315,6 +350,7 @@ export class Machine {
       symbols: this.opts.kernel.symbols,
       clockOriginMs: this.clockOriginMs,
       p9Exports: this.p9.tags,
+      p9Local: this.p9Local,
     };
   }
 

@@ -13,6 +13,11 @@ interface WorkerInitBase {
   clockOriginMs: number;
   /** Names of the host's 9P exports (mount -t 9p TAG), by index. */
   p9Exports: string[];
+  /**
+   * The 9P server thread's call ring (ninep/call-ring.ts), and which exports
+   * it serves, by index; null when no export is local.
+   */
+  p9Local: { ring: SharedArrayBuffer; exports: boolean[] } | null;
 }
 
 /** A process's program and memory, for a task cloned into it (CLONE_VM). */

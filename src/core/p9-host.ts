@@ -24,6 +24,7 @@ import {
 } from './abi.js';
 import { Errno } from './errno.js';
 import { encodeReply } from './ninep/codec.js';
+import type { LocalExportSpec } from './ninep/local-server.js';
 
 /**
  * One mount's server: T-message in, R-message out (null: the frame made no
@@ -34,12 +35,15 @@ export interface NinePHandler {
   close(): void;
 }
 
-/** A directory (or remote) the guest can mount with mount -t 9p TAG DIR. */
-export interface NinePExport {
-  readonly tag: string;
-  /** A new server for one mount. */
-  open(): NinePHandler;
-}
+/**
+ * A directory (or remote) the guest can mount with mount -t 9p TAG DIR:
+ * served here on the main thread, a new handler per mount (a remote
+ * server, answering later), or by the 9P server thread (local, answering
+ * while the kernel waits: ninep/local-server.ts).
+ */
+export type NinePExport =
+  | { readonly tag: string; open(): NinePHandler }
+  | { readonly tag: string; readonly local: LocalExportSpec };
 
 export interface NinePRequest {
   readonly chan: number;
@@ -73,11 +77,16 @@ export class P9Host {
     return this.exports.map((e) => e.tag);
   }
 
+  /** The local exports' specs by index (null for the others), for the 9P server thread. */
+  get localSpecs(): (LocalExportSpec | null)[] {
+    return this.exports.map((e) => ('local' in e ? e.local : null));
+  }
+
   request(r: NinePRequest): void {
     let ch = this.channels.get(r.chan);
     if (!ch) {
       const exp = this.exports[r.exportIndex];
-      if (!exp) {
+      if (!exp || !('open' in exp)) {
         this.complete(r, ioError(r.data));
         return;
       }

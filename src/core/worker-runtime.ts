@@ -58,9 +58,10 @@ import { type MemoryRange, ProcessMemories } from './process-memory.js';
 import { checkUserImage, type UserImage, type UserMemoryLimits } from './user-module.js';
 import { isLongjmp, LONGJMP_IMPORTS, LONGJMP_UNCAUGHT } from './user-longjmp.js';
 import { stackSwitching } from './stack-switching.js';
+import { NinePCaller } from './ninep/call-ring.js';
 import { Errno } from './errno.js';
 
-const { EAGAIN, EFAULT, ENOENT, ENOEXEC, ENOMEM, ENOSYS, EPIPE } = Errno;
+const { EAGAIN, EFAULT, EINPROGRESS, ENOENT, ENOEXEC, ENOMEM, ENOSYS, EPIPE } = Errno;
 
 /** What the platform gives a worker. */
 export interface WorkerHost {
@@ -183,6 +184,8 @@ class KernelInstance {
   private readonly images = new ImageCache<UserImage>(16);
   /** Memories this worker made for processes, reused once those are gone. */
   private readonly memories: ProcessMemories;
+  /** Calls to the 9P server thread, for the local exports (null: none). */
+  private readonly p9Caller: NinePCaller | null;
 
   /** suspend: this instance shares its worker; its waits suspend it (enter only through promising). */
   constructor(
@@ -192,6 +195,7 @@ class KernelInstance {
   ) {
     this.kmem = new Uint8Array(init.memory.buffer);
     this.kview = new DataView(init.memory.buffer);
+    this.p9Caller = init.p9Local ? new NinePCaller(init.p9Local.ring, () => this.kmem) : null;
     const imports = this.hostImports();
     const i32 = new Int32Array(init.memory.buffer);
     const ms = (ns: bigint): number => (ns < 0n ? Infinity : Number(ns) / 1e6);
@@ -513,6 +517,16 @@ class KernelInstance {
         return i >= 0 ? i : -ENOENT;
       },
       p9_request: (chan, exportIndex, tc, tcLen, req, rc, rcCap) => {
+        // A local export: served while this task waits (ninep/call-ring.ts).
+        if (this.p9Caller && this.init.p9Local?.exports[exportIndex] === true)
+          return this.p9Caller.request(
+            chan >>> 0,
+            exportIndex,
+            tc >>> 0,
+            tcLen >>> 0,
+            rc >>> 0,
+            rcCap >>> 0,
+          );
         host.post({
           type: 'p9',
           chan: chan >>> 0,
@@ -522,8 +536,13 @@ class KernelInstance {
           rc: rc >>> 0,
           rcCap: rcCap >>> 0,
         });
+        return -EINPROGRESS;
       },
-      p9_close: (chan) => host.post({ type: 'p9-close', chan: chan >>> 0 }),
+      p9_close: (chan) => {
+        // Whichever serves the channel drops it; the other has never seen it.
+        this.p9Caller?.close(chan >>> 0);
+        host.post({ type: 'p9-close', chan: chan >>> 0 });
+      },
       user_sp: () => {
         const s = this.signalEntry();
         return s ? s.sp.value : 0;

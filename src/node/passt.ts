@@ -342,7 +342,9 @@ export async function startPasst(opts: PasstOptions, net: GuestNetwork): Promise
     };
     if (exited !== null) say();
     child.on('exit', say);
-    setTimeout(say, 2000).unref();
+    // The exit can come well after the socket's end on a loaded host (2 s
+    // was once too short under CI's load); the guest's link drops only then.
+    setTimeout(say, 10_000).unref();
   });
   return new StreamFrameLink(
     socket,

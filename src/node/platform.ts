@@ -22,5 +22,14 @@ export function nodePlatform(workerUrl: URL): Platform {
         terminate: () => void worker.terminate(),
       };
     },
+    startNinePServer(init, onGone) {
+      // Beside the task worker's bundle (tools/build/runtime.ts).
+      const worker = new Worker(new URL('./ninep-worker.cjs', workerUrl), { workerData: init });
+      // The machine ends it; it never keeps the process alive by itself.
+      worker.unref();
+      worker.on('error', onGone);
+      worker.on('exit', (code) => onGone(new Error(`it exited with status ${code}`)));
+      return { terminate: () => void worker.removeAllListeners('exit').terminate() };
+    },
   };
 }

@@ -21,7 +21,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { haveBuild, runCli } from '../helpers/guest.js';
+import { haveBuild, runCli, startCli } from '../helpers/guest.js';
 import { dirView, fileSemanticsChecks } from '../helpers/ninep-checks.js';
 
 let top = '';
@@ -162,6 +162,51 @@ describe('9P mounts (--mount)', { timeout: 300_000 }, () => {
     assert.match(r.stdout, /done/);
     assert.doesNotMatch(r.stdout, /not for the guest|secret\n/);
     assert.match(r.stderr + r.stdout, /Permission denied/);
+  });
+
+  it('what the host changes while the guest runs shows at once (no cache by default)', async () => {
+    writeFileSync(join(dir, 'live.txt'), 'before\n');
+    const script = [
+      'cat /mnt/host/live.txt',
+      'stat -c %s /mnt/host/live.txt',
+      'ls /mnt/host/born 2>/dev/null || echo "no born"',
+      'cd /mnt/host && echo READY',
+      'read go',
+      'cat /mnt/host/live.txt',
+      'stat -c %s /mnt/host/live.txt',
+      'cat /mnt/host/born',
+      'grep -o "cache=[^,]*" /proc/mounts || echo "no cache option"',
+    ].join('; ');
+    const run = startCli(['--mount', `${dir}:/mnt/host`, '--', 'sh', '-c', script], {
+      timeoutMs: 120_000,
+    });
+    await run.waitForStdout(/READY/);
+    writeFileSync(join(dir, 'live.txt'), 'after, and longer\n');
+    writeFileSync(join(dir, 'born'), 'made by the host\n');
+    run.write('go\n');
+    const r = await run.finish();
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(
+      r.stdout,
+      'before\n7\nno born\nREADY\nafter, and longer\n18\nmade by the host\nno cache option\n',
+    );
+  });
+
+  it(':cache mounts with the guest keeping names and attributes, and files still work', async () => {
+    const r = await runCli(
+      [
+        '--mount',
+        `${dir}:/mnt/host:cache`,
+        '--',
+        'sh',
+        '-c',
+        'grep " /mnt/host " /proc/mounts | grep -o "cache=[^,]*"; cd /mnt/host && mkdir -p cached/d && echo x > cached/d/f && stat -c %s cached/d/f && mv cached/d/f cached/g && rm -r cached/d && ls cached',
+      ],
+      { timeoutMs: 120_000 },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, 'cache=0x3\n2\ng\n');
+    assert.equal(readFileSync(join(dir, 'cached', 'g'), 'utf8'), 'x\n');
   });
 
   it('a bad --mount is refused with a clear message', async () => {

@@ -35,7 +35,11 @@ export async function buildRuntime(): Promise<RuntimeArtifacts> {
   // module one, which needs the ES module loader set up first.
   await build({
     ...common,
-    entryPoints: [join(root, 'src/node/worker.ts'), join(root, 'src/node/copy-helper.ts')],
+    entryPoints: [
+      join(root, 'src/node/worker.ts'),
+      join(root, 'src/node/copy-helper.ts'),
+      join(root, 'src/node/ninep-worker.ts'),
+    ],
     outdir,
     outExtension: { '.js': '.cjs' },
     format: 'cjs',

@@ -98,7 +98,7 @@ export interface NinePBackend {
   readlink(path: readonly Uint8Array[]): Uint8Array;
   /** A hard link at path to the file at existing (a symlink itself, not its target). */
   link(existing: readonly Uint8Array[], path: readonly Uint8Array[]): void;
-  /** Removes a non-directory. */
+  /** Removes a non-directory (a directory: EISDIR, as Linux says). */
   unlink(path: readonly Uint8Array[]): void;
   /** Removes an empty directory. */
   rmdir(path: readonly Uint8Array[]): void;
@@ -121,9 +121,21 @@ export class NinePError extends Error {
   }
 }
 
+/**
+ * One error object per errno, thrown again and again: a failure is a common
+ * answer (a walk to a name that does not exist starts every create), and
+ * its stack is never looked at.
+ */
+const failures = new Map<number, NinePError>();
+
 /** Throws NinePError(errno). */
 export function fail(errno: number): never {
-  throw new NinePError(errno);
+  let err = failures.get(errno);
+  if (err === undefined) {
+    err = new NinePError(errno);
+    failures.set(errno, err);
+  }
+  throw err;
 }
 
 export const isDir = (st: NineStat): boolean => (st.mode & S_IFMT) === S_IFDIR;

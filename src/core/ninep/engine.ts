@@ -93,6 +93,13 @@ interface OpenDir {
 
 interface Fid {
   path: Path;
+  /**
+   * The file's QidType when the fid was made: whether it can be walked from
+   * or hold new entries is known without asking storage again. (If the tree
+   * has changed since, the storage refuses: a path only goes through real
+   * directories.)
+   */
+  type: number;
   file?: NineFile;
   dir?: OpenDir;
 }
@@ -250,18 +257,13 @@ export class NinePEngine {
     if (this.readOnly) fail(Errno.EROFS);
   }
 
-  /** The fid must name a directory; returns its path. */
-  private dirPath(n: number): Path {
-    const path = this.fid(n).path;
-    if (!isDir(this.backend.lstat(path))) fail(Errno.ENOTDIR);
-    return path;
-  }
-
   /** dir/name for a name that creates or removes an entry: one real component. */
   private childPath(dirFid: number, name: Uint8Array): Path {
     if (isDotName(name) || !isComponent(name)) fail(Errno.EINVAL);
     if (name.length > NAME_MAX) fail(Errno.ENAMETOOLONG);
-    return [...this.dirPath(dirFid), name];
+    const dir = this.fid(dirFid);
+    if (dir.type !== QidType.DIR) fail(Errno.ENOTDIR);
+    return [...dir.path, name];
   }
 
   private qidOf(path: readonly Uint8Array[]): Qid {
@@ -302,10 +304,10 @@ export class NinePEngine {
     // mount, walked like any path: a start, not a new boundary (the export
     // root stays that). '' is the export root.
     const path: Path = [];
-    for (const name of splitPath(req.aname)) this.step(path, name);
-    const qid = this.qidOf(path);
+    let qid = this.qidOf(path);
+    for (const name of splitPath(req.aname)) qid = this.step(path, name, qid.type);
     if (qid.type !== QidType.DIR) fail(Errno.ENOTDIR);
-    this.fids.set(req.fid, { path });
+    this.fids.set(req.fid, { path, type: qid.type });
     return { kind: 'attach', qid };
   }
 
@@ -318,9 +320,12 @@ export class NinePEngine {
     if (req.newfid !== req.fid && this.fids.has(req.newfid)) fail(Errno.EBADF);
     const path = [...from.path];
     const qids: Qid[] = [];
+    let type = from.type;
     for (const name of req.names) {
       try {
-        qids.push(this.step(path, name));
+        const qid = this.step(path, name, type);
+        qids.push(qid);
+        type = qid.type;
       } catch (err) {
         // Per 9P: failing on the first name is an error; later, a short Rwalk.
         if (qids.length === 0) throw err;
@@ -328,16 +333,16 @@ export class NinePEngine {
       }
     }
     if (req.newfid === req.fid) this.dropFid(req.fid);
-    this.fids.set(req.newfid, { path });
+    this.fids.set(req.newfid, { path, type });
     return { kind: 'walk', qids };
   }
 
-  /** Moves `path` one component along `name` without following symlinks. */
-  private step(path: Path, name: Uint8Array): Qid {
+  /** Moves `path` (a file of QidType type) one component along `name` without following symlinks. */
+  private step(path: Path, name: Uint8Array, type: number): Qid {
     if (!isComponent(name)) fail(Errno.EINVAL);
     // Only directories can be walked out of; a symlink reached by walk is a
     // leaf, which is what keeps walk from escaping the export.
-    if (!isDir(this.backend.lstat(path))) fail(Errno.ENOTDIR);
+    if (type !== QidType.DIR) fail(Errno.ENOTDIR);
     if (isDotDot(name))
       path.pop(); // at the root, pop() leaves [] (root's parent is root)
     else if (!isDot(name)) {
@@ -379,6 +384,7 @@ export class NinePEngine {
     const file = this.backend.create(path, openMode(req.flags), req.mode & 0o7777, exclusive);
     // The fid now stands for the new, open file (as the protocol says).
     f.path = path;
+    f.type = QidType.FILE;
     f.file = file;
     return { kind: 'lcreate', qid: qidFromStat(file.stat()), iounit: this.iounit() };
   }
@@ -548,11 +554,7 @@ export class NinePEngine {
     this.checkWritable();
     const path = this.childPath(req.dirfid, req.name);
     if (req.flags & AT_REMOVEDIR) this.backend.rmdir(path);
-    else {
-      // unlink(2) on a directory is EISDIR on Linux; make it so on any storage.
-      if (isDir(this.backend.lstat(path))) fail(Errno.EISDIR);
-      this.backend.unlink(path);
-    }
+    else this.backend.unlink(path);
     return { kind: 'unlinkat' };
   }
 

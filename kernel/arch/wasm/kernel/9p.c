@@ -3,11 +3,14 @@
  * A 9P transport to the host: mount -t 9p -o trans=wasm TAG DIR.
  *
  * The host exports directories by name (the CLI's --mount).  A request's
- * T-message goes to the host in one call; the host serves it (its own 9P
- * server, or a remote one) and writes the R-message straight into the
- * request's receive buffer, then queues the request in wasm_p9_done and
- * raises WASM_IRQ_9P.  The request keeps the transport's reference until
- * then, so its buffer cannot go away under the host.
+ * T-message goes to the host in one call, and the host writes the
+ * R-message straight into the request's receive buffer.  A local export
+ * (a host directory, a tree in memory) is served while the call waits, so
+ * the request completes before it returns: no interrupt, no sleep, no
+ * thread woken.  A remote one (over WebSocket) answers later: the host
+ * queues the request in wasm_p9_done and raises WASM_IRQ_9P.  Either way
+ * the request keeps the transport's reference until its reply is in, so
+ * its buffer cannot go away under the host.
  */
 
 #include <linux/errno.h>
@@ -68,12 +71,19 @@ static void p9_wasm_close(struct p9_client *client)
 static int p9_wasm_request(struct p9_client *client, struct p9_req_t *req)
 {
 	struct wasm_p9_chan *chan = client->trans;
+	long len;
 
 	if (!chan || client->status != Connected)
 		return -EIO;
 	WRITE_ONCE(req->status, REQ_STATUS_SENT);
-	wasm_host_p9_request(chan, chan->export, req->tc.sdata, req->tc.size,
-			     req, req->rc.sdata, req->rc.capacity);
+	len = wasm_host_p9_request(chan, chan->export, req->tc.sdata,
+				   req->tc.size, req, req->rc.sdata,
+				   req->rc.capacity);
+	if (len >= 0) {
+		/* Answered already: p9_client_rpc() finds it without waiting. */
+		req->rc.size = len;
+		p9_client_cb(client, req, REQ_STATUS_RCVD);
+	}
 	return 0;
 }
 

@@ -259,13 +259,14 @@ long wasm_host_stdio_write(int stream, const void *buf, unsigned long len)
 
 /*
  * 9P (arch/wasm/kernel/9p.c).  p9_open: the index of the host's export
- * named tag, or -ENOENT.  p9_request: hand a T-message to the host; it
- * answers later by writing the R-message into rc (at most rc_cap bytes)
- * and queueing (chan, req, length) in wasm_p9_done.  p9_close: chan is
- * gone.
+ * named tag, or -ENOENT.  p9_request: hand a T-message to the host, which
+ * writes the R-message into rc (at most rc_cap bytes).  A local export
+ * answers at once: the result is the R-message's length.  Any other
+ * answers later, by queueing (chan, req, length) in wasm_p9_done: the
+ * result is then -EINPROGRESS.  p9_close: chan is gone.
  */
 long wasm_host_p9_open(const char *tag, unsigned long len) __wasm_host(p9_open);
-void wasm_host_p9_request(void *chan, int export, const void *tc,
+long wasm_host_p9_request(void *chan, int export, const void *tc,
 			  unsigned long tc_len, void *req, void *rc,
 			  unsigned long rc_cap) __wasm_host(p9_request);
 void wasm_host_p9_close(void *chan) __wasm_host(p9_close);

@@ -1,0 +1,95 @@
+// The 9P server thread: serves the machine's local exports (a host
+// directory, a tree in memory) to the kernel workers through the call ring
+// (call-ring.ts), one engine per mounted channel, reading each T-message
+// from kernel memory and writing the R-message back there. It runs
+// nothing else, so it can watch the ring and answer within microseconds;
+// every storage call is synchronous (backend.ts).
+
+import { Errno } from '../errno.js';
+import type { NinePBackend } from './backend.js';
+import { NinePCallee, OP_CLOSE, WATCH_MS, type CallRequest } from './call-ring.js';
+import { encodeReply } from './codec.js';
+import { NinePEngine } from './engine.js';
+
+/** An export served by the 9P server thread (it must be able to make the storage there). */
+export type LocalExportSpec =
+  | { readonly kind: 'dir'; readonly root: string; readonly readOnly: boolean }
+  | { readonly kind: 'memory'; readonly readOnly: boolean; readonly maxBytes?: number };
+
+export interface LocalServerInit {
+  /** The kernel's shared memory. */
+  readonly memory: WebAssembly.Memory;
+  readonly ring: SharedArrayBuffer;
+  /** Indexed like the machine's exports; null where an export is not local. */
+  readonly exports: readonly (LocalExportSpec | null)[];
+}
+
+/** Makes the storage of an export, on the server thread's platform. */
+export type OpenBackend = (spec: LocalExportSpec) => NinePBackend;
+
+/** Serves calls forever (the thread ends with the machine). */
+export function runLocalServer(init: LocalServerInit, open: OpenBackend): never {
+  const server = new LocalServer(init, open);
+  const callee = new NinePCallee(init.ring);
+  const serve = (call: CallRequest): number => server.serve(call);
+  for (;;) callee.serveNext(WATCH_MS, serve);
+}
+
+class LocalServer {
+  private readonly engines = new Map<number, NinePEngine>();
+  /** One storage per export, shared by its mounts (a tree in memory must be). */
+  private readonly backends = new Map<number, NinePBackend>();
+  private kmem: Uint8Array;
+
+  constructor(
+    private readonly init: LocalServerInit,
+    private readonly open: OpenBackend,
+  ) {
+    this.kmem = new Uint8Array(init.memory.buffer);
+  }
+
+  serve(call: CallRequest): number {
+    if (call.op === OP_CLOSE) {
+      this.engines.get(call.chan)?.close();
+      this.engines.delete(call.chan);
+      return 0;
+    }
+    const kmem = this.memory();
+    const message = kmem.subarray(call.tc, call.tc + call.tcLen);
+    let reply: Uint8Array | null;
+    try {
+      reply = this.engine(call).handle(message);
+    } catch {
+      reply = null; // no storage for the export (its directory is gone, say)
+    }
+    if (reply === null || reply.length > call.rcCap) {
+      const tag = call.tcLen >= 7 ? (message[5] as number) | ((message[6] as number) << 8) : 0xffff;
+      reply = encodeReply(tag, { kind: 'lerror', ecode: Errno.EIO });
+    }
+    kmem.set(reply, call.rc);
+    return reply.length;
+  }
+
+  private engine(call: CallRequest): NinePEngine {
+    let engine = this.engines.get(call.chan);
+    if (engine === undefined) {
+      const spec = this.init.exports[call.exportIndex];
+      if (!spec) throw new Error(`export ${call.exportIndex} is not local`);
+      let backend = this.backends.get(call.exportIndex);
+      if (backend === undefined) {
+        backend = this.open(spec);
+        this.backends.set(call.exportIndex, backend);
+      }
+      engine = new NinePEngine({ backend, readOnly: spec.readOnly });
+      this.engines.set(call.chan, engine);
+    }
+    return engine;
+  }
+
+  /** Kernel memory, seen again if it has grown. */
+  private memory(): Uint8Array {
+    if (this.kmem.byteLength !== this.init.memory.buffer.byteLength)
+      this.kmem = new Uint8Array(this.init.memory.buffer);
+    return this.kmem;
+  }
+}
