@@ -18,6 +18,7 @@ import {
   type JournalFiles,
   type SyncFile,
 } from '../../src/core/ninep/tree-journal.js';
+import { seededRandom as random } from '../helpers/random.js';
 
 /** A SyncFile in memory, whose bytes a test can cut. */
 class MemoryFile implements SyncFile {
@@ -83,17 +84,6 @@ function dump(b: NinePBackend, withData = true): string {
   };
   visit([]);
   return out.join('\n');
-}
-
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Random operations on a tree (errors are answers too: they are ignored). */

@@ -29,6 +29,7 @@ import {
 } from '../../src/core/ninep/codec.js';
 import { Errno } from '../../src/core/errno.js';
 import { NinePServer } from '../../src/node/ninep/server.js';
+import { seededRandom as prng } from '../helpers/random.js';
 
 type Untagged<R> = R extends unknown ? Omit<R, 'tag'> : never;
 type Request = Untagged<NinePRequest>;
@@ -907,18 +908,6 @@ describe('9P server locks (Tlock/Tgetlock)', () => {
     await a.server.close();
   });
 });
-
-/** Deterministic PRNG (mulberry32) so a failing fuzz case can be replayed. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('9P server robustness', () => {
   before(setupTree);

@@ -29,18 +29,7 @@ import {
 import { memoryBackend } from '../../src/core/ninep/memory-backend.js';
 import { Errno } from '../../src/core/errno.js';
 import { NodeFsBackend } from '../../src/node/ninep/fs-backend.js';
-
-/** mulberry32: a small seeded generator, so a failing sequence can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as random } from '../helpers/random.js';
 
 type Path = Uint8Array[];
 const DIR_NAMES = ['a', 'b', 'c'].map(nameOf);

@@ -13,6 +13,7 @@ import { LayoutError, readLayout } from '../../tools/wasm/layout.js';
 import { encodeUnsigned, readSignedBig, readUnsigned } from '../../src/core/wasm/leb128.js';
 import { WasmFormatError, readImports, readModule } from '../../src/core/wasm/reader.js';
 import { CLANG, run, SKIP_WITHOUT_TOOLCHAIN, WASM_LD } from '../helpers/toolchain.js';
+import { seededRandom as prng } from '../helpers/random.js';
 
 const SKIP = SKIP_WITHOUT_TOOLCHAIN;
 
@@ -105,18 +106,6 @@ function build(
   return {
     bytes: new Uint8Array(readFileSync(join(dir, `${name}.wasm`))),
     map: parseMapSegments(readFileSync(join(dir, `${name}.map`), 'utf8')),
-  };
-}
-
-/** Deterministic PRNG (mulberry32) so fuzz failures are reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 
