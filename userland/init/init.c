@@ -337,8 +337,8 @@ static void make_dirs(char *path)
  * F_SETLKW asks the server again each second, not each 30 s.  No cache:
  * the host may change the directory under the guest, and every name,
  * attribute and byte is asked for.  (v9fs's CACHE_META is no option yet:
- * with it, a file written through kernel patch 0005's copying path keeps
- * its old cached size, and reads after the write come back short.)
+ * with it, reading a file right after writing it gave nothing or zeros;
+ * the cause is still to be found.)
  */
 #define P9_OPTIONS "trans=wasm,version=9p2000.L,msize=524288,uname=root,locktimeout=1"
 
