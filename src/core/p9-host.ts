@@ -23,7 +23,7 @@ import {
   type KernelSymbols,
 } from './abi.js';
 import { Errno } from './errno.js';
-import { encodeReply } from './ninep/codec.js';
+import { errorReplyTo } from './ninep/codec.js';
 import type { LocalExportSpec } from './ninep/local-server.js';
 
 /**
@@ -54,12 +54,6 @@ export interface NinePRequest {
   readonly rcCap: number;
 }
 
-/** Rlerror(EIO) for the tag of a T-message (the tag is bytes 5-6). */
-function ioError(t: Uint8Array): Uint8Array {
-  const tag = t.length >= 7 ? (t[5] as number) | ((t[6] as number) << 8) : 0xffff;
-  return encodeReply(tag, { kind: 'lerror', ecode: Errno.EIO });
-}
-
 export class P9Host {
   private readonly channels = new Map<number, { handler: NinePHandler; last: Promise<void> }>();
   private readonly done: { chan: number; req: number; len: number }[] = [];
@@ -87,7 +81,7 @@ export class P9Host {
     if (!ch) {
       const exp = this.exports[r.exportIndex];
       if (!exp || !('open' in exp)) {
-        this.complete(r, ioError(r.data));
+        this.complete(r, errorReplyTo(r.data, Errno.EIO));
         return;
       }
       ch = { handler: exp.open(), last: Promise.resolve() };
@@ -102,7 +96,7 @@ export class P9Host {
       } catch {
         reply = null;
       }
-      this.complete(r, reply && reply.length <= r.rcCap ? reply : ioError(r.data));
+      this.complete(r, reply && reply.length <= r.rcCap ? reply : errorReplyTo(r.data, Errno.EIO));
     });
   }
 

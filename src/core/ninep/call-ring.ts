@@ -16,7 +16,7 @@
 // tens of them here.
 
 import { Errno } from '../errno.js';
-import { encodeReply } from './codec.js';
+import { errorReplyTo } from './codec.js';
 
 /** Slots in the ring: more than the CPUs that can wait in it at once. */
 export const CALL_SLOTS = 64;
@@ -104,8 +104,7 @@ export class NinePCaller {
     const len = this.call(OP_REQUEST, chan, exportIndex, tc, tcLen, rc, rcCap);
     if (len >= 0) return len;
     const kmem = this.memory();
-    const tag = tcLen >= 7 ? (kmem[tc + 5] as number) | ((kmem[tc + 6] as number) << 8) : 0xffff;
-    const reply = encodeReply(tag, { kind: 'lerror', ecode: Errno.EIO });
+    const reply = errorReplyTo(kmem.subarray(tc, tc + tcLen), Errno.EIO);
     kmem.set(reply.subarray(0, rcCap), rc);
     return Math.min(reply.length, rcCap);
   }

@@ -813,6 +813,15 @@ export function encodeReply(tag: number, reply: NinePReply): Uint8Array {
   return encodeFrame(schema.type, tag, schema, reply);
 }
 
+/**
+ * Rlerror(ecode) answering a T-message, whatever else is wrong with it: its
+ * tag is read from bytes 5-6 (NOTAG when it is too short to have one).
+ */
+export function errorReplyTo(message: Uint8Array, ecode: number): Uint8Array {
+  const tag = message.length >= 7 ? (message[5] as number) | ((message[6] as number) << 8) : NOTAG;
+  return encodeReply(tag, { kind: 'lerror', ecode });
+}
+
 /** Decodes one R-message (for clients and tests). */
 export function decodeReply(frame: Uint8Array, msize: number): { tag: number; reply: NinePReply } {
   const header = decodeHeader(frame, msize);

@@ -8,7 +8,7 @@
 import { Errno } from '../errno.js';
 import type { NinePBackend } from './backend.js';
 import { NinePCallee, OP_CLOSE, WATCH_MS, type CallRequest } from './call-ring.js';
-import { encodeReply } from './codec.js';
+import { errorReplyTo } from './codec.js';
 import { NinePEngine } from './engine.js';
 
 /** An export served by the 9P server thread (it must be able to make the storage there). */
@@ -62,10 +62,7 @@ class LocalServer {
     } catch {
       reply = null; // no storage for the export (its directory is gone, say)
     }
-    if (reply === null || reply.length > call.rcCap) {
-      const tag = call.tcLen >= 7 ? (message[5] as number) | ((message[6] as number) << 8) : 0xffff;
-      reply = encodeReply(tag, { kind: 'lerror', ecode: Errno.EIO });
-    }
+    if (reply === null || reply.length > call.rcCap) reply = errorReplyTo(message, Errno.EIO);
     kmem.set(reply, call.rc);
     return reply.length;
   }
