@@ -36,14 +36,7 @@ function showProgress(p: BootProgress): void {
  * `download FILE` in the guest saves FILE in the browser.
  */
 function handleFiles(vm: WasmLinux, term: Terminal): void {
-  vm.onDownload((name, data) => {
-    const url = URL.createObjectURL(new Blob([data as Uint8Array<ArrayBuffer>]));
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = name;
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(url), 60_000);
-  });
+  vm.onDownload(saveFile);
   host.addEventListener('dragover', (e) => e.preventDefault());
   host.addEventListener('drop', (e) => {
     e.preventDefault();
@@ -67,6 +60,61 @@ function handleFiles(vm: WasmLinux, term: Terminal): void {
       }
     })();
   });
+}
+
+/** Saves bytes as a file through the browser's download. */
+function saveFile(name: string, data: Uint8Array): void {
+  const url = URL.createObjectURL(new Blob([data as Uint8Array<ArrayBuffer>]));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/** The home's controls: export /root as .tar, import one, reset (then reload). */
+function homeControls(vm: WasmLinux, term: Terminal): void {
+  const bar = document.getElementById('home') as HTMLDivElement;
+  const picker = document.getElementById('home-file') as HTMLInputElement;
+  const button = (id: string): HTMLButtonElement =>
+    document.getElementById(id) as HTMLButtonElement;
+  const busy = async (what: string, work: () => Promise<void>): Promise<void> => {
+    showStatus(`${what}…`);
+    try {
+      await work();
+      status.hidden = true;
+    } catch (err) {
+      showStatus(`${what} failed: ${(err as Error).message}`, true);
+    }
+    term.focus();
+  };
+  button('home-export').onclick = () =>
+    void busy('Exporting /root', async () => saveFile('wasmlinux-home.tar', await vm.exportHome()));
+  button('home-import').onclick = () => picker.click();
+  picker.onchange = () => {
+    const file = picker.files?.[0];
+    picker.value = '';
+    if (!file) return;
+    void busy(`Importing ${file.name} into /root`, async () =>
+      vm.importHome(new Uint8Array(await file.arrayBuffer()), (sent, total) =>
+        showStatus(`Copying ${file.name}: ${Math.floor((sent * 100) / Math.max(total, 1))}%`),
+      ),
+    );
+  };
+  button('home-reset').onclick = () => {
+    const kept = vm.home === 'kept';
+    const question = kept
+      ? 'Empty /root for good and restart the machine?'
+      : 'Restart the machine? (/root is not kept in this tab anyway)';
+    if (!confirm(question)) return;
+    void busy('Resetting /root', async () => {
+      vm.shutdown();
+      await vm.exited;
+      if (kept) await vm.resetHome();
+      location.reload();
+    });
+  };
+  bar.hidden = false;
 }
 
 async function main(): Promise<void> {
@@ -113,6 +161,8 @@ async function main(): Promise<void> {
     memoryMiB: Number(params.get('mem') ?? '') || 128,
     cpus,
     mounts,
+    // ?persist=0: /root is not kept (nor mounted) in this tab.
+    persist: params.get('persist') !== '0',
     ...(net ? { net } : {}),
   });
   // For the console and for tests: the machine and the terminal.
@@ -126,6 +176,7 @@ async function main(): Promise<void> {
   vm.attach(term);
   term.focus();
   handleFiles(vm, term);
+  if (vm.home !== 'off') homeControls(vm, term);
   // The shell's prompt sets the title (user@host: dir) for xterm-like terminals.
   term.onTitleChange((title) => (document.title = title || 'wasmlinux'));
   const exit = await vm.exited;

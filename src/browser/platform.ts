@@ -3,6 +3,7 @@
 
 import type { Platform, WorkerHandle } from '../core/machine.js';
 import type { WorkerInit, WorkerMessage } from '../core/messages.js';
+import type { NinePWorkerMessage } from './ninep-worker.js';
 import type { BrowserWorkerStart } from './worker.js';
 
 interface UserAgentData {
@@ -25,14 +26,32 @@ export async function hostHasTotalStoreOrder(): Promise<boolean> {
   }
 }
 
+/** The 9P server thread's script, and where what it says goes. */
+export interface NinePServerScript {
+  readonly url: URL;
+  onNotice(text: string): void;
+}
+
 export function browserPlatform(
   workerUrl: URL,
   output: SharedArrayBuffer,
   agent: SharedArrayBuffer,
   totalStoreOrder: boolean,
+  ninep: NinePServerScript,
 ): Platform {
   return {
     totalStoreOrder,
+    startNinePServer(init, onGone) {
+      const worker = new Worker(ninep.url, { type: 'module', name: '9p' });
+      worker.onmessage = (e: MessageEvent) => {
+        const msg = e.data as NinePWorkerMessage;
+        if (msg.kind === 'notice') ninep.onNotice(msg.text);
+        else onGone(new Error(msg.message));
+      };
+      worker.onerror = (e: ErrorEvent) => onGone(new Error(e.message || 'worker error'));
+      worker.postMessage(init);
+      return { terminate: () => worker.terminate() };
+    },
     startWorker(
       init: WorkerInit,
       onMessage: (msg: WorkerMessage) => void,

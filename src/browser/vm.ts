@@ -25,7 +25,9 @@ import {
   parseMountSpec,
   type MountSpec,
 } from '../core/mounts.js';
+import type { LocalExportSpec } from '../core/ninep/local-server.js';
 import { webSocketExport } from '../core/ninep/ws-client.js';
+import type { NinePExport } from '../core/p9-host.js';
 import { guestNetCmdline } from '../core/net-config.js';
 import type { FrameLink } from '../core/net-host.js';
 import { connectRelay, type RelayHello } from '../core/net-ws.js';
@@ -68,8 +70,24 @@ export interface WasmLinuxOptions {
    * only its loopback device. boot() fails if the relay refuses.
    */
   readonly net?: string;
+  /**
+   * Keep /root in this site's origin-private file system, so that files
+   * there survive a reload and a browser restart (default true). One tab at
+   * a time has it: another gets a /root in memory, and says so on the
+   * console. Without an origin-private file system, /root is in memory.
+   */
+  readonly persist?: boolean;
   readonly onProgress?: (p: BootProgress) => void;
 }
+
+/** Where the home is kept in the origin-private file system, and the Web Lock that guards it. */
+const HOME_DIR = 'wasmlinux-home';
+const HOME_LOCK = 'wasmlinux-home';
+/** How long resetHome() waits for a stopped machine's handles to be let go (ms). */
+const RESET_WAIT_MS = 5000;
+
+/** What /root is: kept across reloads, in memory (gone with the tab), or not mounted. */
+export type HomeKind = 'kept' | 'memory' | 'off';
 
 /** What attach() needs of a terminal; an xterm.js Terminal has all of it. */
 export interface TerminalLike {
@@ -166,6 +184,11 @@ export class WasmLinux {
   private agentReady: () => void = () => {};
   private readonly agentHello = new Promise<void>((r) => (this.agentReady = r));
   private readonly listeners = new Set<(bytes: Uint8Array) => void>();
+  /** What boot() said (which /root this is, say): each new listener hears it first. */
+  private readonly bootNotices: Uint8Array[] = [];
+  private booted = false;
+  private releaseHome: (() => void) | null = null;
+  private home_: HomeKind = 'off';
   private resolveExit: (e: MachineExit) => void = () => {};
   /** Settles when the machine stops: power-off, restart, panic or crash. */
   readonly exited: Promise<MachineExit> = new Promise((r) => (this.resolveExit = r));
@@ -178,6 +201,12 @@ export class WasmLinux {
     if (why) throw new Error(why);
     // Before any download: a bad mount is the caller's to fix at once.
     const mounts = parseMounts(this.opts.mounts ?? []);
+    const say = (text: string): void => {
+      const bytes = new TextEncoder().encode(`\r\nwasmlinux: ${text}\r\n`);
+      if (!this.booted) this.bootNotices.push(bytes);
+      for (const l of this.listeners) l(bytes);
+    };
+    const home = this.opts.persist === false ? null : await this.claimHome(say);
     const progress = this.opts.onProgress ?? (() => {});
     const base = new URL('.', import.meta.url);
     const kernelUrl = this.opts.kernelUrl ?? new URL('vmlinux.wasm', base);
@@ -228,13 +257,23 @@ export class WasmLinux {
       throw new Error(`network: ${(err as Error).message}`, { cause: err });
     }
     progress({ phase: 'boot' });
-    const say = (text: string): void => {
-      const bytes = new TextEncoder().encode(`\r\nwasmlinux: ${text}\r\n`);
-      for (const l of this.listeners) l(bytes);
-    };
     const workerUrl = this.opts.workerUrl ?? new URL('worker.js', import.meta.url);
+    const ninepUrl = new URL('ninep-worker.js', workerUrl);
+    const homeMount: MountSpec[] = home
+      ? [{ tag: 'home', source: '', guest: '/root', readOnly: false, remote: false }]
+      : [];
+    const exports: NinePExport[] = [
+      ...mounts.map((m) => webSocketExport(m.tag, m.source, (url) => new WebSocket(url))),
+      ...(home ? [{ tag: 'home', local: home }] : []),
+    ];
     const machine = new Machine(
-      browserPlatform(workerUrl, this.ring.buffer, this.agentRing.buffer, await tso),
+      browserPlatform(workerUrl, this.ring.buffer, this.agentRing.buffer, await tso, {
+        url: ninepUrl,
+        onNotice: (text) => {
+          this.home_ = 'memory';
+          say(text);
+        },
+      }),
       {
         kernel,
         // xterm.js is an xterm: colours, title, keys.
@@ -243,7 +282,7 @@ export class WasmLinux {
           'loglevel=0',
           'TERM=xterm-256color',
           'WASMLINUX_AGENT=1',
-          mountsCmdline(mounts),
+          mountsCmdline([...mounts, ...homeMount]),
           net ? guestNetCmdline(net.hello.guest, 'static', net.hello.mtu) : '',
           this.opts.cmdline ?? '',
         ]
@@ -252,7 +291,7 @@ export class WasmLinux {
         initrd,
         memoryBytes: (this.opts.memoryMiB ?? 128) << 20,
         cpus: this.opts.cpus ?? defaultCpus(navigator.hardwareConcurrency),
-        p9Exports: mounts.map((m) => webSocketExport(m.tag, m.source, (url) => new WebSocket(url))),
+        p9Exports: exports,
         ...(net
           ? {
               net: {
@@ -271,12 +310,16 @@ export class WasmLinux {
       },
     );
     this.machine = machine;
+    this.booted = true;
     this.ring.drain((bytes) => {
       for (const l of this.listeners) l(bytes);
     });
     const decoder = new AgentReplyDecoder((r) => this.onAgentReply(r));
     this.agentRing.drain((bytes) => decoder.push(bytes));
     void machine.run().then((e) => {
+      // The 9P server thread is gone, and with it the home's handles.
+      this.releaseHome?.();
+      this.releaseHome = null;
       this.ring.close();
       this.agentRing.close();
       for (const w of this.waiting.values())
@@ -286,8 +329,111 @@ export class WasmLinux {
     });
   }
 
+  /**
+   * Takes the home's Web Lock for as long as the machine runs, and says
+   * what /root will be: the export of the kept home, one in memory (another
+   * tab has the home, or there is no origin-private file system), or null.
+   */
+  private async claimHome(say: (text: string) => void): Promise<LocalExportSpec> {
+    const memory: LocalExportSpec = { kind: 'memory', readOnly: false };
+    if (typeof navigator.storage?.getDirectory !== 'function') {
+      say(
+        'this browser has no origin-private file system: /root is in memory and goes with the page',
+      );
+      this.home_ = 'memory';
+      return memory;
+    }
+    if (!(await this.lockHome())) {
+      say(
+        'the home is in use in another tab of this site: here /root is in memory and goes with the tab',
+      );
+      this.home_ = 'memory';
+      return memory;
+    }
+    this.home_ = 'kept';
+    return { kind: 'home', readOnly: false, name: HOME_DIR };
+  }
+
+  /** Takes the home's Web Lock if no one has it; true if taken (released by releaseHome). */
+  private lockHome(): Promise<boolean> {
+    const locks = navigator.locks as LockManager | undefined;
+    // Without Web Locks, the handles' own exclusivity still keeps a second tab out.
+    if (!locks) return Promise.resolve(true);
+    return new Promise<boolean>((resolve, reject) => {
+      locks
+        .request(HOME_LOCK, { ifAvailable: true }, (lock) => {
+          if (!lock) {
+            resolve(false);
+            return null;
+          }
+          resolve(true);
+          return new Promise<void>((r) => (this.releaseHome = r));
+        })
+        .catch(reject);
+    });
+  }
+
+  /** What /root is in this machine (known once boot() has resolved). */
+  get home(): HomeKind {
+    return this.home_;
+  }
+
+  /**
+   * Empties the kept home of this site. The machine must not be running
+   * (shutdown(), then wait for `exited`), and no other tab may have it.
+   */
+  async resetHome(): Promise<void> {
+    if (this.machine && this.releaseHome)
+      throw new Error('the machine is running: shut it down before resetting the home');
+    if (!(await this.lockHome())) throw new Error('the home is in use in another tab of this site');
+    try {
+      const root = await navigator.storage.getDirectory();
+      const until = performance.now() + RESET_WAIT_MS;
+      for (;;) {
+        try {
+          await root.removeEntry(HOME_DIR, { recursive: true });
+          return;
+        } catch (err) {
+          const name = (err as { name?: string }).name;
+          if (name === 'NotFoundError') return;
+          // The stopped machine's 9P thread may not have let its handles go yet.
+          if (name !== 'NoModificationAllowedError' || performance.now() > until)
+            throw new Error(`cannot reset the home: ${(err as Error).message}`, { cause: err });
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+    } finally {
+      this.releaseHome?.();
+      this.releaseHome = null;
+    }
+  }
+
+  /** The home (/root) as a tar file, made by the guest's tar. */
+  async exportHome(): Promise<Uint8Array> {
+    const tmp = '/tmp/.wasmlinux-home-export.tar';
+    const made = await this.run(`tar -C /root -cf ${tmp} . 2>&1`);
+    try {
+      if (made.status !== 0) throw new Error(`cannot export the home: ${made.output.trim()}`);
+      return await this.readFile(tmp);
+    } finally {
+      await this.run(`rm -f ${tmp}`);
+    }
+  }
+
+  /** Unpacks a tar file (from exportHome(), or any) into the home, over what is there. */
+  async importHome(
+    tar: Uint8Array,
+    onProgress?: (sent: number, total: number) => void,
+  ): Promise<void> {
+    const tmp = '/tmp/.wasmlinux-home-import.tar';
+    await this.writeFile(tmp, tar, onProgress ? { onProgress } : {});
+    const r = await this.run(`tar -C /root -xf ${tmp} 2>&1; s=$?; rm -f ${tmp}; exit $s`);
+    if (r.status !== 0) throw new Error(`cannot import into the home: ${r.output.trim()}`);
+  }
+
   /** Console output, as it comes. Returns a function that stops it. */
   onOutput(listener: (bytes: Uint8Array) => void): () => void {
+    for (const bytes of this.bootNotices) listener(bytes);
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }

@@ -6,8 +6,9 @@ import { memoryBackend } from '../core/ninep/memory-backend.js';
 import { runLocalServer, type LocalServerInit } from '../core/ninep/local-server.js';
 import { NodeFsBackend } from './ninep/fs-backend.js';
 
-runLocalServer(workerData as LocalServerInit, (spec) =>
-  spec.kind === 'dir'
-    ? new NodeFsBackend(spec.root)
-    : memoryBackend(spec.maxBytes === undefined ? {} : { maxBytes: spec.maxBytes }),
-);
+runLocalServer(workerData as LocalServerInit, (spec) => {
+  if (spec.kind === 'dir') return new NodeFsBackend(spec.root);
+  if (spec.kind === 'memory')
+    return memoryBackend(spec.maxBytes === undefined ? {} : { maxBytes: spec.maxBytes });
+  throw new Error(`a ${spec.kind} export is served only in the browser`);
+});

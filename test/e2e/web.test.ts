@@ -10,51 +10,18 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
 import { serveNineP } from '../../src/node/ninep/ws.js';
 import { serve } from '../../src/node/serve.js';
 import { serveNet } from '../../src/node/serve-net.js';
 import { ROOT } from '../helpers/guest.js';
+import { CHROMIUM, PROMPT, run, waitForScreen, WEB } from '../helpers/web.js';
 
-const WEB = join(ROOT, 'dist/web');
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, 'build/test-artifacts');
-const PROMPT = /root@wasmlinux:[^\n]*# $/;
 
 let browser: Browser;
 let isolated: { url: string; close: () => void };
 let plain: { url: string; close: () => void };
-
-/** What the terminal shows, row by row. */
-function screen(page: Page): Promise<string> {
-  return page.evaluate(() => {
-    const rows = document.querySelector('.xterm-rows');
-    return rows ? (rows as HTMLElement).innerText.replace(/\u00a0/g, ' ') : '';
-  });
-}
-
-async function waitForScreen(page: Page, re: RegExp, timeoutMs = 20_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const text = await screen(page);
-    if (re.test(text.trimEnd() + ' ')) return text;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${re}; the page showed:\n${text}`);
-    await page.waitForTimeout(50);
-  }
-}
-
-/** Type a command and return the lines it printed before the next prompt. */
-async function run(page: Page, command: string): Promise<string> {
-  const marker = `__done_${Math.random().toString(36).slice(2)}__`;
-  await page.keyboard.type(`${command}; echo ${marker}\n`);
-  const text = await waitForScreen(page, new RegExp(`\\n${marker}\\n`));
-  const lines = text.split('\n');
-  const end = lines.lastIndexOf(marker);
-  let start = end - 1;
-  while (start >= 0 && !(lines[start] ?? '').includes(`echo ${marker}`)) start--;
-  return lines.slice(start + 1, end).join('\n');
-}
 
 describe('web page (Chromium)', { timeout: 180_000 }, () => {
   before(async () => {

@@ -22,7 +22,11 @@ export async function buildWeb(images: {
   const dir = join(root, 'dist/web');
   mkdirSync(dir, { recursive: true });
   await build({
-    entryPoints: [join(root, 'src/browser/main.ts'), join(root, 'src/browser/worker.ts')],
+    entryPoints: [
+      join(root, 'src/browser/main.ts'),
+      join(root, 'src/browser/worker.ts'),
+      join(root, 'src/browser/ninep-worker.ts'),
+    ],
     outdir: dir,
     bundle: true,
     platform: 'browser',
@@ -44,6 +48,7 @@ export async function buildWeb(images: {
     'index.html',
     'main.js',
     'worker.js',
+    'ninep-worker.js',
     'xterm.css',
     'vmlinux.wasm',
     'initramfs.cpio',

@@ -138,6 +138,17 @@ export function fail(errno: number): never {
   throw err;
 }
 
+/**
+ * Thrown by a storage whose next step needs the event loop (opening a file
+ * in the browser's origin-private file system is asynchronous): nothing
+ * has changed yet, and the same call is to be made again once `ready`
+ * settles. Only a server that can wait (local-server.ts's
+ * serveLocalExports) may use such a storage; the engine passes it through.
+ */
+export class NeedsAsync {
+  constructor(readonly ready: Promise<unknown>) {}
+}
+
 export const isDir = (st: NineStat): boolean => (st.mode & S_IFMT) === S_IFDIR;
 export const isRegular = (st: NineStat): boolean => (st.mode & S_IFMT) === S_IFREG;
 export const isSymlink = (st: NineStat): boolean => (st.mode & S_IFMT) === S_IFLNK;

@@ -168,18 +168,24 @@ export class NinePCallee {
 
   /** Waits for the next call (watching for watchMs first) and serves it with serve. */
   serveNext(watchMs: number, serve: (call: CallRequest) => number): void {
+    let call;
+    while ((call = this.poll(watchMs)) === null) {
+      const at = slotBase(this.seq) + STATE;
+      const state = Atomics.load(this.ctl, at);
+      if (state !== READY) Atomics.wait(this.ctl, at, state);
+    }
+    this.complete(serve(call));
+  }
+
+  /** The next call, if one comes within watchMs; else null. */
+  poll(watchMs: number): CallRequest | null {
     const ctl = this.ctl;
     const base = slotBase(this.seq);
-    for (let s; (s = Atomics.load(ctl, base + STATE)) !== READY;) {
-      const until = performance.now() + watchMs;
-      for (let n = 0; Atomics.load(ctl, base + STATE) === s; n++) {
-        if ((n & 63) === 63 && performance.now() > until) {
-          Atomics.wait(ctl, base + STATE, s);
-          break;
-        }
-      }
+    const until = performance.now() + watchMs;
+    for (let n = 0; Atomics.load(ctl, base + STATE) !== READY; n++) {
+      if ((n & 63) === 63 && performance.now() > until) return null;
     }
-    const result = serve({
+    return {
       op: ctl[base + OP] as number,
       chan: ctl[base + CHAN] as number,
       exportIndex: ctl[base + EXPORT] as number,
@@ -187,7 +193,29 @@ export class NinePCallee {
       tcLen: (ctl[base + TC_LEN] as number) >>> 0,
       rc: (ctl[base + RC] as number) >>> 0,
       rcCap: (ctl[base + RC_CAP] as number) >>> 0,
-    });
+    };
+  }
+
+  /**
+   * Resolves when the next call's slot changes (for a server thread that
+   * must keep its event loop turning while it waits: the browser's).
+   */
+  changed(): Promise<void> {
+    const base = slotBase(this.seq);
+    const state = Atomics.load(this.ctl, base + STATE);
+    if (state === READY) return Promise.resolve();
+    const r = (
+      Atomics as unknown as {
+        waitAsync(a: Int32Array, i: number, v: number): { async: boolean; value: unknown };
+      }
+    ).waitAsync(this.ctl, base + STATE, state);
+    return r.async ? (r.value as Promise<unknown>).then(() => {}) : Promise.resolve();
+  }
+
+  /** Answers the call poll() gave, with result. */
+  complete(result: number): void {
+    const ctl = this.ctl;
+    const base = slotBase(this.seq);
     ctl[base + RESULT] = result;
     Atomics.store(ctl, base + STATE, DONE);
     Atomics.notify(ctl, base + STATE);

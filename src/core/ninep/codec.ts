@@ -183,7 +183,9 @@ export class NinePReader {
     return this.bytes.subarray(at, at + n);
   }
   str(): string {
-    const raw = this.bytesOf(this.u16());
+    // A copy: browsers' TextDecoder refuses views of shared memory, where
+    // the 9P server thread reads its T-messages.
+    const raw = this.bytesOf(this.u16()).slice();
     try {
       return utf8Strict.decode(raw);
     } catch {

@@ -23,6 +23,7 @@ import {
   isDir,
   isRegular,
   isSymlink,
+  NeedsAsync,
   S_IFBLK,
   S_IFCHR,
   S_IFDIR,
@@ -138,7 +139,8 @@ export class NinePEngine {
   /**
    * Handles one whole T-message. Returns the R-message, or null when the frame
    * is too broken to carry a tag to answer (the caller should then drop the
-   * connection, since stream framing can no longer be trusted). Never throws.
+   * connection, since stream framing can no longer be trusted). Throws only
+   * the storage's NeedsAsync, before anything has changed.
    */
   handle(message: Uint8Array): Uint8Array | null {
     let tag: number;
@@ -157,6 +159,7 @@ export class NinePEngine {
     try {
       return this.reply(tag, this.dispatch(req));
     } catch (err) {
+      if (err instanceof NeedsAsync) throw err;
       return this.reply(tag, { kind: 'lerror', ecode: errnoOf(err) });
     }
   }
@@ -479,6 +482,14 @@ export class NinePEngine {
     this.checkWritable();
     const f = this.fid(req.fid);
     const st = this.backend.lstat(f.path);
+    // The size first: it is what can fail (or need the event loop) before
+    // anything else has changed.
+    if (req.valid & SetattrMask.SIZE) {
+      const size = safePosition(req.size);
+      if (f.file !== undefined) f.file.truncate(size);
+      else if (isSymlink(st)) fail(Errno.EINVAL);
+      else this.backend.truncate(f.path, size);
+    }
     if (req.valid & SetattrMask.MODE) {
       // Linux cannot chmod a symlink (and a host's chmod would follow it).
       if (isSymlink(st)) fail(Errno.EOPNOTSUPP);
@@ -493,12 +504,6 @@ export class NinePEngine {
       } catch (err) {
         if (errnoOf(err) !== Errno.EPERM) throw err;
       }
-    }
-    if (req.valid & SetattrMask.SIZE) {
-      const size = safePosition(req.size);
-      if (f.file !== undefined) f.file.truncate(size);
-      else if (isSymlink(st)) fail(Errno.EINVAL);
-      else this.backend.truncate(f.path, size);
     }
     if (req.valid & (SetattrMask.ATIME | SetattrMask.MTIME)) {
       const now = BigInt(Date.now()) * 1_000_000n;

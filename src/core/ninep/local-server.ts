@@ -6,7 +6,7 @@
 // every storage call is synchronous (backend.ts).
 
 import { Errno } from '../errno.js';
-import type { NinePBackend } from './backend.js';
+import { errnoOf, fail, NeedsAsync, type NinePBackend } from './backend.js';
 import { NinePCallee, OP_CLOSE, WATCH_MS, type CallRequest } from './call-ring.js';
 import { errorReplyTo } from './codec.js';
 import { NinePEngine } from './engine.js';
@@ -14,7 +14,9 @@ import { NinePEngine } from './engine.js';
 /** An export served by the 9P server thread (it must be able to make the storage there). */
 export type LocalExportSpec =
   | { readonly kind: 'dir'; readonly root: string; readonly readOnly: boolean }
-  | { readonly kind: 'memory'; readonly readOnly: boolean; readonly maxBytes?: number };
+  | { readonly kind: 'memory'; readonly readOnly: boolean; readonly maxBytes?: number }
+  /** The browser's persistent home: a tree kept in the origin-private file system. */
+  | { readonly kind: 'home'; readonly readOnly: boolean; readonly name: string };
 
 export interface LocalServerInit {
   /** The kernel's shared memory. */
@@ -25,7 +27,7 @@ export interface LocalServerInit {
 }
 
 /** Makes the storage of an export, on the server thread's platform. */
-export type OpenBackend = (spec: LocalExportSpec) => NinePBackend;
+export type OpenBackend = (spec: LocalExportSpec, index: number) => NinePBackend;
 
 /** Serves calls forever (the thread ends with the machine). */
 export function runLocalServer(init: LocalServerInit, open: OpenBackend): never {
@@ -33,6 +35,52 @@ export function runLocalServer(init: LocalServerInit, open: OpenBackend): never 
   const callee = new NinePCallee(init.ring);
   const serve = (call: CallRequest): number => server.serve(call);
   for (;;) callee.serveNext(WATCH_MS, serve);
+}
+
+/** What a storage needs done between calls (the browser's home). */
+export interface ServerChores {
+  /** After each answered call: the call's changes are all kept by now. */
+  afterCall(): void;
+  /** When no call is waiting: work for the event loop, which turns meanwhile. */
+  idle(): void;
+}
+
+/**
+ * Serves calls forever on a thread whose event loop must keep turning (a
+ * browser worker, where opening a file is asynchronous): it sleeps with
+ * Atomics.waitAsync, and a call whose storage throws NeedsAsync is made
+ * again once the storage is ready, the caller waiting meanwhile.
+ */
+export async function runLocalServerAsync(
+  init: LocalServerInit,
+  backends: readonly (NinePBackend | null)[],
+  chores: ServerChores,
+): Promise<never> {
+  const server = new LocalServer(init, (_spec, i) => backends[i] ?? fail(Errno.EIO));
+  const callee = new NinePCallee(init.ring);
+  for (;;) {
+    const call = callee.poll(WATCH_MS);
+    if (call === null) {
+      chores.idle();
+      await callee.changed();
+      continue;
+    }
+    let result: number | undefined;
+    while (result === undefined) {
+      try {
+        result = server.serve(call);
+      } catch (err) {
+        if (!(err instanceof NeedsAsync)) throw err;
+        try {
+          await err.ready;
+        } catch (why) {
+          result = server.refuse(call, errnoOf(why));
+        }
+      }
+    }
+    callee.complete(result);
+    chores.afterCall();
+  }
 }
 
 class LocalServer {
@@ -59,12 +107,21 @@ class LocalServer {
     let reply: Uint8Array | null;
     try {
       reply = this.engine(call).handle(message);
-    } catch {
+    } catch (err) {
+      if (err instanceof NeedsAsync) throw err;
       reply = null; // no storage for the export (its directory is gone, say)
     }
     if (reply === null || reply.length > call.rcCap) reply = errorReplyTo(message, Errno.EIO);
     kmem.set(reply, call.rc);
     return reply.length;
+  }
+
+  /** Answers a call with Rlerror(errno) (its storage could not get ready). */
+  refuse(call: CallRequest, errno: number): number {
+    const kmem = this.memory();
+    const reply = errorReplyTo(kmem.subarray(call.tc, call.tc + call.tcLen), errno);
+    kmem.set(reply.subarray(0, call.rcCap), call.rc);
+    return Math.min(reply.length, call.rcCap);
   }
 
   private engine(call: CallRequest): NinePEngine {
@@ -74,7 +131,7 @@ class LocalServer {
       if (!spec) throw new Error(`export ${call.exportIndex} is not local`);
       let backend = this.backends.get(call.exportIndex);
       if (backend === undefined) {
-        backend = this.open(spec);
+        backend = this.open(spec, call.exportIndex);
         this.backends.set(call.exportIndex, backend);
       }
       engine = new NinePEngine({ backend, readOnly: spec.readOnly });

@@ -40,6 +40,13 @@ export interface BlobStore {
   remove(blob: number): void;
   /** Makes the blob durable, where the store can (fsync). */
   sync(blob: number): void;
+  /**
+   * A file on the blob is opened: read, write and truncate follow until the
+   * matching close(). A blob from create() comes opened once. (A store that
+   * keeps a handle per open blob opens it here; it may throw NeedsAsync.)
+   */
+  open?(blob: number): void;
+  close?(blob: number): void;
   /** Total and free bytes, for statfs. */
   space(): { total: number; free: number };
 }
@@ -156,6 +163,19 @@ export class TreeStore implements NinePBackend {
     this.commit();
   }
 
+  /** The blobs the tree's files use (a store starting up frees the others). */
+  blobsInUse(): Set<number> {
+    const used = new Set<number>();
+    const dirs: Inode[] = [this.root];
+    for (let dir; (dir = dirs.pop()) !== undefined;) {
+      for (const n of dir.entries!.values()) {
+        if (n.blob !== undefined) used.add(n.blob);
+        if (n.entries) dirs.push(n);
+      }
+    }
+    return used;
+  }
+
   /** The whole tree as one set of changes: what a compacted journal starts with. */
   snapshot(): TreeChanges {
     const inodes: InodeRecord[] = [];
@@ -192,8 +212,15 @@ export class TreeStore implements NinePBackend {
       const node = this.resolve(p);
       if ((node.mode & S_IFMT) === S_IFLNK) fail(Errno.ELOOP);
       if ((node.mode & S_IFMT) !== S_IFREG) fail(Errno.EISDIR);
-      if (mode.truncate && mode.access !== 0) this.setSize(node, 0);
-      return new TreeFile(this, node, mode.append);
+      this.blobs.open?.(node.blob!);
+      const file = new TreeFile(this, node, mode.append);
+      try {
+        if (mode.truncate && mode.access !== 0) this.setSize(node, 0);
+      } catch (err) {
+        file.close();
+        throw err;
+      }
+      return file;
     } finally {
       this.commit();
     }
@@ -367,7 +394,12 @@ export class TreeStore implements NinePBackend {
       if ((node.mode & S_IFMT) === S_IFDIR) fail(Errno.EISDIR);
       // A symlink's name is never followed (as O_NOFOLLOW answers).
       if ((node.mode & S_IFMT) !== S_IFREG) fail(Errno.ELOOP);
-      this.setSize(node, size);
+      this.blobs.open?.(node.blob!);
+      try {
+        this.setSize(node, size);
+      } finally {
+        this.blobs.close?.(node.blob!);
+      }
     } finally {
       this.commit();
     }
@@ -446,6 +478,7 @@ export class TreeStore implements NinePBackend {
   }
 
   /** @internal */ closed(node: Inode): void {
+    this.blobs.close?.(node.blob!);
     node.opens--;
     this.release(node);
     this.commit();
