@@ -3,7 +3,8 @@
 
 import type { Platform, WorkerHandle } from '../core/machine.js';
 import type { WorkerInit, WorkerMessage } from '../core/messages.js';
-import type { NinePWorkerMessage } from './ninep-worker.js';
+import type { InspectResult } from '../core/ninep/inspect.js';
+import type { NinePInspectMessage, NinePWorkerMessage } from './ninep-worker.js';
 import type { BrowserWorkerStart } from './worker.js';
 
 interface UserAgentData {
@@ -30,6 +31,13 @@ export async function hostHasTotalStoreOrder(): Promise<boolean> {
 export interface NinePServerScript {
   readonly url: URL;
   onNotice(text: string): void;
+  onInspected(id: number, result: InspectResult): void;
+}
+
+/** The browser's Platform, which can also ask the 9P server thread for a look at the home. */
+export interface BrowserPlatform extends Platform {
+  /** Posts a request to the 9P server thread; false if it is not running. */
+  inspectHome(message: NinePInspectMessage): boolean;
 }
 
 export function browserPlatform(
@@ -38,7 +46,8 @@ export function browserPlatform(
   agent: SharedArrayBuffer,
   totalStoreOrder: boolean,
   ninep: NinePServerScript,
-): Platform {
+): BrowserPlatform {
+  let server: Worker | null = null;
   return {
     totalStoreOrder,
     startNinePServer(init, onGone) {
@@ -46,11 +55,22 @@ export function browserPlatform(
       worker.onmessage = (e: MessageEvent) => {
         const msg = e.data as NinePWorkerMessage;
         if (msg.kind === 'notice') ninep.onNotice(msg.text);
+        else if (msg.kind === 'inspected') ninep.onInspected(msg.id, msg.result);
         else onGone(new Error(msg.message));
       };
       worker.onerror = (e: ErrorEvent) => onGone(new Error(e.message || 'worker error'));
       worker.postMessage(init);
-      return { terminate: () => worker.terminate() };
+      server = worker;
+      return {
+        terminate: () => {
+          server = null;
+          worker.terminate();
+        },
+      };
+    },
+    inspectHome(message) {
+      server?.postMessage(message);
+      return server !== null;
     },
     startWorker(
       init: WorkerInit,

@@ -17,6 +17,7 @@ import {
   shellStatus,
   type AgentReply,
 } from '../core/agent-protocol.js';
+import { Errno } from '../core/errno.js';
 import { kernelImageFromModule } from '../core/kernel-image.js';
 import { defaultCpus, Machine, type MachineExit } from '../core/machine.js';
 import {
@@ -25,6 +26,7 @@ import {
   parseMountSpec,
   type MountSpec,
 } from '../core/mounts.js';
+import type { InspectRequest, InspectResult } from '../core/ninep/inspect.js';
 import type { LocalExportSpec } from '../core/ninep/local-server.js';
 import { webSocketExport } from '../core/ninep/ws-client.js';
 import type { NinePExport } from '../core/p9-host.js';
@@ -32,7 +34,7 @@ import { guestNetCmdline } from '../core/net-config.js';
 import type { FrameLink } from '../core/net-host.js';
 import { connectRelay, type RelayHello } from '../core/net-ws.js';
 import { OutputRing } from '../core/output-ring.js';
-import { browserPlatform, hostHasTotalStoreOrder } from './platform.js';
+import { browserPlatform, hostHasTotalStoreOrder, type BrowserPlatform } from './platform.js';
 
 export type BootPhase = 'download' | 'compile' | 'boot';
 
@@ -189,6 +191,8 @@ export class WasmLinux {
   private booted = false;
   private releaseHome: (() => void) | null = null;
   private home_: HomeKind = 'off';
+  private platform: BrowserPlatform | null = null;
+  private readonly inspecting = new Map<number, (r: InspectResult) => void>();
   private resolveExit: (e: MachineExit) => void = () => {};
   /** Settles when the machine stops: power-off, restart, panic or crash. */
   readonly exited: Promise<MachineExit> = new Promise((r) => (this.resolveExit = r));
@@ -266,49 +270,58 @@ export class WasmLinux {
       ...mounts.map((m) => webSocketExport(m.tag, m.source, (url) => new WebSocket(url))),
       ...(home ? [{ tag: 'home', local: home }] : []),
     ];
-    const machine = new Machine(
-      browserPlatform(workerUrl, this.ring.buffer, this.agentRing.buffer, await tso, {
+    const platform = browserPlatform(
+      workerUrl,
+      this.ring.buffer,
+      this.agentRing.buffer,
+      await tso,
+      {
         url: ninepUrl,
         onNotice: (text) => {
           this.home_ = 'memory';
           say(text);
         },
-      }),
-      {
-        kernel,
-        // xterm.js is an xterm: colours, title, keys.
-        // WASMLINUX_AGENT: /sbin/init starts the agent behind run() and files.
-        cmdline: [
-          'loglevel=0',
-          'TERM=xterm-256color',
-          'WASMLINUX_AGENT=1',
-          mountsCmdline([...mounts, ...homeMount]),
-          net ? guestNetCmdline(net.hello.guest, 'static', net.hello.mtu) : '',
-          this.opts.cmdline ?? '',
-        ]
-          .filter(Boolean)
-          .join(' '),
-        initrd,
-        memoryBytes: (this.opts.memoryMiB ?? 128) << 20,
-        cpus: this.opts.cpus ?? defaultCpus(navigator.hardwareConcurrency),
-        p9Exports: exports,
-        ...(net
-          ? {
-              net: {
-                link: net.link,
-                mtu: net.hello.mtu,
-                onClosed: (reason: string) => say(`network: ${reason}; eth0 has lost its link`),
-              },
-            }
-          : {}),
-        // The kernel log is hidden: say it on the console, where the user looks.
-        onOomKill: (v) =>
-          say(
-            `out of memory: the kernel killed process ${v.pid} (${v.name}); ` +
-              `give the machine more memory (memoryMiB, now ${this.opts.memoryMiB ?? 128})`,
-          ),
+        onInspected: (id, result) => {
+          this.inspecting.get(id)?.(result);
+          this.inspecting.delete(id);
+        },
       },
     );
+    this.platform = platform;
+    const machine = new Machine(platform, {
+      kernel,
+      // xterm.js is an xterm: colours, title, keys.
+      // WASMLINUX_AGENT: /sbin/init starts the agent behind run() and files.
+      cmdline: [
+        'loglevel=0',
+        'TERM=xterm-256color',
+        'WASMLINUX_AGENT=1',
+        mountsCmdline([...mounts, ...homeMount]),
+        net ? guestNetCmdline(net.hello.guest, 'static', net.hello.mtu) : '',
+        this.opts.cmdline ?? '',
+      ]
+        .filter(Boolean)
+        .join(' '),
+      initrd,
+      memoryBytes: (this.opts.memoryMiB ?? 128) << 20,
+      cpus: this.opts.cpus ?? defaultCpus(navigator.hardwareConcurrency),
+      p9Exports: exports,
+      ...(net
+        ? {
+            net: {
+              link: net.link,
+              mtu: net.hello.mtu,
+              onClosed: (reason: string) => say(`network: ${reason}; eth0 has lost its link`),
+            },
+          }
+        : {}),
+      // The kernel log is hidden: say it on the console, where the user looks.
+      onOomKill: (v) =>
+        say(
+          `out of memory: the kernel killed process ${v.pid} (${v.name}); ` +
+            `give the machine more memory (memoryMiB, now ${this.opts.memoryMiB ?? 128})`,
+        ),
+    });
     this.machine = machine;
     this.booted = true;
     this.ring.drain((bytes) => {
@@ -320,6 +333,8 @@ export class WasmLinux {
       // The 9P server thread is gone, and with it the home's handles.
       this.releaseHome?.();
       this.releaseHome = null;
+      for (const r of this.inspecting.values()) r({ ok: false, errno: Errno.EIO });
+      this.inspecting.clear();
       this.ring.close();
       this.agentRing.close();
       for (const w of this.waiting.values())
@@ -406,6 +421,23 @@ export class WasmLinux {
       this.releaseHome?.();
       this.releaseHome = null;
     }
+  }
+
+  /**
+   * A look at the home from outside the guest (read, write, lstat,
+   * readlink or unlink a path in it), made by the 9P server thread between
+   * the guest's calls. For tests that check what the guest's operations
+   * left in the storage; a guest with the file open sees the change as
+   * another writer's.
+   */
+  async inspectHome(request: InspectRequest): Promise<InspectResult> {
+    const id = this.nextId++;
+    const result = new Promise<InspectResult>((r) => this.inspecting.set(id, r));
+    if (this.home_ === 'off' || !this.platform?.inspectHome({ kind: 'inspect', id, request })) {
+      this.inspecting.delete(id);
+      throw new Error('no home to look at: the machine is not running with one');
+    }
+    return result;
   }
 
   /** The home (/root) as a tar file, made by the guest's tar. */

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CLI, haveBuild, runCli } from '../helpers/guest.js';
-import { dirView, fileSemanticsChecks } from '../helpers/ninep-checks.js';
+import { cliMount, dirView, fileSemanticsChecks } from '../helpers/ninep-checks.js';
 
 const PATH = `${process.env.PATH ?? ''}:/usr/sbin:/sbin`;
 
@@ -105,10 +105,12 @@ describe('9P interop: diod through serve-9p --to tcp://', { timeout: 600_000 }, 
     if (top) rmSync(top, { recursive: true, force: true });
   });
 
-  fileSemanticsChecks({
-    store: dirView(() => dir),
-    mountArg: () => `${url}?token=diod-t0k:/mnt/host`,
-  });
+  fileSemanticsChecks(
+    cliMount(
+      dirView(() => dir),
+      () => `${url}?token=diod-t0k:/mnt/host`,
+    ),
+  );
 
   it('the bridge asks for the token too', async () => {
     const r = await runCli(

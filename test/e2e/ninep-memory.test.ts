@@ -11,7 +11,7 @@ import { memoryBackend } from '../../src/core/ninep/memory-backend.js';
 import type { TreeStore } from '../../src/core/ninep/tree-store.js';
 import { serveNineP } from '../../src/node/ninep/ws.js';
 import { haveBuild, runCli } from '../helpers/guest.js';
-import { backendView, fileSemanticsChecks } from '../helpers/ninep-checks.js';
+import { backendView, cliMount, fileSemanticsChecks } from '../helpers/ninep-checks.js';
 
 const TOKEN = 'mem-t0k';
 
@@ -34,10 +34,9 @@ describe('9P on a tree in memory (served over WebSocket)', { timeout: 600_000 },
   });
   after(() => server?.close());
 
-  fileSemanticsChecks({
-    store: backendView(store),
-    mountArg: () => `${server?.url ?? ''}?token=${TOKEN}:/mnt/host`,
-  });
+  fileSemanticsChecks(
+    cliMount(backendView(store), () => `${server?.url ?? ''}?token=${TOKEN}:/mnt/host`),
+  );
 
   it('a full store gives ENOSPC in the guest and keeps what was written before', async () => {
     const small = memoryBackend({ maxBytes: 4 << 20 });
@@ -58,7 +57,7 @@ describe('9P on a tree in memory (served over WebSocket)', { timeout: 600_000 },
       assert.match(r.stdout, /No space left on device/);
       assert.match(r.stdout, /dd=1/);
       assert.match(r.stdout, /\nkept\n$/);
-      assert.equal(backendView(small).readFile('first').toString(), 'kept\n');
+      assert.equal((await backendView(small).readFile('first')).toString(), 'kept\n');
     } finally {
       s.close();
     }

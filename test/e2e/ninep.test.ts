@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { haveBuild, runCli, startCli } from '../helpers/guest.js';
-import { dirView, fileSemanticsChecks } from '../helpers/ninep-checks.js';
+import { cliMount, dirView, fileSemanticsChecks } from '../helpers/ninep-checks.js';
 
 let top = '';
 let dir = '';
@@ -42,7 +42,12 @@ describe('9P mounts (--mount)', { timeout: 300_000 }, () => {
   });
   after(() => rmSync(top, { recursive: true, force: true }));
 
-  fileSemanticsChecks({ store: dirView(() => dir), mountArg: () => `${dir}:/mnt/host` });
+  fileSemanticsChecks(
+    cliMount(
+      dirView(() => dir),
+      () => `${dir}:/mnt/host`,
+    ),
+  );
 
   it('O_DIRECT reads and writes move the data (no page pinning needed)', async () => {
     const r = await sh(

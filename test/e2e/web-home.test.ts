@@ -2,7 +2,8 @@
 // in the origin-private file system (src/browser/ninep/opfs-home.ts) and
 // survives a reload and a browser restart; a second tab is told it cannot
 // have it; Export, Reset and Import on the page round-trip it; a full
-// quota is ENOSPC in the guest. Each test has its own browser profile on
+// quota is ENOSPC in the guest; and the 9P conformance checks pass on it,
+// looking at the store through the page's 9P server thread. Each test has its own browser profile on
 // disk, as a user's browser would.
 
 import assert from 'node:assert/strict';
@@ -13,6 +14,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { serve } from '../../src/node/serve.js';
+import type { InspectResult } from '../../src/core/ninep/inspect.js';
+import { fileSemanticsChecks, inspectView } from '../helpers/ninep-checks.js';
 import { apiRun, CHROMIUM, screen, WEB } from '../helpers/web.js';
 
 let site: { url: string; close: () => void };
@@ -205,6 +208,55 @@ describe('the persistent home on the page (Chromium, OPFS)', { timeout: 300_000 
     } finally {
       await ctx.close();
     }
+  });
+
+  describe('the 9P conformance checks, on the home in OPFS', () => {
+    let ctx: BrowserContext | null = null;
+    let page: Page | null = null;
+    before(async () => {
+      ctx = await profile();
+      page = await open(ctx);
+    });
+    after(async () => ctx?.close());
+    const onPage = (): Page => page ?? assert.fail('the page did not open');
+    // Bytes cross the DevTools protocol as arrays of numbers.
+    const view = inspectView(async (request) => {
+      const wire =
+        request.op === 'write' ? { ...request, data: Array.from(request.data) } : request;
+      const r = await onPage().evaluate(async (req) => {
+        const vm = (window as unknown as VmWindow).wasmlinux;
+        const asked = 'data' in req ? { ...req, data: Uint8Array.from(req.data) } : req;
+        const result = await vm.inspectHome(asked as Parameters<typeof vm.inspectHome>[0]);
+        return result.ok && result.data ? { ...result, data: Array.from(result.data) } : result;
+      }, wire);
+      if (!r.ok) return r;
+      const { data, ...rest } = r as { data?: number[] } & Omit<
+        InspectResult & { ok: true },
+        'data'
+      >;
+      return data ? { ...rest, data: Uint8Array.from(data) } : rest;
+    });
+    fileSemanticsChecks({
+      dir: '/root',
+      store: {
+        ...view,
+        // Hashed in the page: 100 MB is too much for the protocol.
+        sha256: (name) =>
+          onPage().evaluate(async (n) => {
+            const vm = (window as unknown as VmWindow).wasmlinux;
+            const r = await vm.inspectHome({ op: 'read', path: n });
+            if (!r.ok || !r.data) throw new Error(`read ${n} failed`);
+            const digest = await crypto.subtle.digest('SHA-256', r.data as Uint8Array<ArrayBuffer>);
+            return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join(
+              '',
+            );
+          }, name),
+      },
+      sh: async (script) => {
+        const r = await apiRun(onPage(), script);
+        return { status: r.status, stdout: r.output, stderr: r.output };
+      },
+    });
   });
 
   it('?persist=0 mounts no home and shows no home controls', async () => {

@@ -1,6 +1,7 @@
 // The file checks every 9P server the guest mounts must pass: our own on a
-// host directory (test/e2e/ninep.test.ts) and on a tree in memory
-// (test/e2e/ninep-memory.test.ts), and Debian's diod through the WebSocket
+// host directory (test/e2e/ninep.test.ts), on a tree in memory
+// (test/e2e/ninep-memory.test.ts) and on the page's home in OPFS
+// (test/e2e/web-home.test.ts), and Debian's diod through the WebSocket
 // bridge (test/e2e/ninep-diod.test.ts). Each check runs a script in the
 // guest and then looks at the result in the storage, through a StoreView.
 
@@ -9,7 +10,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { it } from 'node:test';
-import { nameOf, S_IFDIR, S_IFMT, type NinePBackend } from '../../src/core/ninep/backend.js';
+import type { NinePBackend } from '../../src/core/ninep/backend.js';
+import { inspect, type InspectRequest, type InspectResult } from '../../src/core/ninep/inspect.js';
 import { runCli, type RunResult } from './guest.js';
 
 /** What a check needs to see of a file in the storage under test. */
@@ -23,21 +25,26 @@ interface ViewStat {
 
 /** The storage behind a mount, as the checks look at it ('/'-separated names). */
 export interface StoreView {
-  writeFile(name: string, data: string | Uint8Array): void;
-  readFile(name: string): Buffer;
-  exists(name: string): boolean;
-  stat(name: string): ViewStat;
-  readlink(name: string): string;
-  remove(name: string): void;
+  writeFile(name: string, data: string | Uint8Array): Promise<void>;
+  /** Small files only (the page's view carries them through the DevTools protocol). */
+  readFile(name: string): Promise<Buffer>;
+  sha256(name: string): Promise<string>;
+  exists(name: string): Promise<boolean>;
+  stat(name: string): Promise<ViewStat>;
+  readlink(name: string): Promise<string>;
+  remove(name: string): Promise<void>;
 }
+
+const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
 /** A host directory (known once the suite's before() ran). */
 export function dirView(dir: () => string): StoreView {
   return {
-    writeFile: (name, data) => writeFileSync(join(dir(), name), data),
-    readFile: (name) => readFileSync(join(dir(), name)),
-    exists: (name) => existsSync(join(dir(), name)),
-    stat: (name) => {
+    writeFile: async (name, data) => writeFileSync(join(dir(), name), data),
+    readFile: async (name) => readFileSync(join(dir(), name)),
+    sha256: async (name) => sha256(readFileSync(join(dir(), name))),
+    exists: async (name) => existsSync(join(dir(), name)),
+    stat: async (name) => {
       const st = statSync(join(dir(), name), { bigint: true });
       return {
         mode: Number(st.mode),
@@ -47,60 +54,61 @@ export function dirView(dir: () => string): StoreView {
         isDirectory: st.isDirectory(),
       };
     },
-    readlink: (name) => readlinkSync(join(dir(), name), 'utf8'),
-    remove: (name) => rmSync(join(dir(), name)),
+    readlink: async (name) => readlinkSync(join(dir(), name), 'utf8'),
+    remove: async (name) => rmSync(join(dir(), name)),
   };
 }
 
-/** Any 9P storage, looked at through its own interface. */
-export function backendView(b: NinePBackend): StoreView {
-  const path = (name: string): Uint8Array[] => name.split('/').map(nameOf);
-  return {
-    writeFile: (name, data) => {
-      const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-      const f = b.create(path(name), { access: 1, truncate: true, append: false }, 0o644, false);
-      f.write(bytes, 0);
-      f.close();
-    },
-    readFile: (name) => {
-      const f = b.open(path(name), { access: 0, truncate: false, append: false });
-      const buf = Buffer.alloc(Number(f.stat().size));
-      for (let at = 0; at < buf.length;) at += f.read(buf.subarray(at), at);
-      f.close();
-      return buf;
-    },
-    exists: (name) => {
-      try {
-        b.lstat(path(name));
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    stat: (name) => {
-      const st = b.lstat(path(name));
-      return {
-        mode: st.mode,
-        size: Number(st.size),
-        mtimeMs: Number(st.mtimeNs / 1_000_000n),
-        ino: st.ino,
-        isDirectory: (st.mode & S_IFMT) === S_IFDIR,
-      };
-    },
-    readlink: (name) => Buffer.from(b.readlink(path(name))).toString(),
-    remove: (name) => b.unlink(path(name)),
+/**
+ * A storage looked at through inspect requests (src/core/ninep/inspect.ts):
+ * answered by a backend in this process, or by the page's 9P server thread.
+ */
+export function inspectView(ask: (r: InspectRequest) => Promise<InspectResult>): StoreView {
+  const must = async (r: InspectRequest): Promise<InspectResult & { ok: true }> => {
+    const result = await ask(r);
+    if (!result.ok) throw new Error(`${r.op} ${r.path}: errno ${result.errno}`);
+    return result;
   };
+  const read = async (name: string): Promise<Buffer> =>
+    Buffer.from((await must({ op: 'read', path: name })).data ?? []);
+  return {
+    writeFile: async (name, data) => {
+      const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+      await must({ op: 'write', path: name, data: bytes });
+    },
+    readFile: read,
+    sha256: async (name) => sha256(await read(name)),
+    exists: async (name) => (await ask({ op: 'lstat', path: name })).ok,
+    stat: async (name) => {
+      const st = (await must({ op: 'lstat', path: name })).stat!;
+      return { ...st, ino: BigInt(st.ino) };
+    },
+    readlink: async (name) => (await must({ op: 'readlink', path: name })).target ?? '',
+    remove: async (name) => void (await must({ op: 'unlink', path: name })),
+  };
+}
+
+/** Any 9P storage in this process, looked at through its own interface. */
+export function backendView(b: NinePBackend): StoreView {
+  return inspectView(async (r) => inspect(b, r));
 }
 
 export interface MountUnderTest {
-  /** The storage the guest sees at /mnt/host. */
+  /** The storage the guest sees at `dir`. */
   readonly store: StoreView;
-  /** The --mount value that puts it at /mnt/host. */
-  mountArg(): string;
+  /** Where the guest sees it (default /mnt/host). */
+  readonly dir?: string;
+  /** Runs a shell script in a guest that has it mounted. */
+  sh(script: string): Promise<{ status: number | null; stdout: string; stderr: string }>;
 }
 
-function sh(m: MountUnderTest, script: string): Promise<RunResult> {
-  return runCli(['--mount', m.mountArg(), '--', 'sh', '-c', script], { timeoutMs: 120_000 });
+/** A mount made by the CLI: `--mount ARG` with ARG's guest path /mnt/host. */
+export function cliMount(store: StoreView, mountArg: () => string): MountUnderTest {
+  return {
+    store,
+    sh: (script: string): Promise<RunResult> =>
+      runCli(['--mount', mountArg(), '--', 'sh', '-c', script], { timeoutMs: 120_000 }),
+  };
 }
 
 /** `ls -l` mode letters for a host st_mode (regular files and directories). */
@@ -114,13 +122,13 @@ function modeString(mode: number): string {
 
 /** Registers the shared checks as tests of the current describe(). */
 export function fileSemanticsChecks(m: MountUnderTest): void {
+  const dir = m.dir ?? '/mnt/host';
   it('create, write, read back, append, truncate, rename, delete, mkdir/rmdir, chmod', async () => {
     const store = m.store;
-    store.writeFile('from-host.txt', 'written by the host\n');
-    const r = await sh(
-      m,
+    await store.writeFile('from-host.txt', 'written by the host\n');
+    const r = await m.sh(
       [
-        'cd /mnt/host',
+        `cd ${dir}`,
         'cat from-host.txt',
         'echo one > a.txt && echo two >> a.txt',
         'cat a.txt',
@@ -134,43 +142,41 @@ export function fileSemanticsChecks(m: MountUnderTest): void {
     );
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, 'written by the host\none\ntwo\n');
-    assert.equal(store.readFile('b.txt').toString(), 'one\ntwo\n');
-    assert.ok(!store.exists('a.txt'));
-    assert.equal(store.readFile('t.bin').toString(), '0123');
-    assert.ok(!store.exists('del.txt'));
-    assert.ok(store.stat('d').isDirectory);
-    assert.ok(!store.exists('d/e'));
-    assert.equal(store.stat('mode.sh').mode & 0o777, 0o750);
+    assert.equal((await store.readFile('b.txt')).toString(), 'one\ntwo\n');
+    assert.ok(!(await store.exists('a.txt')));
+    assert.equal((await store.readFile('t.bin')).toString(), '0123');
+    assert.ok(!(await store.exists('del.txt')));
+    assert.ok((await store.stat('d')).isDirectory);
+    assert.ok(!(await store.exists('d/e')));
+    assert.equal((await store.stat('mode.sh')).mode & 0o777, 0o750);
   });
 
   it('symlinks and hard links', async () => {
     const store = m.store;
-    const r = await sh(
-      m,
-      'cd /mnt/host && echo target > tgt && ln -s tgt sym && ln tgt hard && readlink sym && cat sym && stat -c %h tgt',
+    const r = await m.sh(
+      `cd ${dir} && echo target > tgt && ln -s tgt sym && ln tgt hard && readlink sym && cat sym && stat -c %h tgt`,
     );
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, 'tgt\ntarget\n2\n');
-    assert.equal(store.readlink('sym'), 'tgt');
-    assert.equal(store.stat('hard').ino, store.stat('tgt').ino);
+    assert.equal(await store.readlink('sym'), 'tgt');
+    assert.equal((await store.stat('hard')).ino, (await store.stat('tgt')).ino);
   });
 
-  it('a 100 MB file written in the guest has the same md5 on both sides', async () => {
+  it('a 100 MB file written in the guest has the same SHA-256 on both sides', async () => {
     const store = m.store;
-    const r = await sh(
-      m,
-      'dd if=/dev/urandom of=/mnt/host/big bs=1M count=100 2>/dev/null && md5sum /mnt/host/big',
+    const r = await m.sh(
+      `dd if=/dev/urandom of=${dir}/big bs=1M count=100 2>/dev/null && sha256sum ${dir}/big`,
     );
     assert.equal(r.status, 0, r.stderr);
-    const host = createHash('md5').update(store.readFile('big')).digest('hex');
-    assert.equal(r.stdout, `${host}  /mnt/host/big\n`);
-    store.remove('big');
+    const host = await store.sha256('big');
+    assert.equal(r.stdout, `${host}  ${dir}/big\n`);
+    await store.remove('big');
   });
 
   it('ls -l modes, sizes and times are the host stat()', async () => {
     const store = m.store;
-    store.writeFile('sized', Buffer.alloc(12345, 1));
-    const r = await sh(m, 'ls -lnd --full-time /mnt/host/sized /mnt/host/d');
+    await store.writeFile('sized', Buffer.alloc(12345, 1));
+    const r = await m.sh(`ls -lnd --full-time ${dir}/sized ${dir}/d`);
     assert.equal(r.status, 0, r.stderr);
     const lines = r.stdout.trim().split('\n');
     assert.equal(lines.length, 2, r.stdout);
@@ -180,7 +186,7 @@ export function fileSemanticsChecks(m: MountUnderTest): void {
     ] as const) {
       // mode links uid gid size date time zone name
       const f = line.trim().split(/\s+/);
-      const st = store.stat(name);
+      const st = await store.stat(name);
       const when = new Date(Math.floor(st.mtimeMs / 1000) * 1000)
         .toISOString()
         .replace('T', ' ')
@@ -188,7 +194,7 @@ export function fileSemanticsChecks(m: MountUnderTest): void {
       assert.equal(f[0], modeString(st.mode), line);
       assert.equal(f[4], String(st.size), line);
       assert.equal(`${f[5]} ${f[6]}`, when, line);
-      assert.equal(f[8], `/mnt/host/${name}`, line);
+      assert.equal(f[8], `${dir}/${name}`, line);
     }
   });
 }
