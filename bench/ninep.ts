@@ -3,8 +3,9 @@
 // not the guest's page cache), against the same dd on the host, with the
 // server in the same process and over WebSocket on loopback (serve-9p); and
 // the metadata rate: create + stat + unlink of 10000 small files by
-// bench/guest/meta.c, in the guest over 9P (both ways) and natively on the
-// same host directory (no process spawns in either).
+// bench/guest/meta.c, in the guest over 9P (both ways; locally also with
+// `:cache`, the guest keeping names and attributes) and natively on the same
+// host directory (no process spawns in either).
 //
 //   node --import tsx bench/ninep.ts [--runs N] [--mib N]
 
@@ -70,6 +71,7 @@ async function main(): Promise<void> {
   const hw: number[] = [];
   const hr: number[] = [];
   const gm: number[] = [];
+  const gmc: number[] = [];
   const ww: number[] = [];
   const wr: number[] = [];
   const hm: number[] = [];
@@ -89,14 +91,14 @@ async function main(): Promise<void> {
   await compileGuestProgram(metaGuest, [metaSrc], { cflags: ['-O2'] });
   const initrd = initramfsPlus(join(dir, 'initrd.cpio'), { '/bin/meta': [metaGuest, 0o755] });
   // Asynchronous: the WebSocket server runs in this process's event loop.
-  const guestMeta = async (mount: string): Promise<number> => {
+  const guestMeta = async (mount: string, flags = ''): Promise<number> => {
     const { execFile } = await import('node:child_process');
     const args = [
       join(ROOT, 'bin/wasmlinux.mjs'),
       '--initrd',
       initrd,
       '--mount',
-      `${mount}:/mnt/b`,
+      `${mount}:/mnt/b${flags}`,
       '--',
       'sh',
       '-c',
@@ -120,6 +122,7 @@ async function main(): Promise<void> {
       // end up reading too.
       hr.push(host(TIMED(`dd if=${dir}/f of=/dev/null bs=1M 2>/dev/null`)));
       gm.push(await guestMeta(dir));
+      gmc.push(await guestMeta(dir, ':cache'));
       spawnSync('mkdir', ['-p', join(dir, 'm')]);
       hm.push(
         metaMs(spawnSync(metaNative, [join(dir, 'm'), String(META)], { encoding: 'utf8' }).stdout),
@@ -163,7 +166,7 @@ async function main(): Promise<void> {
   const ratio = (ms: number[]): string => `${(median(ms) / median(hm)).toFixed(1)}x native`;
   console.log(
     `create+stat+unlink x ${META} (meta.c): guest over 9P ${files(gm)} (${ratio(gm)}), ` +
-      `over WebSocket ${files(wm)}, native ${files(hm)}`,
+      `with :cache ${files(gmc)} (${ratio(gmc)}), over WebSocket ${files(wm)}, native ${files(hm)}`,
   );
 }
 

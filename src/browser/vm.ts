@@ -211,6 +211,21 @@ export class WasmLinux {
       for (const l of this.listeners) l(bytes);
     };
     const home = this.opts.persist === false ? null : await this.claimHome(say);
+    try {
+      await this.start(mounts, home, say);
+    } catch (err) {
+      // A machine that never ran lets the home go to the next page.
+      this.releaseHome?.();
+      this.releaseHome = null;
+      throw err;
+    }
+  }
+
+  private async start(
+    mounts: readonly MountSpec[],
+    home: LocalExportSpec | null,
+    say: (text: string) => void,
+  ): Promise<void> {
     const progress = this.opts.onProgress ?? (() => {});
     const base = new URL('.', import.meta.url);
     const kernelUrl = this.opts.kernelUrl ?? new URL('vmlinux.wasm', base);
@@ -264,7 +279,8 @@ export class WasmLinux {
     const workerUrl = this.opts.workerUrl ?? new URL('worker.js', import.meta.url);
     const ninepUrl = new URL('ninep-worker.js', workerUrl);
     const homeMount: MountSpec[] = home
-      ? [{ tag: 'home', source: '', guest: '/root', readOnly: false, remote: false }]
+      ? // Cached: only this guest changes its home (the Web Lock sees to that).
+        [{ tag: 'home', source: '', guest: '/root', readOnly: false, cache: true, remote: false }]
       : [];
     const exports: NinePExport[] = [
       ...mounts.map((m) => webSocketExport(m.tag, m.source, (url) => new WebSocket(url))),
@@ -427,8 +443,8 @@ export class WasmLinux {
    * A look at the home from outside the guest (read, write, lstat,
    * readlink or unlink a path in it), made by the 9P server thread between
    * the guest's calls. For tests that check what the guest's operations
-   * left in the storage; a guest with the file open sees the change as
-   * another writer's.
+   * left in the storage. The guest caches the home's names, attributes and
+   * data, so what is changed here may not show in the guest at once.
    */
   async inspectHome(request: InspectRequest): Promise<InspectResult> {
     const id = this.nextId++;

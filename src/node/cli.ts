@@ -58,10 +58,13 @@ Options:
   --cmdline TEXT   kernel command line
   --mem SIZE       kernel memory, e.g. 128M or 1G (default: 128M)
   --cpus N         virtual CPUs, 1 to 16 (default: the host's cores, at most 8)
-  --mount DIR:GUEST[:ro]
+  --mount DIR:GUEST[:ro][:cache]
                    export host directory DIR to the guest over 9P, mounted
                    at GUEST (an absolute path) at boot; repeatable. DIR may
-                   be the ws:// URL of a "wasmlinux serve-9p" server
+                   be the ws:// URL of a "wasmlinux serve-9p" server. :ro
+                   refuses writes; :cache lets the guest cache names and
+                   attributes (faster; only when nothing else changes DIR
+                   while the guest runs)
   --net MODE       the guest's network: "passt" (the default) gives it eth0,
                    connected through passt (Debian's user-mode network stack:
                    NAT, DNS, no privileges) to the host's network; the host's
@@ -120,7 +123,7 @@ function parseSize(text: string): number {
   return bytes;
 }
 
-/** --mount DIR:GUEST[:ro] → a 9P export named hostN, mounted by init at GUEST. */
+/** --mount DIR:GUEST[:ro][:cache] → a 9P export named hostN, mounted by init at GUEST. */
 function parseMount(text: string, index: number): MountSpec {
   let m: MountSpec;
   try {
@@ -334,7 +337,7 @@ async function main(argv: string[]): Promise<number> {
   const term = process.env['TERM'] ?? '';
   const termArg = interactive && /^[\w.+-]{1,64}$/.test(term) ? `TERM=${term}` : '';
   const mounts = values.mount.map(parseMount);
-  // init mounts them: TAG:DIR[:ro] entries, comma-separated.
+  // init mounts them: TAG:DIR[:ro][:cache] entries, comma-separated.
   const mountArg = mountsCmdline(mounts);
   const net = await network;
   // Our options go first: everything after "--" in the user's part belongs to init.

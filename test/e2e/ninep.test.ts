@@ -1,4 +1,4 @@
-// Host directories in the guest over 9P: `wasmlinux --mount DIR:GUEST[:ro]`
+// Host directories in the guest over 9P: `wasmlinux --mount DIR:GUEST[:ro][:cache]`
 // mounts DIR with Linux's own v9fs client through the arch's 9P transport
 // (arch/wasm/kernel/9p.c) and the host's server (src/node/ninep). Every
 // change the guest makes is checked on the host side, and the other way round.
@@ -48,6 +48,25 @@ describe('9P mounts (--mount)', { timeout: 300_000 }, () => {
       () => `${dir}:/mnt/host`,
     ),
   );
+
+  describe('the same checks with :cache (the guest keeps names, attributes and data)', () => {
+    let cached = '';
+    before(() => {
+      cached = join(top, 'cached');
+      mkdirSync(cached);
+    });
+    fileSemanticsChecks(
+      cliMount(
+        dirView(() => cached),
+        () => `${cached}:/mnt/host:cache`,
+      ),
+    );
+    it('is mounted with names and attributes kept (CACHE_META|CACHE_LOOSE)', async () => {
+      const r = await sh('grep " /mnt/host " /proc/mounts', `${cached}:/mnt/host:cache`);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /\bcache=0xa\b/);
+    });
+  });
 
   it('O_DIRECT reads and writes move the data (no page pinning needed)', async () => {
     const r = await sh(

@@ -11,6 +11,7 @@ describe('mount specs', () => {
       source: './data',
       guest: '/mnt/d',
       readOnly: false,
+      cache: false,
       remote: false,
     });
     const ws = parseMountSpec('ws://h:5640/?token=a:b:/mnt/x:ro', 2);
@@ -20,6 +21,15 @@ describe('mount specs', () => {
     assert.equal(ws.remote, true);
     assert.equal(ws.tag, 'host2');
     assert.equal(parseMountSpec('d:/m:rw', 0).readOnly, false);
+  });
+
+  it('takes :cache, before or after :ro', () => {
+    for (const text of ['d:/m:ro:cache', 'd:/m:cache:ro']) {
+      const m = parseMountSpec(text, 0);
+      assert.deepEqual([m.source, m.guest, m.readOnly, m.cache], ['d', '/m', true, true]);
+    }
+    assert.equal(parseMountSpec('ws://h/?token=t:/m:cache', 0).source, 'ws://h/?token=t');
+    assert.equal(parseMountSpec('d:/m', 0).cache, false);
   });
 
   it('a bare URL takes the default guest path, when there is one', () => {
@@ -41,9 +51,13 @@ describe('mount specs', () => {
     assert.throws(() => parseMountSpec('ws://[:/mnt/x', 0), /is not a URL/);
   });
 
-  it('tells init TAG:DIR[:ro] for each', () => {
-    const ms = [parseMountSpec('a:/x', 0), parseMountSpec('ws://h/:/y:ro', 1)];
-    assert.equal(mountsCmdline(ms), 'WASMLINUX_MOUNTS=host0:/x,host1:/y:ro');
+  it('tells init TAG:DIR[:ro][:cache] for each', () => {
+    const ms = [
+      parseMountSpec('a:/x', 0),
+      parseMountSpec('ws://h/:/y:ro', 1),
+      parseMountSpec('b:/z:cache', 2),
+    ];
+    assert.equal(mountsCmdline(ms), 'WASMLINUX_MOUNTS=host0:/x,host1:/y:ro,host2:/z:cache');
     assert.equal(mountsCmdline([]), '');
   });
 });

@@ -47,8 +47,15 @@ const DONE = 2;
 export const OP_REQUEST = 1;
 export const OP_CLOSE = 2;
 
-/** How long either side watches a slot before it sleeps (ms). */
+/** How long a caller watches its slot before it sleeps (ms). */
 export const WATCH_MS = 0.1;
+/**
+ * How long the server watches for the next call before it sleeps (ms):
+ * longer, since a guest's next request often comes after some work of its
+ * own, and a wake-up costs tens of µs (0.5 ms against 0.1 ms: about 10%
+ * more create+stat+unlink a second).
+ */
+export const SERVER_WATCH_MS = 0.5;
 /** A sleeper's check for a server that went away (ms). */
 const RECHECK_MS = 500;
 

@@ -7,7 +7,7 @@
 
 import { Errno } from '../errno.js';
 import { errnoOf, fail, NeedsAsync, type NinePBackend } from './backend.js';
-import { NinePCallee, OP_CLOSE, WATCH_MS, type CallRequest } from './call-ring.js';
+import { NinePCallee, OP_CLOSE, SERVER_WATCH_MS, type CallRequest } from './call-ring.js';
 import { errorReplyTo } from './codec.js';
 import { NinePEngine } from './engine.js';
 
@@ -34,7 +34,7 @@ export function runLocalServer(init: LocalServerInit, open: OpenBackend): never 
   const server = new LocalServer(init, open);
   const callee = new NinePCallee(init.ring);
   const serve = (call: CallRequest): number => server.serve(call);
-  for (;;) callee.serveNext(WATCH_MS, serve);
+  for (;;) callee.serveNext(SERVER_WATCH_MS, serve);
 }
 
 /** What a storage needs done between calls (the browser's home). */
@@ -59,7 +59,7 @@ export async function runLocalServerAsync(
   const server = new LocalServer(init, (_spec, i) => backends[i] ?? fail(Errno.EIO));
   const callee = new NinePCallee(init.ring);
   for (;;) {
-    const call = callee.poll(WATCH_MS);
+    const call = callee.poll(SERVER_WATCH_MS);
     if (call === null) {
       chores.idle();
       await callee.changed();
@@ -87,7 +87,8 @@ class LocalServer {
   private readonly engines = new Map<number, NinePEngine>();
   /** One storage per export, shared by its mounts (a tree in memory must be). */
   private readonly backends = new Map<number, NinePBackend>();
-  private kmem: Uint8Array;
+  /** Kernel memory: a fixed size, never grown (docs/architecture.md, Memory layout). */
+  private readonly kmem: Uint8Array;
 
   constructor(
     private readonly init: LocalServerInit,
@@ -102,7 +103,7 @@ class LocalServer {
       this.engines.delete(call.chan);
       return 0;
     }
-    const kmem = this.memory();
+    const kmem = this.kmem;
     const message = kmem.subarray(call.tc, call.tc + call.tcLen);
     let reply: Uint8Array | null;
     try {
@@ -118,7 +119,7 @@ class LocalServer {
 
   /** Answers a call with Rlerror(errno) (its storage could not get ready). */
   refuse(call: CallRequest, errno: number): number {
-    const kmem = this.memory();
+    const kmem = this.kmem;
     const reply = errorReplyTo(kmem.subarray(call.tc, call.tc + call.tcLen), errno);
     kmem.set(reply.subarray(0, call.rcCap), call.rc);
     return Math.min(reply.length, call.rcCap);
@@ -138,12 +139,5 @@ class LocalServer {
       this.engines.set(call.chan, engine);
     }
     return engine;
-  }
-
-  /** Kernel memory, seen again if it has grown. */
-  private memory(): Uint8Array {
-    if (this.kmem.byteLength !== this.init.memory.buffer.byteLength)
-      this.kmem = new Uint8Array(this.init.memory.buffer);
-    return this.kmem;
   }
 }

@@ -633,7 +633,7 @@ function recordOf(n: Inode): InodeRecord {
     atime: n.atimeNs.toString(),
     mtime: n.mtimeNs.toString(),
     ctime: n.ctimeNs.toString(),
-    ...(n.target !== undefined ? { target: String.fromCharCode(...n.target) } : {}),
+    ...(n.target !== undefined ? { target: keyOf(n.target) } : {}),
     ...(n.blob !== undefined ? { blob: n.blob } : {}),
   };
 }
