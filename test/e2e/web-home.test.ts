@@ -259,6 +259,25 @@ describe('the persistent home on the page (Chromium, OPFS)', { timeout: 300_000 
     });
   });
 
+  it('without an origin-private file system, /root is a tree in memory and the console says so', async () => {
+    const ctx = await profile();
+    try {
+      const page = await ctx.newPage();
+      // A browser without OPFS, as far as the page can tell.
+      await page.addInitScript(() => {
+        Object.defineProperty(StorageManager.prototype, 'getDirectory', { value: undefined });
+      });
+      await page.goto(site.url);
+      await ready(page);
+      assert.equal(await home(page), 'memory');
+      assert.match(await screen(page), /no origin-private file system: \/root is in memory/);
+      assert.match(await sh(page, 'mount'), /^home on \/root type 9p /m);
+      assert.equal(await sh(page, 'echo kept-for-now > /root/a && cat /root/a'), 'kept-for-now\n');
+    } finally {
+      await ctx.close();
+    }
+  });
+
   it('?persist=0 mounts no home and shows no home controls', async () => {
     const ctx = await profile();
     try {
