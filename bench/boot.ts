@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
+import { median } from './common.js';
 
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 const FIRST_LINE = 'hello from userspace';
@@ -41,12 +42,6 @@ function bootOnce(useNpx: boolean): Promise<BootTiming> {
       resolve({ firstLineMs, exitMs: performance.now() - start, status }),
     );
   });
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 function timeBuild(env: NodeJS.ProcessEnv): number {

@@ -19,16 +19,11 @@ import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawn, type IPty } from 'node-pty';
+import { median } from './common.js';
 
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 const CLI = join(ROOT, 'bin/wasmlinux.mjs');
 const PROMPT = '# ';
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 function percentile(xs: readonly number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);

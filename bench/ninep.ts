@@ -16,18 +16,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { serveNineP } from '../src/node/ninep/ws.js';
-import { initramfsPlus } from '../test/helpers/guest.js';
-import { compileGuestProgram } from '../tools/build/guest-cc.js';
+import { buildMeta, median, TIMED } from './common.js';
 
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..');
-const TIMED = (cmd: string): string =>
-  `a=$(date +%s%N); ${cmd}; b=$(date +%s%N); echo "ms=$(( (b - a) / 1000000 ))"`;
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 /** Time a guest script with dir (or a ws:// URL) mounted at /mnt/b. */
 async function guest(dir: string, script: string): Promise<number> {
@@ -83,13 +74,7 @@ async function main(): Promise<void> {
     if (Number.isNaN(ms)) throw new Error(`meta failed: ${out}`);
     return ms;
   };
-  const metaSrc = join(ROOT, 'bench/guest/meta.c');
-  const metaNative = join(dir, 'meta-native');
-  const metaGuest = join(dir, 'meta-guest');
-  const cc = spawnSync('cc', ['-O2', '-o', metaNative, metaSrc], { encoding: 'utf8' });
-  if (cc.status !== 0) throw new Error(`native build failed: ${cc.stderr}`);
-  await compileGuestProgram(metaGuest, [metaSrc], { cflags: ['-O2'] });
-  const initrd = initramfsPlus(join(dir, 'initrd.cpio'), { '/bin/meta': [metaGuest, 0o755] });
+  const { native: metaNative, initrd } = await buildMeta(dir);
   // Asynchronous: the WebSocket server runs in this process's event loop.
   const guestMeta = async (mount: string, flags = ''): Promise<number> => {
     const { execFile } = await import('node:child_process');

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { compileGuestProgram } from '../tools/build/guest-cc.js';
 import { initramfsPlus } from '../test/helpers/guest.js';
+import { median } from './common.js';
 
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 const SOURCE = join(ROOT, 'bench/guest/cpu.c');
@@ -27,12 +28,6 @@ function parse(out: string, into: Times): void {
     list.push(Number(m[2]));
     into.set(m[1]!, list);
   }
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 function runGuest(initrd: string, prog: string, into: Times): void {

@@ -15,19 +15,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium, type Page } from 'playwright-core';
 import { serve } from '../src/node/serve.js';
-import { initramfsPlus } from '../test/helpers/guest.js';
-import { compileGuestProgram } from '../tools/build/guest-cc.js';
+import { buildMeta, median, TIMED } from './common.js';
 
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 const META = 10000;
-const TIMED = (cmd: string): string =>
-  `a=$(date +%s%N); ${cmd}; b=$(date +%s%N); echo "ms=$(( (b - a) / 1000000 ))"`;
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 function number(re: RegExp, out: string): number {
   const n = Number(re.exec(out)?.[1]);
@@ -53,15 +44,9 @@ async function main(): Promise<void> {
   const runs = Number(values.runs);
   const mib = Number(values.mib);
   const dir = mkdtempSync(join(tmpdir(), 'wasmlinux-bench-home-'));
-  const metaSrc = join(ROOT, 'bench/guest/meta.c');
-  const metaNative = join(dir, 'meta-native');
-  const metaGuest = join(dir, 'meta-guest');
-  const cc = spawnSync('cc', ['-O2', '-o', metaNative, metaSrc], { encoding: 'utf8' });
-  if (cc.status !== 0) throw new Error(`native build failed: ${cc.stderr}`);
-  await compileGuestProgram(metaGuest, [metaSrc], { cflags: ['-O2'] });
-  const initrd = readFileSync(
-    initramfsPlus(join(dir, 'initrd.cpio'), { '/bin/meta': [metaGuest, 0o755] }),
-  );
+  const meta = await buildMeta(dir);
+  const metaNative = meta.native;
+  const initrd = readFileSync(meta.initrd);
   const site = await serve({
     dir: join(ROOT, 'dist/web'),
     port: 0,

@@ -14,16 +14,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium, type Page } from 'playwright-core';
 import { serve } from '../src/node/serve.js';
+import { median } from './common.js';
 
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 const WORKLOAD =
   'a=$(date +%s%N); dd if=/dev/zero bs=1M count=256 2>/dev/null | md5sum >/dev/null; b=$(date +%s%N); echo "ms=$(( (b - a) / 1000000 ))"';
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 async function waitForPrompt(page: Page): Promise<void> {
   await page.waitForFunction(

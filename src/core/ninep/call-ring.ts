@@ -110,10 +110,7 @@ export class NinePCaller {
   ): number {
     const len = this.call(OP_REQUEST, chan, exportIndex, tc, tcLen, rc, rcCap);
     if (len >= 0) return len;
-    const kmem = this.memory();
-    const reply = errorReplyTo(kmem.subarray(tc, tc + tcLen), Errno.EIO);
-    kmem.set(reply.subarray(0, rcCap), rc);
-    return Math.min(reply.length, rcCap);
+    return replyWithError(this.memory(), { tc, tcLen, rc, rcCap }, Errno.EIO);
   }
 
   /** The channel is unmounted: the server drops its fids and locks. */
@@ -151,6 +148,25 @@ export class NinePCaller {
     Atomics.notify(ctl, base + STATE);
     return result;
   }
+}
+
+/**
+ * Answers the T-message at call.tc with Rlerror(errno), written into the
+ * call's reply buffer; returns the reply's length.
+ */
+export function replyWithError(
+  kmem: Uint8Array,
+  call: {
+    readonly tc: number;
+    readonly tcLen: number;
+    readonly rc: number;
+    readonly rcCap: number;
+  },
+  errno: number,
+): number {
+  const reply = errorReplyTo(kmem.subarray(call.tc, call.tc + call.tcLen), errno);
+  kmem.set(reply.subarray(0, call.rcCap), call.rc);
+  return Math.min(reply.length, call.rcCap);
 }
 
 /** One call as the server sees it. */

@@ -7,8 +7,13 @@
 
 import { Errno } from '../errno.js';
 import { errnoOf, fail, NeedsAsync, type NinePBackend } from './backend.js';
-import { NinePCallee, OP_CLOSE, SERVER_WATCH_MS, type CallRequest } from './call-ring.js';
-import { errorReplyTo } from './codec.js';
+import {
+  NinePCallee,
+  OP_CLOSE,
+  replyWithError,
+  SERVER_WATCH_MS,
+  type CallRequest,
+} from './call-ring.js';
 import { NinePEngine } from './engine.js';
 
 /** An export served by the 9P server thread (it must be able to make the storage there). */
@@ -112,17 +117,14 @@ class LocalServer {
       if (err instanceof NeedsAsync) throw err;
       reply = null; // no storage for the export (its directory is gone, say)
     }
-    if (reply === null || reply.length > call.rcCap) reply = errorReplyTo(message, Errno.EIO);
+    if (reply === null || reply.length > call.rcCap) return this.refuse(call, Errno.EIO);
     kmem.set(reply, call.rc);
     return reply.length;
   }
 
-  /** Answers a call with Rlerror(errno) (its storage could not get ready). */
+  /** Answers a call with Rlerror(errno) (its storage failed, or could not get ready). */
   refuse(call: CallRequest, errno: number): number {
-    const kmem = this.kmem;
-    const reply = errorReplyTo(kmem.subarray(call.tc, call.tc + call.tcLen), errno);
-    kmem.set(reply.subarray(0, call.rcCap), call.rc);
-    return Math.min(reply.length, call.rcCap);
+    return replyWithError(this.kmem, call, errno);
   }
 
   private engine(call: CallRequest): NinePEngine {
