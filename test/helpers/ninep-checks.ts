@@ -173,6 +173,18 @@ export function fileSemanticsChecks(m: MountUnderTest): void {
     await store.remove('big');
   });
 
+  it("a file written again a second later shows the second write's time, as stored", async () => {
+    const store = m.store;
+    const r = await m.sh(
+      `cd ${dir} && echo one > twice && stat -c %Y twice && sleep 1 && echo two >> twice && stat -c '%Y %s' twice`,
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const [first, second] = r.stdout.trim().split('\n');
+    const st = await store.stat('twice');
+    assert.equal(second, `${Math.floor(st.mtimeMs / 1000)} 8`);
+    assert.ok(Number(second?.split(' ')[0]) > Number(first), r.stdout);
+  });
+
   it('ls -l modes, sizes and times are the host stat()', async () => {
     const store = m.store;
     await store.writeFile('sized', Buffer.alloc(12345, 1));
