@@ -339,7 +339,7 @@ static void make_dirs(char *path)
  * name, attribute and byte is then asked for.  With the "cache" flag (a
  * store nothing else changes), cache=0xa keeps names and attributes
  * without asking again (CACHE_META|CACHE_LOOSE): a create+stat+unlink one
- * directory down takes 11 requests, where it takes 25 uncached.  File data
+ * directory down takes 12 requests, where it takes 25 uncached.  File data
  * is not cached and writes go through, so a full store fails the write()
  * itself.  (Kernel patch 0005
  * moves netfs's sizes on those writes; without that, a read right after a
