@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium, type Page } from 'playwright-core';
 import { serve } from '../src/node/serve.js';
+import { apiRun } from '../test/helpers/web.js';
 import { buildMeta, median, TIMED } from './common.js';
 
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..');
@@ -27,14 +28,9 @@ function number(re: RegExp, out: string): number {
 }
 
 async function inPage(page: Page, command: string): Promise<string> {
-  return page.evaluate(async (c) => {
-    const vm = (window as unknown as { wasmlinux: import('../src/browser/vm.js').WasmLinux })
-      .wasmlinux;
-    await vm.ready();
-    const r = await vm.run(c);
-    if (r.status !== 0) throw new Error(`${c}: status ${r.status}: ${r.output}`);
-    return r.output;
-  }, command);
+  const r = await apiRun(page, command);
+  if (r.status !== 0) throw new Error(`${command}: status ${r.status}: ${r.output}`);
+  return r.output;
 }
 
 async function main(): Promise<void> {

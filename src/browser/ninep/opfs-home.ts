@@ -130,17 +130,17 @@ class OpfsBlobs implements BlobStore {
 
   write(blob: number, data: Uint8Array, pos: number): void {
     const h = this.handle(blob);
+    const shared = data.buffer instanceof SharedArrayBuffer;
     try {
       let n: number;
-      if (sharedViewsOk || !(data.buffer instanceof SharedArrayBuffer)) {
-        try {
-          n = h.write(data, { at: pos });
-        } catch (err) {
-          if (!(err instanceof TypeError) || !(data.buffer instanceof SharedArrayBuffer)) throw err;
-          sharedViewsOk = false;
-          n = h.write(this.copy(data), { at: pos });
-        }
-      } else n = h.write(this.copy(data), { at: pos });
+      try {
+        n = h.write(shared && !sharedViewsOk ? this.copy(data) : data, { at: pos });
+      } catch (err) {
+        // The first refusal of a shared view says what this browser takes.
+        if (!shared || !sharedViewsOk || !(err instanceof TypeError)) throw err;
+        sharedViewsOk = false;
+        n = h.write(this.copy(data), { at: pos });
+      }
       if (n !== data.length) fail(Errno.ENOSPC);
     } catch (err) {
       if (err instanceof NinePError) throw err;
@@ -162,8 +162,9 @@ class OpfsBlobs implements BlobStore {
   }
 
   sync(blob: number): void {
+    const h = this.handle(blob);
     try {
-      this.handle(blob).flush();
+      h.flush();
     } catch (err) {
       storageFailure(err);
     }
