@@ -185,6 +185,20 @@ export function fileSemanticsChecks(m: MountUnderTest): void {
     assert.ok(Number(second?.split(' ')[0]) > Number(first), r.stdout);
   });
 
+  it("a directory changed a second later shows the change's time, as stored", async () => {
+    // With :cache, the directory's attributes are stale after a create or an
+    // unlink in it and are asked for again by stat (kernel patch 0015).
+    const store = m.store;
+    const r = await m.sh(
+      `cd ${dir} && mkdir dd && touch dd/old && stat -c %Y dd && sleep 1 && touch dd/new && rm dd/old && stat -c %Y dd`,
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const [first, second] = r.stdout.trim().split('\n');
+    const st = await store.stat('dd');
+    assert.equal(second, `${Math.floor(st.mtimeMs / 1000)}`);
+    assert.ok(Number(second) > Number(first), r.stdout);
+  });
+
   it('ls -l modes, sizes and times are the host stat()', async () => {
     const store = m.store;
     await store.writeFile('sized', Buffer.alloc(12345, 1));

@@ -599,6 +599,25 @@ describe('9P server: names are bytes, not text', () => {
     fs.rmSync(under(base, raw('moved\xff')), { recursive: true });
     fs.rmdirSync(path.join(base, 'outside', 'in'));
   });
+
+  test('a parent checked before is checked again when a symlink is swapped in above it', async () => {
+    // The server remembers the parents it checked (fs-backend.ts checkParent).
+    fs.mkdirSync(path.join(root, 'top', 'mid'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'top', 'mid', 'f'), 'inside');
+    const c = await mounted();
+    await c.ok({ kind: 'walk', fid: 0, newfid: 1, names: ['top', 'mid', 'f'].map(utf8) });
+    await c.ok({ kind: 'getattr', fid: 1, requestMask: 1n });
+    // The host swaps "top" for a symlink to a place outside with a mid/f too.
+    fs.renameSync(path.join(root, 'top'), path.join(base, 'moved-top'));
+    fs.mkdirSync(path.join(base, 'outside', 'mid'));
+    fs.writeFileSync(path.join(base, 'outside', 'mid', 'f'), 'outside');
+    fs.symlinkSync(path.join(base, 'outside'), path.join(root, 'top'));
+    await c.fails({ kind: 'getattr', fid: 1, requestMask: 1n }, Errno.EACCES);
+    await c.fails({ kind: 'lopen', fid: 1, flags: O_RDONLY }, Errno.EACCES);
+    fs.rmSync(path.join(root, 'top'));
+    fs.rmSync(path.join(base, 'moved-top'), { recursive: true });
+    fs.rmSync(path.join(base, 'outside', 'mid'), { recursive: true });
+  });
 });
 
 describe('9P server confinement', () => {

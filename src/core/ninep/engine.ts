@@ -51,7 +51,7 @@ import {
   decodeRequest,
   direntSize,
   encodeDirents,
-  encodeReply,
+  encodeReplyView,
   type Dirent,
   type NinePReply,
   type NinePRequest,
@@ -143,6 +143,15 @@ export class NinePEngine {
    * the storage's NeedsAsync, before anything has changed.
    */
   handle(message: Uint8Array): Uint8Array | null {
+    return this.handleView(message)?.slice() ?? null;
+  }
+
+  /**
+   * handle() without the copy of the reply, for a caller that copies it
+   * elsewhere at once (the 9P server thread, into kernel memory): the reply
+   * is valid only until the next message is encoded.
+   */
+  handleView(message: Uint8Array): Uint8Array | null {
     let tag: number;
     try {
       tag = decodeHeader(message, this.msize).tag;
@@ -173,11 +182,11 @@ export class NinePEngine {
 
   private reply(tag: number, r: NinePReply): Uint8Array {
     try {
-      return encodeReply(tag, r);
+      return encodeReplyView(tag, r);
     } catch {
       // Only a bug (e.g. a string too long for 9P) gets here; answer rather
       // than throw, since handle() promises never to.
-      return encodeReply(tag, { kind: 'lerror', ecode: Errno.EIO });
+      return encodeReplyView(tag, { kind: 'lerror', ecode: Errno.EIO });
     }
   }
 

@@ -112,7 +112,7 @@ class LocalServer {
     const message = kmem.subarray(call.tc, call.tc + call.tcLen);
     let reply: Uint8Array | null;
     try {
-      reply = this.engine(call).handle(message);
+      reply = this.engine(call).handleView(message);
     } catch (err) {
       if (err instanceof NeedsAsync) throw err;
       reply = null; // no storage for the export (its directory is gone, say)
