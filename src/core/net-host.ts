@@ -291,10 +291,19 @@ export class NetHost {
         this.txWaiting = true;
         void wait.then((timedOut) => {
           this.txWaiting = false;
-          if (timedOut && this.load(tx, NET_RING_HEAD) !== head) {
+          // Frames came and the kernel never took the idle flag to wake us.
+          // (If it took it, its wake-up merely came after the timeout: on a
+          // busy host the main thread may run the timeout late, and the
+          // kernel then finds no one waiting; that is no loss.)
+          if (
+            timedOut &&
+            this.load(tx, NET_RING_HEAD) !== head &&
+            this.load(tx, NET_RING_CONSUMER_IDLE) !== 0
+          ) {
             this.counters.txKicks++;
             this.onKick('tx');
           }
+          this.store(tx, NET_RING_CONSUMER_IDLE, 0);
           this.pumpTx();
         });
         return;
