@@ -2,7 +2,7 @@
 // /bin/busybox, that the applet links in the initramfs all run.
 //
 // The source is Debian bookworm's `busybox` source package (the upstream
-// 1.35.0 tarball), fetched and verified exactly like musl's (musl.ts:
+// 1.35.0 tarball), fetched, verified and patched like musl's (debian.ts:
 // ensureDebianSource, applyPatches). One cache entry, busybox/<key>, keyed by
 // the tarball, userland/busybox (config fragment, patches, ld wrapper), the
 // musl sysroot, the compiler and the compiler driver; it holds the `busybox`
@@ -20,15 +20,12 @@ import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { isRoot } from './apt.js';
 import { cachedDir, hashInputs } from './cache.js';
-import {
-  applyPatches,
-  ensureDebianSource,
-  toolchainId,
-  type DebianSource,
-  type MuslArtifacts,
-} from './musl.js';
+import { applyPatches, ensureDebianSource, type DebianSource } from './debian.js';
+import type { MuslArtifacts } from './musl.js';
 import { repoRoot } from './paths.js';
 import { BuildError, info, run, runCapture } from './progress.js';
+import { shellQuote } from './shell.js';
+import { toolchainId } from './toolchain.js';
 
 export const BUSYBOX_SOURCE: DebianSource = {
   package: 'busybox',
@@ -258,10 +255,14 @@ export async function buildBusybox(
       writeFileSync(dotConfig, mergeConfig(readFileSync(dotConfig, 'utf8'), fragment));
       // oldconfig asks about options the fragment made visible (sub-features
       // it does not name) and about every choice: take the defaults.
-      await run('sh', ['-c', `yes '' | nice -n 10 make ${vars.map(shq).join(' ')} oldconfig`], {
-        cwd: src,
-        label: 'busybox oldconfig',
-      });
+      await run(
+        'sh',
+        ['-c', `yes '' | nice -n 10 make ${vars.map(shellQuote).join(' ')} oldconfig`],
+        {
+          cwd: src,
+          label: 'busybox oldconfig',
+        },
+      );
       const missing = missingConfig(readFileSync(dotConfig, 'utf8'), fragment);
       if (missing.length > 0) {
         throw new BuildError(
@@ -286,8 +287,4 @@ export async function buildBusybox(
   );
   const applets = readFileSync(join(dir, 'applets'), 'utf8').split('\n').filter(Boolean);
   return { busybox: join(dir, 'busybox'), applets };
-}
-
-function shq(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }

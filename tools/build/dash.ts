@@ -1,6 +1,6 @@
 // dash, the Debian Almquist shell: /bin/dash in the guest, built unpatched
 // from Debian bookworm's `dash` source package (the upstream 0.5.12 tarball,
-// fetched and verified like musl's: musl.ts ensureDebianSource). It forks for
+// fetched and verified like musl's: debian.ts ensureDebianSource). It forks for
 // subshells, pipelines and `$(…)`, and uses setjmp for its error recovery:
 // both work as on any Linux (docs/setjmp.md, docs/vfork.md).
 //
@@ -14,9 +14,11 @@ import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { cachedDir, hashInputs } from './cache.js';
-import { ensureDebianSource, toolchainId, type DebianSource, type MuslArtifacts } from './musl.js';
+import { ensureDebianSource, type DebianSource } from './debian.js';
+import type { MuslArtifacts } from './musl.js';
 import { repoRoot } from './paths.js';
 import { BuildError, run, runCapture } from './progress.js';
+import { toolchainId } from './toolchain.js';
 
 export const DASH_SOURCE: DebianSource = {
   package: 'dash',

@@ -31,6 +31,7 @@ import { planAsyncify } from '../wasm/asyncify-list.js';
 import { instrumentLoops } from '../wasm/preempt.js';
 import { readModule, type WasmModule } from '../../src/core/wasm/reader.js';
 import { buildDir } from './paths.js';
+import { formatCommand } from './progress.js';
 
 export const GUEST_TARGET = '--target=wasm32-unknown-unknown';
 const CC = 'clang-19';
@@ -106,10 +107,6 @@ function checkSysroot(sysroot: string): void {
   }
 }
 
-function quote(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
-
 /**
  * Run a tool; with `capture`, resolve with its stdout (else its output goes
  * to our stderr with inheritOutput, or into the error if it fails).
@@ -120,7 +117,7 @@ function exec(
   opts: GuestCcOptions,
   capture = false,
 ): Promise<string> {
-  const line = [cmd, ...args].map(quote).join(' ');
+  const line = formatCommand(cmd, args);
   if (opts.verbose) process.stderr.write(`${line}\n`);
   return new Promise((resolvePromise, reject) => {
     const child = spawn(cmd, args, {

@@ -5,19 +5,12 @@
 // pinned by version and sha256 so every machine builds the same kernel, and
 // the extracted tree is cached keyed by that hash plus kernel/patches/, so it
 // is only re-extracted when a patch changes.
-import { createHash } from 'node:crypto';
-import {
-  createReadStream,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { aptUpdate, isRoot } from './apt.js';
 import { cachedDir, hashInputs } from './cache.js';
+import { checkPinned } from './debian.js';
+import { applySeries } from './patches.js';
 import { cacheRoot, repoRoot } from './paths.js';
 import { BuildError, info, run, runCapture } from './progress.js';
 
@@ -32,12 +25,6 @@ const TARBALL = 'usr/src/linux-source-6.12.tar.xz';
 
 export function patchesDir(): string {
   return join(repoRoot(), 'kernel', 'patches');
-}
-
-export async function sha256File(path: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-  return h.digest('hex');
 }
 
 function debFileName(): string {
@@ -119,26 +106,12 @@ export async function ensureSourceDeb(): Promise<string> {
       rmSync(tmp, { recursive: true, force: true });
     }
   }
-  const actual = await sha256File(final);
-  if (actual !== LINUX_SOURCE.sha256) {
-    rmSync(final, { force: true });
-    throw new BuildError(
-      `sha256 mismatch for ${debFileName()} (the file was deleted; a rerun downloads it again)\n` +
-        `  expected: ${LINUX_SOURCE.sha256}\n  actual:   ${actual}\n` +
-        `  If Debian really rebuilt this version, update LINUX_SOURCE in tools/build/kernel-source.ts.`,
-    );
-  }
+  await checkPinned(
+    final,
+    LINUX_SOURCE.sha256,
+    'If Debian really rebuilt this version, update LINUX_SOURCE in tools/build/kernel-source.ts.',
+  );
   return final;
-}
-
-/** Patch file names from kernel/patches/series: one per line, `#` comments and blanks ignored. */
-export function readSeries(dir: string = patchesDir()): string[] {
-  const series = join(dir, 'series');
-  if (!existsSync(series)) return [];
-  return readFileSync(series, 'utf8')
-    .split('\n')
-    .map((l) => l.replace(/#.*/, '').trim())
-    .filter((l) => l !== '');
 }
 
 async function extract(deb: string, dest: string): Promise<void> {
@@ -169,29 +142,11 @@ async function extract(deb: string, dest: string): Promise<void> {
   rmSync(wrapper, { recursive: true, force: true });
 }
 
-async function applyPatches(tree: string, dir: string): Promise<number> {
-  const names = readSeries(dir);
-  for (const name of names) {
-    const file = join(dir, name);
-    if (!existsSync(file)) {
-      throw new BuildError(`kernel/patches/series lists ${name}, but ${file} does not exist`);
-    }
-    try {
-      await run('patch', ['-p1', '--forward', '--batch', '-i', file], {
-        cwd: tree,
-        label: `patch ${name}`,
-      });
-    } catch (err) {
-      if (!(err instanceof BuildError)) throw err;
-      throw new BuildError(
-        `kernel patch ${name} does not apply to ${LINUX_SOURCE.package} ${LINUX_SOURCE.version}\n` +
-          `  (patches are applied in kernel/patches/series order with patch -p1 --forward)\n` +
-          `  log: ${err.logFile ?? '?'}`,
-        { logTail: err.logTail, logFile: err.logFile },
-      );
-    }
-  }
-  return names.length;
+function applyPatches(tree: string, dir: string): Promise<number> {
+  return applySeries(tree, dir, {
+    what: 'kernel patch',
+    against: `${LINUX_SOURCE.package} ${LINUX_SOURCE.version}`,
+  });
 }
 
 /**

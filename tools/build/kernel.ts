@@ -22,7 +22,8 @@ import { postlink } from '../wasm/postlink.js';
 import { cachedDir, hashInputs } from './cache.js';
 import { syncDir } from './overlay.js';
 import { buildDir, cacheRoot, repoRoot } from './paths.js';
-import { BuildError, info, run, runCapture } from './progress.js';
+import { BuildError, info, run } from './progress.js';
+import { toolchainId } from './toolchain.js';
 
 export interface KernelArtifacts {
   /** The post-linked kernel image. */
@@ -49,12 +50,6 @@ function makeArgs(tree: string, out: string, targets: string[]): string[] {
     `-j${availableParallelism()}`,
     ...targets,
   ];
-}
-
-async function toolchainId(): Promise<string> {
-  const cc = await runCapture('clang-19', ['--version']);
-  const ld = await runCapture('wasm-ld-19', ['--version']);
-  return `${cc.split('\n')[0]}|${ld.trim()}`;
 }
 
 /** Configure the build directory when the fragment changed (or was never applied). */

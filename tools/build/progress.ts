@@ -9,6 +9,7 @@ import { spawn, type SpawnOptions } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { logDir } from './paths.js';
+import { shellQuote } from './shell.js';
 
 /** An expected failure: main.ts prints its message and log tail, no stack trace. */
 export class BuildError extends Error {
@@ -146,12 +147,8 @@ export async function withStep<T>(
   }
 }
 
-function quote(arg: string): string {
-  return /^[\w@%+=:,./~-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
-
 export function formatCommand(cmd: string, args: readonly string[]): string {
-  return [cmd, ...args].map(quote).join(' ');
+  return [cmd, ...args].map(shellQuote).join(' ');
 }
 
 function slug(text: string): string {
