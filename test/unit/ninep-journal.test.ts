@@ -12,6 +12,7 @@ import {
   S_IFREG,
   type NinePBackend,
 } from '../../src/core/ninep/backend.js';
+import { Errno } from '../../src/core/errno.js';
 import { MemoryBlobs } from '../../src/core/ninep/memory-backend.js';
 import {
   TreeJournal,
@@ -124,7 +125,82 @@ function churn(b: NinePBackend, seed: number, steps: number, each?: () => void):
   }
 }
 
+/** A MemoryFile whose growth comes out of a quota shared with others (the browser's is per origin). */
+class QuotaFile extends MemoryFile {
+  constructor(private readonly quota: { left: number }) {
+    super();
+  }
+  private take(size: number): void {
+    const grow = size - this.bytes.length;
+    if (grow > this.quota.left) throw new Error('QuotaExceededError');
+    this.quota.left -= grow;
+  }
+  override write(data: Uint8Array, at: number): number {
+    this.take(Math.max(this.bytes.length, at + data.length));
+    return super.write(data, at);
+  }
+  override truncate(size: number): void {
+    this.take(size);
+    super.truncate(size);
+  }
+}
+
+/** The store as the 9P engine uses it: writable() asked before each change. */
+function asEngineUses(store: NinePBackend): NinePBackend {
+  const changes = new Set(['create', 'mkdir', 'symlink', 'link', 'unlink', 'rmdir', 'rename']);
+  return new Proxy(store, {
+    get(target, key, receiver): unknown {
+      const value: unknown = Reflect.get(target, key, receiver);
+      if (typeof value !== 'function') return value;
+      const fn = value as (...args: unknown[]) => unknown;
+      return (...args: unknown[]): unknown => {
+        if (typeof key === 'string' && (changes.has(key) || key === 'chmod' || key === 'utimes'))
+          target.writable?.();
+        return fn.apply(target, args);
+      };
+    },
+  });
+}
+
 describe('a tree kept in a journal', () => {
+  test('out of space, a change fails before it is made, and the log keeps what the tree shows', () => {
+    const quota = { left: 100_000 };
+    const f: { head: QuotaFile; logs: [QuotaFile, QuotaFile] } = {
+      head: new QuotaFile(quota),
+      logs: [new QuotaFile(quota), new QuotaFile(quota)],
+    };
+    const blobs = new MemoryBlobs(1 << 24);
+    const j = new TreeJournal(f, { blobs, reserveBytes: 16384 });
+    const store = asEngineUses(j.store);
+    let refused = 0;
+    let made = 0;
+    let before = dump(j.store, false);
+    const rnd = random(5);
+    for (let i = 0; i < 3000; i++) {
+      const name = [nameOf(`d${Math.floor(rnd() * 400)}`)];
+      try {
+        if (rnd() < 0.6) store.mkdir(name, 0o755);
+        else store.rmdir(name);
+        made++;
+      } catch (err) {
+        const errno = (err as { errno?: number }).errno;
+        if (errno === Errno.ENOSPC) {
+          refused++;
+          assert.equal(dump(j.store, false), before, 'a refused change changed nothing');
+        }
+      }
+      before = dump(j.store, false);
+    }
+    assert.ok(refused > 0 && made > 100, `${made} made, ${refused} refused`);
+    const files = { head: f.head.copy(), logs: [f.logs[0].copy(), f.logs[1].copy()] } as const;
+    assert.equal(dump(new TreeJournal(files, { blobs }).store, false), dump(j.store, false));
+    // Space again: changes are kept again.
+    quota.left += 1 << 20;
+    store.mkdir([nameOf('after')], 0o755);
+    const again = { head: f.head.copy(), logs: [f.logs[0].copy(), f.logs[1].copy()] } as const;
+    assert.match(dump(new TreeJournal(again, { blobs }).store, false), /^after /m);
+  });
+
   for (const compactBytes of [1 << 20, 2048]) {
     test(`reads back the same tree (compacting past ${compactBytes} bytes)`, () => {
       for (const seed of [1, 2, 3, 4]) {

@@ -112,6 +112,12 @@ export interface NinePBackend {
   /** Sets the times of the file itself (not a symlink's target), in ns since the epoch. */
   utimes(path: readonly Uint8Array[], atimeNs: bigint, mtimeNs: bigint): void;
   statfs(path: readonly Uint8Array[]): NineStatfs;
+  /**
+   * Asked before every request that changes something; throws (ENOSPC)
+   * when the storage could not keep a change now, so that it fails before
+   * anything has changed.
+   */
+  writable?(): void;
 }
 
 /** An operation failure carrying the errno to report. */

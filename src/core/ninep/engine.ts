@@ -267,6 +267,7 @@ export class NinePEngine {
 
   private checkWritable(): void {
     if (this.readOnly) fail(Errno.EROFS);
+    this.backend.writable?.();
   }
 
   /** dir/name for a name that creates or removes an entry: one real component. */

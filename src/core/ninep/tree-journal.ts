@@ -9,7 +9,15 @@
 // and is dropped with whatever follows it, so what is read back is always
 // the tree after some whole number of operations; a head written before
 // its snapshot was whole cannot happen, since the head changes last.
+//
+// A change is made in the tree before its line is written, so the line
+// must not fail for want of space (the browser's quota): the log is kept
+// longer than its lines by a reserve of zeros, which a read stops at like
+// at a torn line, and a request that changes something first makes sure
+// the reserve is there (writable()), failing with ENOSPC if it cannot be.
 
+import { Errno } from '../errno.js';
+import { fail } from './backend.js';
 import {
   TreeStore,
   type BlobStore,
@@ -38,6 +46,12 @@ export interface JournalFiles {
 /** A log past this many bytes is compacted into a snapshot. */
 const DEFAULT_COMPACT_BYTES = 8 << 20;
 const HEAD_BYTES = 64;
+/**
+ * The log grows by this much at a time, and a change needs a sixteenth of
+ * it left (64 KiB: more than the line of any one request, which is a few
+ * hundred bytes).
+ */
+const DEFAULT_RESERVE_BYTES = 1 << 20;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -86,14 +100,22 @@ export interface TreeJournalOptions {
   readonly fsType?: number;
   /** Compact a log past this many bytes (default 8 MiB). */
   readonly compactBytes?: number;
+  /** Grow the log by this many bytes at a time (default 1 MiB). */
+  readonly reserveBytes?: number;
 }
 
 export class TreeJournal {
   readonly store: TreeStore;
   private current: 0 | 1;
   private generation: number;
+  /** Bytes of whole lines in the current log; past them, zeros. */
   private size: number;
+  /** The current log's length, reserve included. */
+  private allocated: number;
+  /** Where the log was when compacting last failed (no space): retry well past it. */
+  private compactFailedAt = -1;
   private readonly compactBytes: number;
+  private readonly reserveBytes: number;
 
   /** Reads the tree the files hold (an empty tree for empty files) and keeps them up to date. */
   constructor(
@@ -101,23 +123,27 @@ export class TreeJournal {
     options: TreeJournalOptions,
   ) {
     this.compactBytes = options.compactBytes ?? DEFAULT_COMPACT_BYTES;
+    this.reserveBytes = options.reserveBytes ?? DEFAULT_RESERVE_BYTES;
     const head = decoder.decode(readAll(files.head)).trim();
     const parsed = head ? (JSON.parse(head) as { log: 0 | 1; gen: number }) : { log: 0, gen: 0 };
     this.current = parsed.log === 1 ? 1 : 0;
     this.generation = parsed.gen;
     const log = files.logs[this.current];
     const { changes, valid } = parseLog(readAll(log));
-    // A torn tail goes, so the next line is not glued onto it.
+    // A torn tail goes (and the reserve with it: it comes back with the
+    // next change), so the next line is not glued onto it.
     if (valid < log.getSize()) log.truncate(valid);
     this.size = valid;
+    this.allocated = valid;
     const storeOptions: TreeStoreOptions = {
       blobs: options.blobs,
       ...(options.fsType !== undefined ? { fsType: options.fsType } : {}),
       journal: (c) => this.append(c),
+      writable: () => this.reserve(),
     };
     this.store = new TreeStore(storeOptions, changes);
     // Start from a snapshot whenever the history read back was long.
-    if (this.size > this.compactBytes) this.compact();
+    if (this.size > this.compactBytes) this.tryCompact();
   }
 
   /** Makes what was written durable (the guest's fsync, or now and then). */
@@ -125,11 +151,34 @@ export class TreeJournal {
     this.files.logs[this.current].flush();
   }
 
+  /** Makes sure a change's line will fit in the log; ENOSPC if there is no room for it. */
+  private reserve(): void {
+    if (this.allocated - this.size >= this.reserveBytes / 16) return;
+    try {
+      this.files.logs[this.current].truncate(this.size + this.reserveBytes);
+      this.allocated = this.size + this.reserveBytes;
+    } catch {
+      fail(Errno.ENOSPC);
+    }
+  }
+
   private append(changes: TreeChanges): void {
     const line = this.line(changes);
     this.files.logs[this.current].write(line, this.size);
     this.size += line.length;
-    if (this.size > this.compactBytes) this.compact();
+    this.allocated = Math.max(this.allocated, this.size);
+    if (this.size > this.compactBytes && this.size > this.compactFailedAt + this.compactBytes / 8)
+      this.tryCompact();
+  }
+
+  private tryCompact(): void {
+    try {
+      this.compact();
+    } catch {
+      // No room for the snapshot: the current log goes on (it is whole,
+      // and the head still names it); try again once it has grown more.
+      this.compactFailedAt = this.size;
+    }
   }
 
   private line(changes: TreeChanges): Uint8Array {
@@ -153,5 +202,7 @@ export class TreeJournal {
     this.files.head.flush();
     this.current = next;
     this.size = line.length;
+    this.allocated = line.length;
+    this.compactFailedAt = -1;
   }
 }

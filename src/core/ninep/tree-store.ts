@@ -80,6 +80,8 @@ export interface TreeStoreOptions {
    * keeps the tree (tree-journal.ts); the changes replay as `history`.
    */
   readonly journal?: (changes: TreeChanges) => void;
+  /** The journal's NinePBackend.writable(): whether it can keep a change now. */
+  readonly writable?: () => void;
 }
 
 /** An inode as a journal keeps it: times in ns as decimal text. */
@@ -145,11 +147,14 @@ export class TreeStore implements NinePBackend {
     freed: number[];
   } | null = null;
 
+  private readonly canChange: (() => void) | null;
+
   /** history: the changes a journal kept, oldest first, to start from (none: an empty tree). */
   constructor(options: TreeStoreOptions, history: readonly TreeChanges[] = []) {
     this.blobs = options.blobs;
     this.fsType = options.fsType ?? TMPFS_MAGIC;
     this.journal = options.journal ?? null;
+    this.canChange = options.writable ?? null;
     if (history.length > 0) {
       const tree = replay(history, this.blobs);
       this.root = tree.root;
@@ -193,6 +198,10 @@ export class TreeStore implements NinePBackend {
     };
     visit(this.root);
     return { inodes, entries, freed: [] };
+  }
+
+  writable(): void {
+    this.canChange?.();
   }
 
   lstat(p: Path): NineStat {
