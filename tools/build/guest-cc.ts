@@ -11,7 +11,7 @@
 // exports _start, as the kernel's binfmt_wasm wants. bin/wasmlinux-cc runs
 // this file; tests call compileGuestProgram().
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
   copyFileSync,
@@ -31,6 +31,7 @@ import { planAsyncify } from '../wasm/asyncify-list.js';
 import { instrumentLoops } from '../wasm/preempt.js';
 import { readModule, type WasmModule } from '../../src/core/wasm/reader.js';
 import { buildDir } from './paths.js';
+import { describeExit, runProcess } from './process.js';
 import { formatCommand } from './progress.js';
 
 export const GUEST_TARGET = '--target=wasm32-unknown-unknown';
@@ -111,7 +112,7 @@ function checkSysroot(sysroot: string): void {
  * Run a tool; with `capture`, resolve with its stdout (else its output goes
  * to our stderr with inheritOutput, or into the error if it fails).
  */
-function exec(
+async function exec(
   cmd: string,
   args: readonly string[],
   opts: GuestCcOptions,
@@ -119,33 +120,24 @@ function exec(
 ): Promise<string> {
   const line = formatCommand(cmd, args);
   if (opts.verbose) process.stderr.write(`${line}\n`);
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd, args, {
-      stdio: [
-        // `-E -` reads the source from stdin.
-        opts.inheritOutput ? 'inherit' : 'ignore',
-        capture || !opts.inheritOutput ? 'pipe' : 'inherit',
-        opts.inheritOutput ? 'inherit' : 'pipe',
-      ],
-    });
-    let stdout = '';
-    let output = '';
-    child.stdout?.setEncoding('utf8').on('data', (d: string) => {
-      if (capture) stdout += d;
-      else output += d;
-    });
-    child.stderr?.setEncoding('utf8').on('data', (d: string) => (output += d));
-    child.on('error', (err) =>
-      reject(new GuestCcError(`${cmd} could not be started: ${err.message}`)),
-    );
-    child.on('close', (code, signal) => {
-      if (code === 0) resolvePromise(stdout);
-      else {
-        const how = signal ? `was killed by ${signal}` : `failed (exit status ${String(code)})`;
-        reject(new GuestCcError(`${basename(cmd)} ${how}: ${line}`, output));
-      }
-    });
+  let stdout = '';
+  let output = '';
+  const exit = await runProcess(cmd, args, {
+    stdio: [
+      // `-E -` reads the source from stdin.
+      opts.inheritOutput ? 'inherit' : 'ignore',
+      capture || !opts.inheritOutput ? 'pipe' : 'inherit',
+      opts.inheritOutput ? 'inherit' : 'pipe',
+    ],
+    stdout: (d) => {
+      if (capture) stdout += d.toString('utf8');
+      else output += d.toString('utf8');
+    },
+    stderr: (d) => (output += d.toString('utf8')),
   });
+  if (exit.code === 0) return stdout;
+  if (exit.error) throw new GuestCcError(`${cmd} ${describeExit(exit)}`);
+  throw new GuestCcError(`${basename(cmd)} ${describeExit(exit)}: ${line}`, output);
 }
 
 /**

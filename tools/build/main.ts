@@ -12,7 +12,6 @@
 // binaries the suite runs on, one pass each, built once;
 // WASMLINUX_TEST_CONCURRENCY (default 1) and WASMLINUX_TEST_REPORTER (default
 // tap) tune the test runner.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -24,6 +23,7 @@ import { ensureKernelTree } from './kernel-source.js';
 import { buildKernel } from './kernel.js';
 import { buildMusl } from './musl.js';
 import { repoRoot } from './paths.js';
+import { runProcess } from './process.js';
 import { BuildError, formatDuration, info, step, warn, withStep } from './progress.js';
 import { buildRuntime } from './runtime.js';
 import {
@@ -104,37 +104,33 @@ async function build(forTests: boolean): Promise<void> {
  * owns the terminal we ignore SIGINT (the child gets it too, from the
  * terminal, and decides what Ctrl-C means) and forward SIGTERM/SIGHUP.
  */
-function spawnInherit(
+async function spawnInherit(
   cmd: string,
   args: readonly string[],
   cwd: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
-  return new Promise((resolvePromise) => {
-    const child = spawn(cmd, args, { cwd, env, stdio: 'inherit' });
-    const ignore = (): void => {};
-    const forward = (sig: NodeJS.Signals): void => {
-      child.kill(sig);
-    };
-    process.on('SIGINT', ignore);
-    process.on('SIGTERM', forward);
-    process.on('SIGHUP', forward);
-    const cleanup = (): void => {
-      process.off('SIGINT', ignore);
-      process.off('SIGTERM', forward);
-      process.off('SIGHUP', forward);
-    };
-    child.on('error', (err) => {
-      cleanup();
-      warn(`could not start ${cmd}: ${err.message}`);
-      resolvePromise(127);
-    });
-    child.on('exit', (code, signal) => {
-      cleanup();
-      // Shell convention for "killed by signal N".
-      resolvePromise(code ?? 128 + (signal ? constants.signals[signal] : 0));
-    });
+  const ignore = (): void => {};
+  let forward: (sig: NodeJS.Signals) => void = ignore;
+  process.on('SIGINT', ignore);
+  const onSignal = (sig: NodeJS.Signals): void => forward(sig);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
+  const exit = await runProcess(cmd, args, {
+    cwd,
+    env,
+    stdio: 'inherit',
+    started: (kill) => (forward = kill),
   });
+  process.off('SIGINT', ignore);
+  process.off('SIGTERM', onSignal);
+  process.off('SIGHUP', onSignal);
+  if (exit.error) {
+    warn(`could not start ${cmd}: ${exit.error.message}`);
+    return 127;
+  }
+  // Shell convention for "killed by signal N".
+  return exit.code ?? 128 + (exit.signal ? constants.signals[exit.signal] : 0);
 }
 
 /** All `*.test.ts` files under `dir`, sorted, so test/unit and test/e2e are both found. */

@@ -5,10 +5,10 @@
 // So every command's full output goes to a log file; on a TTY we draw one
 // status line that is overwritten in place, and off a TTY (CI) we print a
 // heartbeat line every ~15 s. Failures throw BuildError carrying the log tail.
-import { spawn, type SpawnOptions } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { logDir } from './paths.js';
+import { describeExit, runProcess } from './process.js';
 import { shellQuote } from './shell.js';
 
 /** An expected failure: main.ts prints its message and log tail, no stack trace. */
@@ -219,29 +219,17 @@ export async function run(
     : setInterval(() => info(truncate(`${status().trim()} (still running)`, 200)), HEARTBEAT_MS);
   if (interactive) drawStatus(status());
 
-  const spawnOpts: SpawnOptions = {
+  const result = await runProcess(cmd, args, {
     cwd: opts.cwd,
     env: opts.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  };
-  const result = await new Promise<{ code: number | null; signal: string | null; error?: Error }>(
-    (resolvePromise) => {
-      const child = spawn(cmd, args, spawnOpts);
-      child.stdout?.on('data', onData);
-      child.stderr?.on('data', onData);
-      child.on('error', (error) => resolvePromise({ code: null, signal: null, error }));
-      child.on('close', (code, signal) => resolvePromise({ code, signal }));
-    },
-  );
+    stdout: onData,
+    stderr: onData,
+  });
   clearInterval(timer);
   clearStatus();
   tail.flush();
 
-  const how = result.error
-    ? `could not be started: ${result.error.message}`
-    : result.signal
-      ? `was killed by ${result.signal}`
-      : `exited with code ${String(result.code)}`;
+  const how = describeExit(result);
   log.write(`\n# ${how}\n`);
   await new Promise<void>((r) => log.end(r));
 
@@ -260,28 +248,17 @@ export async function runCapture(
   args: readonly string[],
   opts: Omit<RunOptions, 'logFile' | 'label'> = {},
 ): Promise<string> {
-  const cmdline = formatCommand(cmd, args);
-  return new Promise<string>((resolvePromise, reject) => {
-    const child = spawn(cmd, args, {
-      cwd: opts.cwd,
-      env: opts.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    const err = new LineTail();
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c.toString('utf8')));
-    child.on('error', (e) =>
-      reject(new BuildError(`command could not be started: ${cmdline}: ${e.message}`)),
-    );
-    child.on('close', (code, signal) => {
-      err.flush();
-      if (code === 0) {
-        resolvePromise(Buffer.concat(out).toString('utf8'));
-      } else {
-        const how = signal ? `was killed by ${signal}` : `exited with code ${String(code)}`;
-        reject(new BuildError(`command ${how}: ${cmdline}`, { logTail: err.lines }));
-      }
-    });
+  const out: Buffer[] = [];
+  const err = new LineTail();
+  const exit = await runProcess(cmd, args, {
+    cwd: opts.cwd,
+    env: opts.env,
+    stdout: (c) => out.push(c),
+    stderr: (c) => err.push(c.toString('utf8')),
+  });
+  err.flush();
+  if (exit.code === 0) return Buffer.concat(out).toString('utf8');
+  throw new BuildError(`command ${describeExit(exit)}: ${formatCommand(cmd, args)}`, {
+    logTail: err.lines,
   });
 }
