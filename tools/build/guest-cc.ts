@@ -137,7 +137,9 @@ async function exec(
   });
   if (exit.code === 0) return stdout;
   if (exit.error) throw new GuestCcError(`${cmd} ${describeExit(exit)}`);
-  throw new GuestCcError(`${basename(cmd)} ${describeExit(exit)}: ${line}`, output);
+  // A compiler's way of saying it (what users and tests look for).
+  const how = exit.signal ? `was killed by ${exit.signal}` : `failed (exit status ${exit.code})`;
+  throw new GuestCcError(`${basename(cmd)} ${how}: ${line}`, output);
 }
 
 /**
